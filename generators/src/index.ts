@@ -1,0 +1,2 @@
+export * from './lib';
+export { kubeletNodeGenerator } from './generators/kubelet-node/generator';

@@ -1,0 +1,215 @@
+import { InvalidNodeOptionsError, KubeletNodeOptions, resolveNode, WorkspaceFacts } from './node-model';
+import { KUBERNETES_MINORS } from './version-matrix';
+
+const emptyWorkspace: WorkspaceFacts = { projectNames: [], directoryHasFiles: () => false };
+
+function problemsOf(options: KubeletNodeOptions, workspace = emptyWorkspace): string[] {
+  try {
+    resolveNode(options, workspace);
+  } catch (error) {
+    if (error instanceof InvalidNodeOptionsError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected resolveNode to throw');
+}
+
+describe('resolveNode', () => {
+  it('uses the reference system versions by default', () => {
+    const model = resolveNode({ name: 'my-node' }, emptyWorkspace);
+    expect(model).toMatchObject({
+      name: 'my-node',
+      directory: 'packages/my-node',
+      hostname: 'my-node',
+      examplePod: true,
+      tags: [],
+      kubernetes: { version: 'v1.34.0', minor: '1.34', goVersion: '1.24', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+      criDockerd: { version: 'v0.3.21', goVersion: '1.24' },
+      kicbase: { version: 'v0.0.47', image: 'gcr.io/k8s-minikube/kicbase:v0.0.47' },
+      compose: { project: 'my-node', service: 'my-node', volume: 'my-node-var', image: 'nx-kubelet-my-node:v1.34.0' },
+      warnings: [],
+    });
+  });
+
+  describe('--kubeVersion', () => {
+    it.each([
+      ['1.35', 'v1.35.8'],
+      ['v1.35', 'v1.35.8'],
+      ['1.35.2', 'v1.35.2'],
+      ['v1.35.2', 'v1.35.2'],
+      [' v1.36.0 ', 'v1.36.0'],
+    ])('accepts %j as %s', (input, tag) => {
+      expect(resolveNode({ name: 'n', kubeVersion: input }, emptyWorkspace).kubernetes.version).toBe(tag);
+    });
+
+    it.each(KUBERNETES_MINORS.map((minor) => [minor.minor, minor.go, minor.pauseTag]))(
+      'takes Go %s→%s and pause %s from the matrix',
+      (minor, go, pause) => {
+        const model = resolveNode({ name: 'n', kubeVersion: minor }, emptyWorkspace);
+        expect(model.kubernetes.goVersion).toBe(go);
+        expect(model.kubernetes.pauseImage).toBe(`registry.k8s.io/pause:${pause}`);
+      },
+    );
+
+    it.each([
+      ['1.29', true, false],
+      ['1.30', true, false],
+      ['1.31', true, true],
+      ['1.34', true, true],
+      ['1.35', false, true],
+      ['1.36', false, true],
+    ])('for %s: --pod-infra-container-image on the kubelet %s, failCgroupV1 field %s', (minor, flag, field) => {
+      const model = resolveNode({ name: 'n', kubeVersion: minor }, emptyWorkspace);
+      expect(model.kubernetes.podInfraContainerImageFlag).toBe(flag);
+      expect(model.kubernetes.failCgroupV1Field).toBe(field);
+    });
+
+    it.each(['1', 'latest', '1.x', 'v1.35.2.1', '1.35-rc.1'])('rejects the malformed %j with an example of the right form', (input) => {
+      expect(problemsOf({ name: 'n', kubeVersion: input })).toEqual([
+        `--kubeVersion "${input}" is not a Kubernetes version. Use a minor or a patch release: 1.35, v1.35 or v1.35.2.`,
+      ]);
+    });
+
+    it('rejects a minor outside the matrix and lists the known ones', () => {
+      const [problem] = problemsOf({ name: 'n', kubeVersion: '1.28' });
+      expect(problem).toContain('Kubernetes 1.28 is not in nx-kubelet\'s version matrix');
+      expect(problem).toContain('1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36');
+      expect(problem).toContain('--allowUnknownVersions');
+    });
+
+    it('rejects a patch newer than the matrix knows, naming the known range', () => {
+      expect(problemsOf({ name: 'n', kubeVersion: 'v1.34.99' })[0]).toContain('known for 1.34: v1.34.0 to v1.34.11');
+    });
+
+    it('goes ahead with a warning for an unknown version when --allowUnknownVersions is set', () => {
+      const model = resolveNode({ name: 'n', kubeVersion: 'v1.37.0-rc.1', allowUnknownVersions: true }, emptyWorkspace);
+      expect(model.kubernetes.version).toBe('v1.37.0-rc.1');
+      expect(model.kubernetes.goVersion).toBe('1.26');
+      expect(model.kubernetes.podInfraContainerImageFlag).toBe(false);
+      expect(model.warnings).toEqual([expect.stringContaining('facts of Kubernetes 1.36')]);
+    });
+  });
+
+  describe('--criDockerdVersion', () => {
+    it.each([
+      ['0.3.21', 'v0.3.21', '1.24'],
+      ['v0.4.3', 'v0.4.3', '1.25'],
+      ['0.3', 'v0.3.25', '1.24'],
+      ['0.4', 'v0.4.3', '1.25'],
+      ['v0.3.16', 'v0.3.16', '1.23'],
+    ])('accepts %j as %s, built with Go %s', (input, tag, go) => {
+      const model = resolveNode({ name: 'n', criDockerdVersion: input }, emptyWorkspace);
+      expect(model.criDockerd).toEqual({ version: tag, goVersion: go });
+    });
+
+    it('rejects a release outside the matrix and lists the known ones', () => {
+      const [problem] = problemsOf({ name: 'n', criDockerdVersion: 'v0.2.6' });
+      expect(problem).toContain('cri-dockerd v0.2.6 is not in nx-kubelet\'s version matrix (known: v0.3.10, ');
+      expect(problem).toContain('v0.4.3)');
+    });
+
+    it('refuses a cri-dockerd too old for the Kubernetes minor, saying why and what to use', () => {
+      expect(problemsOf({ name: 'n', kubeVersion: '1.31', criDockerdVersion: 'v0.3.15' })).toEqual([
+        expect.stringMatching(/^cri-dockerd v0\.3\.15 is too old for Kubernetes 1\.31: v0\.3\.16 reports ImageFsInfo .*Use --criDockerdVersion=v0\.3\.16 or newer/),
+      ]);
+    });
+
+    it('accepts the same old cri-dockerd for Kubernetes 1.30', () => {
+      expect(resolveNode({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' }, emptyWorkspace).criDockerd.version).toBe('v0.3.15');
+    });
+
+    it('still refuses an unknown cri-dockerd that is too old even with --allowUnknownVersions', () => {
+      const problems = problemsOf({ name: 'n', kubeVersion: '1.34', criDockerdVersion: 'v0.3.11', allowUnknownVersions: true });
+      expect(problems).toEqual([expect.stringContaining('cri-dockerd v0.3.11 is too old for Kubernetes 1.34')]);
+    });
+  });
+
+  describe('--kicbaseVersion', () => {
+    it('accepts a known release with or without the v', () => {
+      expect(resolveNode({ name: 'n', kicbaseVersion: '0.0.49' }, emptyWorkspace).kicbase).toMatchObject({
+        version: 'v0.0.49',
+        baseOs: 'Debian 12 (bookworm)',
+      });
+    });
+
+    it('rejects an unknown release unless --allowUnknownVersions', () => {
+      expect(problemsOf({ name: 'n', kicbaseVersion: 'v0.0.51' })[0]).toContain('kicbase v0.0.51 is not in nx-kubelet\'s version matrix (known: v0.0.44');
+      const model = resolveNode({ name: 'n', kicbaseVersion: 'v0.0.51', allowUnknownVersions: true }, emptyWorkspace);
+      expect(model.kicbase.image).toBe('gcr.io/k8s-minikube/kicbase:v0.0.51');
+      expect(model.warnings).toHaveLength(1);
+    });
+
+    it('rejects a malformed kicbase version', () => {
+      expect(problemsOf({ name: 'n', kicbaseVersion: '0.0' })[0]).toBe('--kicbaseVersion "0.0" is not a kicbase version. Use a release such as v0.0.47.');
+    });
+  });
+
+  describe('Go versions', () => {
+    it('accepts a newer Go than the minimum, with or without a patch', () => {
+      const model = resolveNode({ name: 'n', kubeGoVersion: '1.26', criDockerdGoVersion: 'go1.25.3' }, emptyWorkspace);
+      expect(model.kubernetes.goVersion).toBe('1.26');
+      expect(model.criDockerd.goVersion).toBe('1.25.3');
+    });
+
+    it('refuses a Go too old for the Kubernetes minor', () => {
+      expect(problemsOf({ name: 'n', kubeVersion: '1.35', kubeGoVersion: '1.24' })).toEqual([
+        '--kubeGoVersion 1.24 is too old for Kubernetes v1.35.8 (its go.mod requires Go 1.25). Use --kubeGoVersion=1.25 or newer.',
+      ]);
+    });
+
+    it('compares patches when the user gives one: cri-dockerd v0.3.21 needs Go 1.24.9', () => {
+      expect(problemsOf({ name: 'n', criDockerdGoVersion: '1.24.2' })).toEqual([
+        '--criDockerdGoVersion 1.24.2 is too old for cri-dockerd v0.3.21 (its go.mod requires Go 1.24.9). Use --criDockerdGoVersion=1.24 or newer.',
+      ]);
+      expect(resolveNode({ name: 'n', criDockerdGoVersion: '1.24' }, emptyWorkspace).criDockerd.goVersion).toBe('1.24');
+    });
+
+    it('rejects a malformed Go version', () => {
+      expect(problemsOf({ name: 'n', kubeGoVersion: 'latest' })[0]).toContain('--kubeGoVersion "latest" is not a Go version');
+    });
+  });
+
+  describe('name, directory and hostname', () => {
+    it.each(['My-Node', 'my_node', '1node', 'node-', '', 'a'.repeat(64)])('rejects the name %j', (name) => {
+      expect(problemsOf({ name })[0]).toMatch(/^Invalid node name ".*": use 1 to 63 lowercase letters, digits and dashes/);
+    });
+
+    it('rejects a name that is already a project', () => {
+      expect(problemsOf({ name: 'taken' }, { projectNames: ['taken'], directoryHasFiles: () => false })).toEqual([
+        'A project named "taken" already exists in this workspace. Choose another name.',
+      ]);
+    });
+
+    it('rejects a directory that already has files', () => {
+      const workspace = { projectNames: [], directoryHasFiles: (dir: string) => dir === 'nodes/n' };
+      expect(problemsOf({ name: 'n', directory: 'nodes/n/' }, workspace)).toEqual([
+        'The directory "nodes/n" already contains files. Choose a new or empty --directory.',
+      ]);
+    });
+
+    it.each(['../elsewhere', '/etc/n', 'packages/../../n', 'C:\\nodes\\n'])('rejects the directory %j as outside the workspace', (directory) => {
+      expect(problemsOf({ name: 'n', directory })[0]).toContain(`--directory "${directory}" is outside the workspace.`);
+    });
+
+    it('rejects the workspace root as directory', () => {
+      expect(problemsOf({ name: 'n', directory: '.' })[0]).toContain('is the workspace root');
+    });
+
+    it('normalizes a directory given with ./ and backslashes', () => {
+      expect(resolveNode({ name: 'n', directory: '.\\nodes\\n' }, emptyWorkspace).directory).toBe('nodes/n');
+    });
+
+    it('accepts a hostname with several labels and refuses an invalid one', () => {
+      expect(resolveNode({ name: 'n', hostname: 'node-1.lab' }, emptyWorkspace).hostname).toBe('node-1.lab');
+      expect(problemsOf({ name: 'n', hostname: 'Node_1' })[0]).toContain('Invalid --hostname "Node_1"');
+    });
+
+    it('splits, trims and deduplicates tags', () => {
+      expect(resolveNode({ name: 'n', tags: 'k8s, node ,k8s,' }, emptyWorkspace).tags).toEqual(['k8s', 'node']);
+    });
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ name: 'Bad', kubeVersion: '2.0', kicbaseVersion: 'x', directory: '../x' });
+    expect(problems).toHaveLength(4);
+  });
+});

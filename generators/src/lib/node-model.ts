@@ -1,0 +1,288 @@
+/**
+ * Options → validated node model. The one place where a node's options are checked and its derived facts computed;
+ * generators, migrations and sync all call it. Pure: no Nx, no file system (workspace facts are passed in).
+ */
+import {
+  CRI_DOCKERD_RELEASES,
+  DEFAULT_VERSIONS,
+  FAIL_CGROUP_V1_SINCE,
+  KICBASE_RELEASES,
+  KICBASE_REPOSITORY,
+  KUBERNETES_MINORS,
+  KubernetesMinor,
+  PAUSE_REPOSITORY,
+  POD_INFRA_FLAG_REMOVED_IN,
+} from './version-matrix';
+import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
+
+/** What a user can ask for. Everything but `name` is optional; {@link resolveNode} fills in defaults. */
+export interface KubeletNodeOptions {
+  /** Project name; also the compose project, service and default hostname. */
+  name: string;
+  /** Workspace-relative directory. @default `packages/<name>` */
+  directory?: string;
+  /** Comma-separated string or list. */
+  tags?: string | string[];
+  /** `1.35`, `v1.35`, `1.35.2`… @default v1.34.0 */
+  kubeVersion?: string;
+  /** @default v0.3.21 */
+  criDockerdVersion?: string;
+  /** @default v0.0.47 */
+  kicbaseVersion?: string;
+  /** Go for the kubelet build. @default the matrix's Go for the chosen Kubernetes minor */
+  kubeGoVersion?: string;
+  /** Go for the cri-dockerd build. @default the matrix's Go for the chosen cri-dockerd */
+  criDockerdGoVersion?: string;
+  /** Ship `manifests/hello-world.yaml`. @default true */
+  examplePod?: boolean;
+  /** Container hostname, which the kubelet uses as node name. @default the node name */
+  hostname?: string;
+  /** Accept versions outside the matrix, with a warning. @default false */
+  allowUnknownVersions?: boolean;
+}
+
+/** Facts about the workspace that validation needs, supplied by the caller (an Nx Tree, projen, a test). */
+export interface WorkspaceFacts {
+  projectNames: readonly string[];
+  /** True when `directory` (workspace-relative) exists and contains at least one file. */
+  directoryHasFiles(directory: string): boolean;
+}
+
+/** Everything a node's files are rendered from. */
+export interface NodeModel {
+  name: string;
+  directory: string;
+  hostname: string;
+  tags: string[];
+  examplePod: boolean;
+  kubernetes: {
+    /** Full git tag, e.g. `v1.34.0`. */
+    version: string;
+    minor: string;
+    goVersion: string;
+    pauseImage: string;
+    /** Kubelets before 1.35 still accept (deprecated) `--pod-infra-container-image`; 1.35 removed it. */
+    podInfraContainerImageFlag: boolean;
+    /** `failCgroupV1` exists from 1.31; nodes set it to false so that they also run on cgroup v1 hosts. */
+    failCgroupV1Field: boolean;
+  };
+  criDockerd: { version: string; goVersion: string };
+  kicbase: { version: string; image: string; baseOs: string };
+  compose: { project: string; service: string; volume: string; image: string };
+  /** Non-fatal remarks (e.g. versions outside the matrix accepted with --allowUnknownVersions). */
+  warnings: string[];
+}
+
+/** Thrown with every problem found, so that a user fixes them all in one go. Nothing has been written when it is. */
+export class InvalidNodeOptionsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `Invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidNodeOptionsError';
+  }
+}
+
+// An RFC 1123 DNS label: valid as compose project/service name, image name, hostname and Kubernetes node name.
+const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
+const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+/** Validates options and derives the node model; throws {@link InvalidNodeOptionsError} listing every problem. */
+export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFacts): NodeModel {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const allowUnknown = options.allowUnknownVersions ?? false;
+
+  const name = (options.name ?? '').trim();
+  if (!DNS_LABEL.test(name)) {
+    problems.push(
+      `Invalid node name "${name}": use 1 to 63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash (e.g. "my-node"). The name is also the container's hostname and the compose project name.`,
+    );
+  } else if (workspace.projectNames.includes(name)) {
+    problems.push(`A project named "${name}" already exists in this workspace. Choose another name.`);
+  }
+
+  const directory = normalizeDirectory(options.directory, name, problems);
+  if (directory && workspace.directoryHasFiles(directory)) {
+    problems.push(`The directory "${directory}" already contains files. Choose a new or empty --directory.`);
+  }
+
+  const hostname = (options.hostname ?? name).trim();
+  if (options.hostname !== undefined && !isHostname(hostname)) {
+    problems.push(
+      `Invalid --hostname "${hostname}": use dot-separated labels of lowercase letters, digits and dashes (e.g. "node-1" or "node-1.lab"), at most 253 characters.`,
+    );
+  }
+
+  const kube = resolveKubernetes(options.kubeVersion ?? DEFAULT_VERSIONS.kubernetes, allowUnknown, problems, warnings);
+  const cri = resolveCriDockerd(options.criDockerdVersion ?? DEFAULT_VERSIONS.criDockerd, allowUnknown, problems, warnings);
+  const kicbase = resolveKicbase(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase, allowUnknown, problems, warnings);
+
+  const kubeGoVersion = resolveGo('--kubeGoVersion', options.kubeGoVersion, kube?.facts.go, kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`, problems);
+  const criGoVersion = resolveGo('--criDockerdGoVersion', options.criDockerdGoVersion, cri?.go, cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`, problems);
+
+  if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
+    problems.push(
+      `cri-dockerd ${cri.tag} is too old for Kubernetes ${kube.minor}: ${kube.facts.minCriDockerdReason}. Use --criDockerdVersion=${kube.facts.minCriDockerd} or newer (default ${DEFAULT_VERSIONS.criDockerd}).`,
+    );
+  }
+
+  if (problems.length > 0 || !kube || !cri || !kicbase || !kubeGoVersion || !criGoVersion || !directory) {
+    throw new InvalidNodeOptionsError(problems);
+  }
+
+  return {
+    name,
+    directory,
+    hostname,
+    tags: parseTags(options.tags),
+    examplePod: options.examplePod ?? true,
+    kubernetes: {
+      version: kube.tag,
+      minor: kube.minor,
+      goVersion: kubeGoVersion,
+      pauseImage: `${PAUSE_REPOSITORY}:${kube.facts.pauseTag}`,
+      podInfraContainerImageFlag: compareMinors(kube.minor, POD_INFRA_FLAG_REMOVED_IN) < 0,
+      failCgroupV1Field: compareMinors(kube.minor, FAIL_CGROUP_V1_SINCE) >= 0,
+    },
+    criDockerd: { version: cri.tag, goVersion: criGoVersion },
+    kicbase: { version: kicbase.version, image: `${KICBASE_REPOSITORY}:${kicbase.version}`, baseOs: kicbase.baseOs },
+    compose: { project: name, service: name, volume: `${name}-var`, image: `nx-kubelet-${name}:${kube.tag}` },
+    warnings,
+  };
+}
+
+/** The known Kubernetes minors as a readable range, for messages. */
+export function knownKubernetesMinors(): string {
+  return `${KUBERNETES_MINORS[0].minor} to ${KUBERNETES_MINORS[KUBERNETES_MINORS.length - 1].minor}`;
+}
+
+function normalizeDirectory(input: string | undefined, name: string, problems: string[]): string | undefined {
+  const raw = (input ?? `packages/${name}`).trim().replace(/\\/g, '/');
+  const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || segments.includes('..')) {
+    problems.push(`--directory "${input}" is outside the workspace. Give a path inside it, relative to the workspace root, such as "packages/${name || 'my-node'}".`);
+    return undefined;
+  }
+  if (segments.length === 0) {
+    problems.push(`--directory "${input}" is the workspace root. Give a subdirectory, such as "packages/${name || 'my-node'}".`);
+    return undefined;
+  }
+  return segments.join('/');
+}
+
+function isHostname(hostname: string): boolean {
+  return hostname.length <= 253 && hostname.split('.').every((label) => HOSTNAME_LABEL.test(label));
+}
+
+function parseTags(tags: string | string[] | undefined): string[] {
+  const list = Array.isArray(tags) ? tags : (tags ?? '').split(',');
+  return [...new Set(list.map((tag) => tag.trim()).filter(Boolean))];
+}
+
+interface ResolvedKubernetes {
+  tag: string;
+  minor: string;
+  /** Matrix facts for the minor (for a minor outside the matrix: those of the nearest known minor). */
+  facts: KubernetesMinor;
+}
+
+function resolveKubernetes(input: string, allowUnknown: boolean, problems: string[], warnings: string[]): ResolvedKubernetes | undefined {
+  const parsed = parseVersion(input);
+  if (!parsed) {
+    problems.push(`--kubeVersion "${input}" is not a Kubernetes version. Use a minor or a patch release: 1.35, v1.35 or v1.35.2.`);
+    return undefined;
+  }
+  const minor = minorOf(parsed);
+  const known = KUBERNETES_MINORS.find((entry) => entry.minor === minor);
+  const patch = parsed.patch ?? known?.latestPatch ?? 0;
+  const tag = formatTag({ ...parsed, patch });
+  if (known && parsed.preRelease === undefined && patch <= known.latestPatch) return { tag, minor, facts: known };
+
+  const why = !known
+    ? `Kubernetes ${minor} is not in nx-kubelet's version matrix (known minors: ${KUBERNETES_MINORS.map((k) => k.minor).join(', ')})`
+    : `Kubernetes ${tag} is not in nx-kubelet's version matrix (known for ${minor}: v${minor}.0 to v${minor}.${known.latestPatch})`;
+  const nearest = known ?? nearestMinor(minor);
+  if (!allowUnknown) {
+    problems.push(`${why}. Choose a known version, or pass --allowUnknownVersions to go ahead anyway.`);
+    return undefined;
+  }
+  warnings.push(`${why}; going ahead because of --allowUnknownVersions, with the Go, pause image and cri-dockerd facts of Kubernetes ${nearest.minor}.`);
+  return { tag, minor, facts: nearest };
+}
+
+function nearestMinor(minor: string): KubernetesMinor {
+  const first = KUBERNETES_MINORS[0];
+  return compareMinors(minor, first.minor) < 0 ? first : KUBERNETES_MINORS[KUBERNETES_MINORS.length - 1];
+}
+
+interface ResolvedCriDockerd {
+  tag: string;
+  parsed?: ParsedVersion;
+  /** Minimum Go from go.mod (for a release outside the matrix: that of the newest known release). */
+  go: string;
+}
+
+function resolveCriDockerd(input: string, allowUnknown: boolean, problems: string[], warnings: string[]): ResolvedCriDockerd | undefined {
+  const parsed = parseVersion(input);
+  if (!parsed) {
+    problems.push(`--criDockerdVersion "${input}" is not a cri-dockerd version. Use a release such as v0.3.21 (or 0.3 for the newest 0.3.x).`);
+    return undefined;
+  }
+  const line = CRI_DOCKERD_RELEASES.filter((release) => minorOf(parseVersion(release.version)!) === minorOf(parsed));
+  const release =
+    parsed.patch === undefined
+      ? line.sort(byVersion).at(-1)
+      : CRI_DOCKERD_RELEASES.find((candidate) => compareVersions(parseVersion(candidate.version)!, parsed) === 0);
+  if (release) return { tag: release.version, parsed: parseVersion(release.version), go: release.go };
+
+  const known = CRI_DOCKERD_RELEASES.map((r) => r.version).join(', ');
+  const why = `cri-dockerd ${input} is not in nx-kubelet's version matrix (known: ${known})`;
+  if (!allowUnknown || parsed.patch === undefined) {
+    problems.push(`${why}. Choose a known release, or pass --allowUnknownVersions with a full version to go ahead anyway.`);
+    return undefined;
+  }
+  const newest = [...CRI_DOCKERD_RELEASES].sort(byVersion).at(-1)!;
+  warnings.push(`${why}; going ahead because of --allowUnknownVersions, assuming it builds with the Go of ${newest.version} (set --criDockerdGoVersion otherwise).`);
+  return { tag: formatTag({ ...parsed, patch: parsed.patch }), parsed, go: newest.go };
+}
+
+function byVersion(a: { version: string }, b: { version: string }): number {
+  return compareVersions(parseVersion(a.version)!, parseVersion(b.version)!);
+}
+
+function resolveKicbase(input: string, allowUnknown: boolean, problems: string[], warnings: string[]) {
+  const parsed = parseVersion(input);
+  if (!parsed || parsed.patch === undefined) {
+    problems.push(`--kicbaseVersion "${input}" is not a kicbase version. Use a release such as v0.0.47.`);
+    return undefined;
+  }
+  const version = formatTag({ ...parsed, patch: parsed.patch });
+  const release = KICBASE_RELEASES.find((candidate) => candidate.version === version);
+  if (release) return { version, baseOs: release.baseOs };
+  const why = `kicbase ${version} is not in nx-kubelet's version matrix (known: ${KICBASE_RELEASES.map((r) => r.version).join(', ')})`;
+  if (!allowUnknown) {
+    problems.push(`${why}. Choose a known release, or pass --allowUnknownVersions to go ahead anyway.`);
+    return undefined;
+  }
+  warnings.push(`${why}; going ahead because of --allowUnknownVersions.`);
+  return { version, baseOs: 'unknown' };
+}
+
+/**
+ * Defaults the Go version to the minor of `minimum` (the golang:<minor> image carries its newest patch), or checks
+ * the user's choice against it. `minimum` is undefined only when its component was itself invalid.
+ */
+function resolveGo(flag: string, input: string | undefined, minimum: string | undefined, subject: string | undefined, problems: string[]): string | undefined {
+  if (input === undefined) return minimum === undefined ? undefined : minorOf(parseVersion(minimum)!);
+  const requested = input.trim().replace(/^go/, '');
+  if (!GO_VERSION.test(requested)) {
+    problems.push(`${flag} "${input}" is not a Go version. Use a Go release such as 1.24 or 1.24.9 (it picks the golang:<version>-alpine image).`);
+    return undefined;
+  }
+  if (minimum !== undefined && !goSatisfies(parseVersion(requested)!, parseVersion(minimum)!)) {
+    problems.push(`${flag} ${requested} is too old for ${subject}. Use ${flag}=${minorOf(parseVersion(minimum)!)} or newer.`);
+    return undefined;
+  }
+  return requested;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs and starts a Docker 26 engine (Compose v2, BuildKit) from Debian trixie on a bookworm machine, idempotently.
+# Why trixie: bookworm's docker.io 20.10 cannot start privileged containers on VMs without CAP_SYS_RESOURCE
+# (runc: "unable to apply caps"); see ../shared/reference/docker-engine.md. Re-runs take about 2 s.
+set -euo pipefail
+
+log=${DOCKERD_LOG:-/var/log/nx-kubelet-dockerd.log}
+want_major=26
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+engine_major() { docker version --format '{{.Server.Version}}' 2>/dev/null | cut -d. -f1; }
+
+install_packages() {
+  if dpkg-query -W -f='${Version}' docker.io 2>/dev/null | grep -q "^${want_major}\." \
+     && dpkg-query -W docker-compose docker-buildx systemd debootstrap >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "docker-engine: installing docker.io ${want_major}, docker-compose v2, docker-buildx from Debian trixie"
+  as_root tee /etc/apt/sources.list.d/nx-kubelet-trixie.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  as_root tee /etc/apt/preferences.d/nx-kubelet-trixie >/dev/null <<'PREF'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+
+Package: docker.io docker-cli docker-buildx docker-compose
+Pin: release n=trixie
+Pin-Priority: 990
+PREF
+  # Keep the package's init script from starting a daemon; we start dockerd ourselves below.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+    docker.io docker-cli docker-buildx docker-compose systemd debootstrap >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
+}
+
+start_daemon() {
+  if [ "$(engine_major)" = "$want_major" ]; then return 0; fi
+  if [ -n "$(engine_major)" ]; then
+    echo "docker-engine: a Docker $(engine_major) daemon is running; restarting it as ${want_major}"
+    as_root kill "$(cat /var/run/docker.pid)" || true
+    sleep 3
+  fi
+  # The Debian docker.io package puts dockerd in /usr/sbin; the machine's own /usr/local/bin/docker is a client only.
+  # fd 9 may hold a caller's lock; dockerd must not inherit it.
+  as_root setsid nohup /usr/sbin/dockerd --pidfile /var/run/docker.pid >>"$log" 2>&1 </dev/null 9>&- &
+  for _ in $(seq 1 90); do
+    [ "$(engine_major)" = "$want_major" ] && return 0
+    sleep 1
+  done
+  echo "docker-engine: dockerd did not answer within 90 s; last lines of $log:" >&2
+  tail -n 30 "$log" >&2
+  exit 1
+}
+
+install_packages
+# /usr/bin/docker (Debian's 26 client, with the compose and buildx plugins) must win over /usr/local/bin/docker.
+export PATH=/usr/bin:$PATH
+start_daemon
+docker compose version >/dev/null
+echo "docker-engine: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /')"
