@@ -1,0 +1,226 @@
+import { addProjectConfiguration, readProjectConfiguration, Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { parse } from 'yaml';
+import {
+  checkKubeletConfiguration,
+  checkStandaloneSettings,
+  parseKubeletYaml,
+} from '../../../tests/support/kubelet-configuration';
+import { kubeletNodeGenerator } from './generator';
+
+const NODE_FILES = [
+  '.dockerignore',
+  'Dockerfile.kicbase',
+  'README.md',
+  'compose.yaml',
+  'kubelet.yaml',
+  'manifests/hello-world.yaml',
+  'project.json',
+  'units/cri-docker.service',
+  'units/cri-docker.socket',
+  'units/kubelet.service',
+];
+
+function filesUnder(tree: Tree, dir: string): string[] {
+  const out: string[] = [];
+  const walk = (path: string) => {
+    for (const child of tree.children(path)) {
+      const full = `${path}/${child}`;
+      if (tree.isFile(full)) out.push(relative(dir, full).split(sep).join('/'));
+      else walk(full);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+function read(tree: Tree, path: string): string {
+  const content = tree.read(path, 'utf-8');
+  if (content === null) throw new Error(`${path} was not written`);
+  return content;
+}
+
+describe('kubelet-node generator', () => {
+  let tree: Tree;
+
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
+  });
+
+  describe('with defaults', () => {
+    beforeEach(async () => {
+      await kubeletNodeGenerator(tree, { name: 'my-node' });
+    });
+
+    it('writes every file of a node under packages/<name>', () => {
+      expect(filesUnder(tree, 'packages/my-node')).toEqual(NODE_FILES);
+    });
+
+    it('registers an Nx project with build, up, down, logs, status and shell targets', () => {
+      const project = readProjectConfiguration(tree, 'my-node');
+      expect(project.root).toBe('packages/my-node');
+      expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell']);
+      expect(project.targets?.build.options).toEqual({ cwd: '{projectRoot}', command: 'docker compose build' });
+    });
+
+    it('uses the reference versions as Dockerfile ARG defaults and compose build args', () => {
+      const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
+      for (const arg of ['KICBASE_VERSION=v0.0.47', 'KUBE_VERSION=v1.34.0', 'KUBE_VERSION_GO=1.24', 'CRI_DOCKERD_VERSION=v0.3.21', 'CRI_DOCKERD_VERSION_GO=1.24']) {
+        expect(dockerfile).toContain(`\nARG ${arg}\n`);
+      }
+      const compose = parse(read(tree, 'packages/my-node/compose.yaml'));
+      expect(compose.services['my-node'].build.args).toEqual({
+        KICBASE_VERSION: 'v0.0.47',
+        KUBE_VERSION: 'v1.34.0',
+        KUBE_VERSION_GO: '1.24',
+        CRI_DOCKERD_VERSION: 'v0.3.21',
+        CRI_DOCKERD_VERSION_GO: '1.24',
+      });
+    });
+
+    it('keeps the three build stages of the reference and does not download a Go toolchain', () => {
+      const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
+      expect(dockerfile.match(/^FROM .*$/gm)).toEqual([
+        'FROM golang:${CRI_DOCKERD_VERSION_GO}-alpine AS cri-dockerd',
+        'FROM golang:${KUBE_VERSION_GO}-alpine AS kubelet',
+        'FROM ${KICBASE_IMAGE}',
+      ]);
+      expect(dockerfile).toContain('GOTOOLCHAIN=local');
+      expect(dockerfile).toContain('FORCE_HOST_GO=y KUBE_STATIC_OVERRIDES=kubelet');
+    });
+
+    it('writes a standalone kubelet.yaml that the KubeletConfiguration model accepts', () => {
+      const config = parseKubeletYaml(read(tree, 'packages/my-node/kubelet.yaml'));
+      expect(checkKubeletConfiguration(config, '1.34')).toEqual([]);
+      expect(checkStandaloneSettings(config, '1.34')).toEqual([]);
+    });
+
+    it('publishes no kubelet port from the container', () => {
+      const service = parse(read(tree, 'packages/my-node/compose.yaml')).services['my-node'];
+      expect(service.ports).toBeUndefined();
+    });
+
+    it('renders the reference nginx static pod', () => {
+      expect(parse(read(tree, 'packages/my-node/manifests/hello-world.yaml'))).toEqual({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hello-world', namespace: 'default' },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'nginx', image: 'nginx' }] },
+      });
+    });
+  });
+
+  it('keeps packages/example-node byte-identical to what the generator produces (regenerate: node tools/update-example-node.js)', async () => {
+    await kubeletNodeGenerator(tree, { name: 'example-node' });
+    const exampleDir = join(__dirname, '..', '..', '..', '..', 'packages', 'example-node');
+    const onDisk: Record<string, string> = {};
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else onDisk[relative(exampleDir, path).split(sep).join('/')] = readFileSync(path, 'utf8');
+      }
+    };
+    walk(exampleDir);
+    const generated = Object.fromEntries(filesUnder(tree, 'packages/example-node').map((path) => [path, read(tree, `packages/example-node/${path}`)]));
+    expect(onDisk).toEqual(generated);
+  });
+
+  describe('options', () => {
+    it('writes into --directory and applies --tags and --hostname', async () => {
+      await kubeletNodeGenerator(tree, { name: 'edge', directory: 'nodes/lab/edge', tags: 'k8s,lab', hostname: 'edge-1.lab' });
+      expect(filesUnder(tree, 'nodes/lab/edge')).toEqual(NODE_FILES);
+      const project = JSON.parse(read(tree, 'nodes/lab/edge/project.json'));
+      expect(project.tags).toEqual(['k8s', 'lab']);
+      expect(project.$schema).toBe('../../../node_modules/nx/schemas/project-schema.json');
+      expect(parse(read(tree, 'nodes/lab/edge/compose.yaml')).services.edge.hostname).toBe('edge-1.lab');
+    });
+
+    it('accepts an absolute --directory inside the workspace', async () => {
+      await kubeletNodeGenerator(tree, { name: 'abs', directory: join(tree.root, 'nodes', 'abs') });
+      expect(tree.exists('nodes/abs/Dockerfile.kicbase')).toBe(true);
+    });
+
+    it('leaves the example pod out with --examplePod=false but keeps manifests/ for the image build', async () => {
+      await kubeletNodeGenerator(tree, { name: 'bare', examplePod: false });
+      expect(tree.exists('packages/bare/manifests/hello-world.yaml')).toBe(false);
+      expect(read(tree, 'packages/bare/manifests/.gitkeep')).toBe('');
+    });
+
+    it('renders the chosen Go versions into ARG defaults and compose args', async () => {
+      await kubeletNodeGenerator(tree, { name: 'go', kubeGoVersion: '1.25.3', criDockerdGoVersion: '1.26' });
+      const dockerfile = read(tree, 'packages/go/Dockerfile.kicbase');
+      expect(dockerfile).toContain('\nARG KUBE_VERSION_GO=1.25.3\n');
+      expect(dockerfile).toContain('\nARG CRI_DOCKERD_VERSION_GO=1.26\n');
+      expect(parse(read(tree, 'packages/go/compose.yaml')).services.go.build.args.KUBE_VERSION_GO).toBe('1.25.3');
+    });
+
+    it('renders a kicbase version into the base image', async () => {
+      await kubeletNodeGenerator(tree, { name: 'deb', kicbaseVersion: '0.0.49' });
+      expect(read(tree, 'packages/deb/Dockerfile.kicbase')).toContain('\nARG KICBASE_VERSION=v0.0.49\nARG KICBASE_IMAGE=gcr.io/k8s-minikube/kicbase:${KICBASE_VERSION}\n');
+      expect(read(tree, 'packages/deb/README.md')).toContain('Debian 12 (bookworm)');
+    });
+
+    it('lets several nodes coexist: distinct compose projects, services, volumes and images', async () => {
+      await kubeletNodeGenerator(tree, { name: 'a' });
+      await kubeletNodeGenerator(tree, { name: 'b' });
+      const [a, b] = ['a', 'b'].map((n) => parse(read(tree, `packages/${n}/compose.yaml`)));
+      expect(a.name).not.toBe(b.name);
+      expect(Object.keys(a.services)).not.toEqual(Object.keys(b.services));
+      expect(Object.keys(a.volumes)).not.toEqual(Object.keys(b.volumes));
+      expect(a.services.a.image).not.toBe(b.services.b.image);
+    });
+  });
+
+  describe('version-dependent content', () => {
+    it.each([
+      ['1.29', '3.9', true, false],
+      ['1.31', '3.10', true, true],
+      ['1.34', '3.10.1', true, true],
+      ['1.35', '3.10.1', false, true],
+      ['1.36', '3.10.2', false, true],
+    ])('Kubernetes %s: pause %s, kubelet flag %s, failCgroupV1 %s', async (minor, pause, kubeletFlag, failCgroupV1) => {
+      await kubeletNodeGenerator(tree, { name: 'v', kubeVersion: minor });
+      const kubeletUnit = read(tree, 'packages/v/units/kubelet.service');
+      const execStart = kubeletUnit.split('\n').filter((line) => line.startsWith('ExecStart='));
+      expect(execStart).toHaveLength(1);
+      expect(execStart[0].includes('--pod-infra-container-image')).toBe(kubeletFlag);
+      expect(read(tree, 'packages/v/units/cri-docker.service')).toContain(`--pod-infra-container-image=registry.k8s.io/pause:${pause} `);
+      const config = parseKubeletYaml(read(tree, 'packages/v/kubelet.yaml'));
+      expect(config.failCgroupV1 === false).toBe(failCgroupV1);
+      expect(checkKubeletConfiguration(config, minor)).toEqual([]);
+      expect(checkStandaloneSettings(config, minor)).toEqual([]);
+    });
+  });
+
+  describe('invalid input changes nothing', () => {
+    it.each([
+      [{ name: 'Bad_Name' }, 'Invalid node name "Bad_Name"'],
+      [{ name: 'n', kubeVersion: '1.99' }, 'Kubernetes 1.99 is not in nx-kubelet\'s version matrix'],
+      [{ name: 'n', kubeVersion: 'one.two' }, '--kubeVersion "one.two" is not a Kubernetes version'],
+      [{ name: 'n', criDockerdVersion: 'v0.3.15', kubeVersion: '1.34' }, 'cri-dockerd v0.3.15 is too old for Kubernetes 1.34'],
+      [{ name: 'n', kubeGoVersion: '1.21' }, '--kubeGoVersion 1.21 is too old for Kubernetes v1.34.0'],
+      [{ name: 'n', directory: '../outside' }, '--directory "../outside" is outside the workspace'],
+      [{ name: 'n', directory: '/tmp/outside' }, '--directory "/tmp/outside" is outside the workspace'],
+    ])('%j fails with a specific message', async (options, message) => {
+      const before = tree.listChanges().length;
+      await expect(kubeletNodeGenerator(tree, options)).rejects.toThrow(message);
+      expect(tree.listChanges()).toHaveLength(before);
+    });
+
+    it('refuses an existing project', async () => {
+      addProjectConfiguration(tree, 'taken', { root: 'apps/taken' });
+      const before = tree.listChanges().length;
+      await expect(kubeletNodeGenerator(tree, { name: 'taken' })).rejects.toThrow('A project named "taken" already exists');
+      expect(tree.listChanges()).toHaveLength(before);
+    });
+
+    it('refuses a directory that already has files', async () => {
+      tree.write('packages/n/notes.txt', 'mine');
+      await expect(kubeletNodeGenerator(tree, { name: 'n' })).rejects.toThrow('The directory "packages/n" already contains files');
+      expect(tree.children('packages/n')).toEqual(['notes.txt']);
+    });
+  });
+});
