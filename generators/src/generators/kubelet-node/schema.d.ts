@@ -1,13 +1,16 @@
+/** The nx CLI turns number-like arguments (1.35) into numbers before schema validation. */
+export type VersionOption = string | number;
+
 /** Options of `nx g nx-kubelet:kubelet-node`, as the CLI passes them (see schema.json). */
 export interface KubeletNodeGeneratorSchema {
   name: string;
   directory?: string;
   tags?: string;
-  kubeVersion?: string;
-  criDockerdVersion?: string;
-  kicbaseVersion?: string;
-  kubeGoVersion?: string;
-  criDockerdGoVersion?: string;
+  kubeVersion?: VersionOption;
+  criDockerdVersion?: VersionOption;
+  kicbaseVersion?: VersionOption;
+  kubeGoVersion?: VersionOption;
+  criDockerdGoVersion?: VersionOption;
   examplePod?: boolean;
   hostname?: string;
   allowUnknownVersions?: boolean;
