@@ -34,6 +34,6 @@ export function nx(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Co
   const nxBin = require.resolve('nx/bin/nx', { paths: [REPO_ROOT] });
   return run(process.execPath, [nxBin, ...args], {
     cwd,
-    env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', ...env },
+    env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
   });
 }
