@@ -98,7 +98,7 @@ describe('resolveNode', () => {
       ['v0.3.16', 'v0.3.16', '1.23'],
     ])('accepts %j as %s, built with Go %s', (input, tag, go) => {
       const model = resolveNode({ name: 'n', criDockerdVersion: input }, emptyWorkspace);
-      expect(model.criDockerd).toEqual({ version: tag, goVersion: go });
+      expect(model.criDockerd).toMatchObject({ version: tag, goVersion: go });
     });
 
     it('rejects a release outside the matrix and lists the known ones', () => {

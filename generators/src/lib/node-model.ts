@@ -37,9 +37,20 @@ export interface KubeletNodeOptions {
   examplePod?: boolean;
   /** Container hostname, which the kubelet uses as node name. @default the node name */
   hostname?: string;
+  /** Where kubelet and cri-dockerd come from. @default source */
+  binarySource?: BinarySource;
+  /** Base image reference instead of gcr.io/k8s-minikube/kicbase:<kicbaseVersion> (a mirror, a digest pin). */
+  kicbaseImage?: string;
   /** Accept versions outside the matrix, with a warning. @default false */
   allowUnknownVersions?: boolean;
 }
+
+/**
+ * `source`: compiled from git tags in Go builder stages (the reference's way); `release`: official downloads,
+ * SHA-256 verified; `local`: the node's `bin/` folder (air-gapped sites, own builds).
+ */
+export const BINARY_SOURCES = ['source', 'release', 'local'] as const;
+export type BinarySource = (typeof BINARY_SOURCES)[number];
 
 /** Facts about the workspace that validation needs, supplied by the caller (an Nx Tree, projen, a test). */
 export interface WorkspaceFacts {
@@ -55,6 +66,7 @@ export interface NodeModel {
   hostname: string;
   tags: string[];
   examplePod: boolean;
+  binarySource: BinarySource;
   kubernetes: {
     /** Full git tag, e.g. `v1.34.0`. */
     version: string;
@@ -66,8 +78,9 @@ export interface NodeModel {
     /** `failCgroupV1` exists from 1.31; nodes set it to false so that they also run on cgroup v1 hosts. */
     failCgroupV1Field: boolean;
   };
-  criDockerd: { version: string; goVersion: string };
-  kicbase: { version: string; image: string; baseOs: string };
+  criDockerd: { version: string; goVersion: string; sha256: { amd64?: string; arm64?: string } };
+  /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
+  kicbase: { version: string; image: string; imageOverridden: boolean; baseOs: string };
   compose: { project: string; service: string; volume: string; image: string };
   /** Non-fatal remarks (e.g. versions outside the matrix accepted with --allowUnknownVersions). */
   warnings: string[];
@@ -83,6 +96,9 @@ export class InvalidNodeOptionsError extends Error {
 
 // An RFC 1123 DNS label: valid as compose project/service name, image name, hostname and Kubernetes node name.
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// A docker image reference: [registry[:port]/]path[:tag][@sha256:digest] (distribution/reference, simplified).
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 // Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
@@ -127,6 +143,23 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
+  const binarySource = options.binarySource ?? 'source';
+  if (!BINARY_SOURCES.includes(binarySource)) {
+    problems.push(`--binarySource "${binarySource}" is not one of ${BINARY_SOURCES.join(', ')}.`);
+  }
+  const kicbaseImage = options.kicbaseImage?.trim();
+  if (kicbaseImage !== undefined && !IMAGE_REFERENCE.test(kicbaseImage)) {
+    problems.push(
+      `--kicbaseImage "${kicbaseImage}" is not an image reference. Use [registry/]repository[:tag][@sha256:digest], e.g. gcr.io/k8s-minikube/kicbase:v0.0.47@sha256:<64 hex digits>.`,
+    );
+  }
+
+  if (binarySource === 'release' && cri && !cri.sha256.amd64) {
+    warnings.push(
+      `nx-kubelet pins no SHA-256 for the cri-dockerd ${cri.tag} release archives: a release build stops until you set CRI_DOCKERD_SHA256_AMD64 (or _ARM64) in compose.yaml's build args to the archive's checksum.`,
+    );
+  }
+
   if (problems.length > 0 || !kube || !cri || !kicbase || !kubeGoVersion || !criGoVersion || !directory) {
     throw new InvalidNodeOptionsError(problems);
   }
@@ -137,6 +170,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     hostname,
     tags: parseTags(options.tags),
     examplePod: options.examplePod ?? true,
+    binarySource,
     kubernetes: {
       version: kube.tag,
       minor: kube.minor,
@@ -145,8 +179,13 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
       podInfraContainerImageFlag: compareMinors(kube.minor, POD_INFRA_FLAG_REMOVED_IN) < 0,
       failCgroupV1Field: compareMinors(kube.minor, FAIL_CGROUP_V1_SINCE) >= 0,
     },
-    criDockerd: { version: cri.tag, goVersion: criGoVersion },
-    kicbase: { version: kicbase.version, image: `${KICBASE_REPOSITORY}:${kicbase.version}`, baseOs: kicbase.baseOs },
+    criDockerd: { version: cri.tag, goVersion: criGoVersion, sha256: cri.sha256 },
+    kicbase: {
+      version: kicbase.version,
+      image: kicbaseImage ?? `${KICBASE_REPOSITORY}:${kicbase.version}`,
+      imageOverridden: kicbaseImage !== undefined,
+      baseOs: kicbase.baseOs,
+    },
     compose: { project: name, service: name, volume: `${name}-var`, image: `nx-kubelet-${name}:${kube.tag}` },
     warnings,
   };
@@ -221,6 +260,8 @@ interface ResolvedCriDockerd {
   parsed?: ParsedVersion;
   /** Minimum Go from go.mod (for a release outside the matrix: that of the newest known release). */
   go: string;
+  /** Pinned SHA-256 of the release archives; empty for a release outside the matrix. */
+  sha256: { amd64?: string; arm64?: string };
 }
 
 function resolveCriDockerd(input: string, allowUnknown: boolean, problems: string[], warnings: string[]): ResolvedCriDockerd | undefined {
@@ -234,7 +275,7 @@ function resolveCriDockerd(input: string, allowUnknown: boolean, problems: strin
     parsed.patch === undefined
       ? line.sort(byVersion).at(-1)
       : CRI_DOCKERD_RELEASES.find((candidate) => compareVersions(parseVersion(candidate.version)!, parsed) === 0);
-  if (release) return { tag: release.version, parsed: parseVersion(release.version), go: release.go };
+  if (release) return { tag: release.version, parsed: parseVersion(release.version), go: release.go, sha256: release.sha256 ?? {} };
 
   const known = CRI_DOCKERD_RELEASES.map((r) => r.version).join(', ');
   const why = `cri-dockerd ${input} is not in nx-kubelet's version matrix (known: ${known})`;
@@ -244,7 +285,7 @@ function resolveCriDockerd(input: string, allowUnknown: boolean, problems: strin
   }
   const newest = [...CRI_DOCKERD_RELEASES].sort(byVersion).at(-1)!;
   warnings.push(`${why}; going ahead because of --allowUnknownVersions, assuming it builds with the Go of ${newest.version} (set --criDockerdGoVersion otherwise).`);
-  return { tag: formatTag({ ...parsed, patch: parsed.patch }), parsed, go: newest.go };
+  return { tag: formatTag({ ...parsed, patch: parsed.patch }), parsed, go: newest.go, sha256: {} };
 }
 
 function byVersion(a: { version: string }, b: { version: string }): number {

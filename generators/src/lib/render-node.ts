@@ -14,7 +14,11 @@ export type NodeFiles = Record<string, string>;
 
 // Template path → output path, for names that cannot be spelled directly (a dotfile would be dropped by npm pack).
 const OUTPUT_NAMES: Record<string, string> = { dockerignore: '.dockerignore' };
-const EXAMPLE_POD = 'manifests/hello-world.yaml';
+// Files that only some nodes get.
+const CONDITIONAL_FILES: Record<string, (model: NodeModel) => boolean> = {
+  'manifests/hello-world.yaml': (model) => model.examplePod,
+  'bin/README.md': (model) => model.binarySource === 'local',
+};
 // Keeps manifests/ in the build context when there is no example pod; the kubelet ignores dotfiles there.
 const EMPTY_MANIFESTS_PLACEHOLDER = 'manifests/.gitkeep';
 
@@ -30,7 +34,7 @@ export function renderNode(model: NodeModel, templates: NodeTemplates): NodeFile
     if (!templatePath.endsWith('.ejs')) continue;
     const stem = templatePath.slice(0, -'.ejs'.length);
     const outputPath = OUTPUT_NAMES[stem] ?? stem;
-    if (outputPath === EXAMPLE_POD && !model.examplePod) continue;
+    if (CONDITIONAL_FILES[outputPath]?.(model) === false) continue;
     files[outputPath] = render(templates[templatePath], data, { filename: templatePath });
   }
   if (!model.examplePod) files[EMPTY_MANIFESTS_PLACEHOLDER] = '';

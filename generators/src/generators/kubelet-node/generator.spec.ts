@@ -62,7 +62,7 @@ describe('kubelet-node generator', () => {
       const project = readProjectConfiguration(tree, 'my-node');
       expect(project.root).toBe('packages/my-node');
       expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell']);
-      expect(project.targets?.build.options).toEqual({ cwd: '{projectRoot}', command: 'docker compose build' });
+      for (const [name, target] of Object.entries(project.targets ?? {})) expect(target.executor).toBe(`nx-kubelet:${name}`);
     });
 
     it('uses the reference versions as Dockerfile ARG defaults and compose build args', () => {
@@ -77,16 +77,22 @@ describe('kubelet-node generator', () => {
         KUBE_VERSION_GO: '1.24',
         CRI_DOCKERD_VERSION: 'v0.3.21',
         CRI_DOCKERD_VERSION_GO: '1.24',
+        BINARY_SOURCE: 'source',
       });
     });
 
-    it('keeps the three build stages of the reference and does not download a Go toolchain', () => {
+    it('keeps the reference build stages, selects binary stages by BINARY_SOURCE, and does not download a Go toolchain', () => {
       const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
       expect(dockerfile.match(/^FROM .*$/gm)).toEqual([
-        'FROM golang:${CRI_DOCKERD_VERSION_GO}-alpine AS cri-dockerd',
-        'FROM golang:${KUBE_VERSION_GO}-alpine AS kubelet',
+        'FROM golang:${CRI_DOCKERD_VERSION_GO}-alpine AS cri-dockerd-source',
+        'FROM golang:${KUBE_VERSION_GO}-alpine AS kubelet-source',
+        'FROM scratch AS binaries-source',
+        'FROM ${KICBASE_IMAGE} AS binaries-release',
+        'FROM ${KICBASE_IMAGE} AS binaries-local',
+        'FROM binaries-${BINARY_SOURCE} AS binaries',
         'FROM ${KICBASE_IMAGE}',
       ]);
+      expect(dockerfile).toContain('\nARG BINARY_SOURCE=source\n');
       expect(dockerfile).toContain('GOTOOLCHAIN=local');
       expect(dockerfile).toContain('FORCE_HOST_GO=y KUBE_STATIC_OVERRIDES=kubelet');
     });
@@ -171,6 +177,45 @@ describe('kubelet-node generator', () => {
       expect(Object.keys(a.services)).not.toEqual(Object.keys(b.services));
       expect(Object.keys(a.volumes)).not.toEqual(Object.keys(b.volumes));
       expect(a.services.a.image).not.toBe(b.services.b.image);
+    });
+  });
+
+  describe('--binarySource and --kicbaseImage', () => {
+    it.each(['source', 'release', 'local'] as const)('renders BINARY_SOURCE=%s into the Dockerfile and compose args', async (binarySource) => {
+      await kubeletNodeGenerator(tree, { name: 'b', binarySource });
+      expect(read(tree, 'packages/b/Dockerfile.kicbase')).toContain(`\nARG BINARY_SOURCE=${binarySource}\n`);
+      expect(parse(read(tree, 'packages/b/compose.yaml')).services.b.build.args.BINARY_SOURCE).toBe(binarySource);
+      expect(tree.exists('packages/b/bin/README.md')).toBe(binarySource === 'local');
+    });
+
+    it('orders the image so that configuration layers come after the binaries', async () => {
+      await kubeletNodeGenerator(tree, { name: 'o' });
+      const finalStage = read(tree, 'packages/o/Dockerfile.kicbase').split('\nFROM ${KICBASE_IMAGE}\n')[1];
+      const order = ['COPY --from=binaries', 'COPY units/', 'COPY kubelet.yaml', 'COPY manifests/'].map((line) => finalStage.indexOf(line));
+      expect(order.every((position) => position >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
+    it('pins the cri-dockerd release checksums for release builds', async () => {
+      await kubeletNodeGenerator(tree, { name: 'r', binarySource: 'release' });
+      expect(read(tree, 'packages/r/Dockerfile.kicbase')).toMatch(/\nARG CRI_DOCKERD_SHA256_AMD64=[0-9a-f]{64}\n/);
+    });
+
+    it('uses --kicbaseImage literally as the base image', async () => {
+      const image = `registry.local:5000/mirror/kicbase:v0.0.47@sha256:${'a'.repeat(64)}`;
+      await kubeletNodeGenerator(tree, { name: 'm', kicbaseImage: image });
+      const dockerfile = read(tree, 'packages/m/Dockerfile.kicbase');
+      expect(dockerfile).toContain(`\nARG KICBASE_IMAGE=${image}\n`);
+      expect(dockerfile).not.toContain('ARG KICBASE_IMAGE=gcr.io');
+    });
+
+    it.each([['not an image!'], ['UPPER/case:tag'], ['repo@sha256:short']])('refuses the --kicbaseImage %j and writes nothing', async (kicbaseImage) => {
+      await expect(kubeletNodeGenerator(tree, { name: 'm', kicbaseImage })).rejects.toThrow(`--kicbaseImage "${kicbaseImage}" is not an image reference`);
+      expect(tree.exists('packages/m')).toBe(false);
+    });
+
+    it('refuses an unknown --binarySource', async () => {
+      await expect(kubeletNodeGenerator(tree, { name: 'x', binarySource: 'ftp' as never })).rejects.toThrow('--binarySource "ftp" is not one of source, release, local.');
     });
   });
 

@@ -11,6 +11,8 @@ export interface KubeletNodeGeneratorSchema {
   kicbaseVersion?: VersionOption;
   kubeGoVersion?: VersionOption;
   criDockerdGoVersion?: VersionOption;
+  binarySource?: 'source' | 'release' | 'local';
+  kicbaseImage?: string;
   examplePod?: boolean;
   hostname?: string;
   allowUnknownVersions?: boolean;

@@ -1,0 +1,25 @@
+import { logger } from '@nx/devkit';
+import { DockerCommandError } from '../lib/docker-cli';
+import { DockerConnectionOptions, loadNode, runCompose } from '../lib/node-context';
+import { nodeExecutor } from '../lib/run-executor';
+
+export interface DownExecutorOptions extends DockerConnectionOptions {
+  /** Also remove the node's /var volume (Docker images and kubelet state). @default false */
+  volumes?: boolean;
+  /** Seconds to wait for systemd to shut down before the container is killed. @default 10 */
+  timeout?: number;
+}
+
+/** `nx run <node>:down`: stops and removes the node's container and network (and with --volumes its /var). */
+export default nodeExecutor<DownExecutorOptions>(async (options, context) => {
+  const node = await loadNode(options, context);
+  const args = ['down', '--remove-orphans', '--timeout', String(options.timeout ?? 10), ...(options.volumes ? ['--volumes'] : [])];
+  const result = await runCompose(node, args);
+  if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose down');
+  if (!options.volumes) {
+    logger.info(
+      `The node's /var volume is kept (its Docker images and kubelet state). After a rebuild that changes /var (a new kicbase or Kubernetes version), remove it: nx run ${node.projectName}:down --volumes`,
+    );
+  }
+  return true;
+});

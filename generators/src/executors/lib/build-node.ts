@@ -1,0 +1,63 @@
+/** Building a node's image: shared by the build executor and `up --build`. */
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { DockerCommandError } from './docker-cli';
+import { NodeContext, runCompose } from './node-context';
+
+export interface BuildOptions {
+  /** Build without the layer cache (`--no-cache`). */
+  noCache?: boolean;
+  /** Always pull newer base images (`--pull`). */
+  pull?: boolean;
+  /** Target platform, e.g. linux/arm64 (DOCKER_DEFAULT_PLATFORM). @default the daemon's */
+  platform?: string;
+  /** Extra or overriding build args (e.g. KUBE_VERSION_GO). */
+  buildArgs?: Record<string, string>;
+}
+
+const LOCAL_BINARIES = ['kubelet', 'cri-dockerd'];
+
+/** The compose build arguments for the options: `--no-cache`, `--pull`, `--build-arg K=V`…, then the service. */
+export function composeBuildArgs(service: string, options: BuildOptions): string[] {
+  return [
+    'build',
+    ...(options.noCache ? ['--no-cache'] : []),
+    ...(options.pull ? ['--pull'] : []),
+    ...Object.entries(options.buildArgs ?? {}).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
+    service,
+  ];
+}
+
+/** Where the binaries come from for this build: build args > compose args > the Dockerfile's ARG default. */
+export function binarySourceOf(node: NodeContext, options: BuildOptions): string {
+  const dockerfile = join(node.dir, 'Dockerfile.kicbase');
+  const fromDockerfile = existsSync(dockerfile) ? /^ARG BINARY_SOURCE=(\S+)/m.exec(readFileSync(dockerfile, 'utf8'))?.[1] : undefined;
+  return options.buildArgs?.BINARY_SOURCE ?? node.buildArgs.BINARY_SOURCE ?? fromDockerfile ?? 'source';
+}
+
+/** Fails before docker runs when BINARY_SOURCE=local and a binary is missing from the node's bin/ folder. */
+export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): void {
+  const missing = LOCAL_BINARIES.filter((binary) => {
+    try {
+      accessSync(join(node.dir, 'bin', binary), constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    const where = relative(workspaceRoot, join(node.dir, 'bin'));
+    throw new Error(
+      `BINARY_SOURCE=local, but ${missing.map((binary) => `${where}/${binary}`).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing or not executable. ` +
+        `Put the linux binaries there (chmod +x), or build with BINARY_SOURCE=source or release (compose.yaml build args).`,
+    );
+  }
+}
+
+/** Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. */
+export async function buildNode(node: NodeContext, options: BuildOptions, workspaceRoot: string): Promise<void> {
+  if (binarySourceOf(node, options) === 'local') assertLocalBinaries(node, workspaceRoot);
+  const env = options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {};
+  const result = await runCompose(node, composeBuildArgs(node.service, options), { env });
+  if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose build');
+}

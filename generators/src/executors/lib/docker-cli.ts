@@ -1,0 +1,172 @@
+/**
+ * The one way nx-kubelet runs docker: argument arrays (never a shell string), output streamed while its tail is kept
+ * for error messages, the exit code passed on, SIGINT/SIGTERM forwarded to the child, `--context` and DOCKER_HOST
+ * honoured. Executors never spawn docker themselves.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+
+/** How docker is reached: the CLI to call, global arguments (`--context`), extra environment (DOCKER_HOST). */
+export interface DockerTarget {
+  /** @default 'docker' */
+  command?: string;
+  context?: string;
+  host?: string;
+}
+
+export type OutputMode =
+  /** tee the child's output to ours and keep it (for progress and error messages) */
+  | 'stream'
+  /** keep the output, print nothing (for queries) */
+  | 'capture'
+  /** hand the terminal over (interactive shells) */
+  | 'inherit';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  mode?: OutputMode;
+  /** Data written to the child's stdin, which is then closed. Without it stdin is inherited ('inherit') or ignored. */
+  input?: string;
+  /** Keep stdin open as a pipe until the run ends; closing it tells an in-container wrapper to stop (see logs). */
+  holdStdin?: boolean;
+  /** Called with the child once it runs (to observe or end it). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+}
+
+export interface RunResult {
+  /** The child's exit code, or 128 + signal number when a signal ended it (as shells report it). */
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  /** True when we forwarded SIGINT or SIGTERM to the child during the run. */
+  interrupted: boolean;
+  stdout: string;
+  stderr: string;
+  /** The last lines of stdout and stderr together, for error messages. */
+  tail: string;
+  /** The command as run, for messages (and pasteable into a shell). */
+  argv: string[];
+}
+
+const TAIL_LINES = 40;
+
+/** Thrown when docker cannot be started at all (not on PATH, not executable). */
+export class DockerNotFoundError extends Error {
+  constructor(command: string, cause: string) {
+    super(
+      `The docker CLI ("${command}") could not be run: ${cause}. Install Docker Engine (https://docs.docker.com/engine/install/) and make sure "docker" is on PATH.`,
+    );
+    this.name = 'DockerNotFoundError';
+  }
+}
+
+/** A docker command that ran and exited non-zero. Its message names the command, the exit code and the output tail. */
+export class DockerCommandError extends Error {
+  constructor(
+    readonly result: RunResult,
+    what = 'docker',
+  ) {
+    super(`${what} failed with exit code ${result.exitCode}: ${formatCommand(result.argv)}${result.tail ? `\n${result.tail}` : ''}`);
+    this.name = 'DockerCommandError';
+  }
+}
+
+/** Full argv for a docker invocation: the CLI, global options, then the command's own arguments. */
+export function dockerArgv(target: DockerTarget, args: string[]): string[] {
+  return [target.command ?? 'docker', ...(target.context ? ['--context', target.context] : []), ...args];
+}
+
+/** Environment for docker: ours plus DOCKER_HOST when the target names one. */
+export function dockerEnv(target: DockerTarget, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...(target.host ? { DOCKER_HOST: target.host } : {}), ...extra };
+}
+
+/** Quotes an argv for display so that it can be pasted into a POSIX shell. */
+export function formatCommand(argv: string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Runs `argv` (argv[0] is the program) without a shell. Resolves with the result whatever the exit code. */
+export function runCommand(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  const mode = options.mode ?? 'stream';
+  const stdin = options.input !== undefined || options.holdStdin ? 'pipe' : mode === 'inherit' ? 'inherit' : 'ignore';
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [stdin, mode === 'inherit' ? 'inherit' : 'pipe', mode === 'inherit' ? 'inherit' : 'pipe'],
+      windowsHide: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    const tail = new TailBuffer(TAIL_LINES);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      tail.push(chunk.toString());
+      if (mode === 'stream') process.stdout.write(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      tail.push(chunk.toString());
+      if (mode === 'stream') process.stderr.write(chunk);
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.stdin?.on('error', () => undefined); // the child may exit before reading its input
+
+    // Forward Ctrl-C and termination to the child instead of dying and leaving it behind.
+    const forward = (signal: NodeJS.Signals) => {
+      interrupted = true;
+      if (options.holdStdin) child.stdin?.end();
+      child.kill(signal);
+    };
+    const onSigint = () => forward('SIGINT');
+    const onSigterm = () => forward('SIGTERM');
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+    const cleanUp = () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    };
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      cleanUp();
+      reject(error.code === 'ENOENT' || error.code === 'EACCES' ? new DockerNotFoundError(argv[0], error.message) : error);
+    });
+    child.on('close', (code, signal) => {
+      cleanUp();
+      const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
+      resolve({ exitCode, signal, interrupted, stdout, stderr, tail: tail.text(), argv });
+    });
+    options.onSpawn?.(child);
+  });
+}
+
+/** Runs docker against `target`. */
+export function runDocker(target: DockerTarget, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runCommand(dockerArgv(target, args), { ...options, env: dockerEnv(target, options.env) });
+}
+
+/** Runs docker and returns trimmed stdout; throws {@link DockerCommandError} on a non-zero exit. */
+export async function captureDocker(target: DockerTarget, args: string[], options: Omit<RunOptions, 'mode'> = {}): Promise<string> {
+  const result = await runDocker(target, args, { ...options, mode: 'capture' });
+  if (result.exitCode !== 0) throw new DockerCommandError(result);
+  return result.stdout.trim();
+}
+
+/** Keeps the last N lines of a stream of chunks. */
+class TailBuffer {
+  private lines: string[] = [''];
+  constructor(private readonly size: number) {}
+
+  push(chunk: string): void {
+    const parts = chunk.replace(/\r(?!\n)/g, '\n').split(/\r?\n/);
+    this.lines[this.lines.length - 1] += parts[0];
+    this.lines.push(...parts.slice(1));
+    if (this.lines.length > this.size + 1) this.lines = this.lines.slice(-this.size - 1);
+  }
+
+  text(): string {
+    return this.lines.join('\n').trim();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Checks, before an executor does anything, that docker can work: the CLI runs, the daemon answers, and Compose is
+ * there (v2 as `docker compose`, else v1 as `docker-compose`). Each failure has a message that says what to do.
+ */
+import { dockerArgv, DockerTarget, runCommand, runDocker } from './docker-cli';
+
+/** How to run Compose: `docker compose` (v2) or `docker-compose` (v1 fallback). */
+export interface ComposeCommand {
+  /** The argv that Compose subcommands follow, e.g. ['docker', '--context', 'x', 'compose']. */
+  prefix: string[];
+  version: string;
+}
+
+export interface Preflight {
+  serverVersion: string;
+  compose: ComposeCommand;
+}
+
+/** Verifies the docker CLI, the daemon and Compose; throws an Error with an actionable message otherwise. */
+export async function preflight(target: DockerTarget): Promise<Preflight> {
+  const server = await runDocker(target, ['version', '--format', '{{.Server.Version}}'], { mode: 'capture' });
+  if (server.exitCode !== 0 || server.stdout.trim() === '') {
+    throw new Error(daemonUnreachableMessage(target, server.stderr));
+  }
+  return { serverVersion: server.stdout.trim(), compose: await findCompose(target) };
+}
+
+function daemonUnreachableMessage(target: DockerTarget, stderr: string): string {
+  const where = target.context
+    ? `docker context "${target.context}"`
+    : target.host ?? process.env.DOCKER_HOST
+      ? `DOCKER_HOST=${target.host ?? process.env.DOCKER_HOST}`
+      : 'the default socket';
+  const reason = stderr.trim().split('\n').find((line) => line.trim() !== '') ?? 'no answer';
+  return [
+    `The Docker daemon is not reachable (${where}): ${reason}`,
+    'Start it (e.g. `sudo systemctl start docker`, or tools/docker-engine/start.sh in the nx-kubelet repository), or point nx-kubelet at a running one with DOCKER_HOST or the --context option.',
+  ].join('\n');
+}
+
+async function findCompose(target: DockerTarget): Promise<ComposeCommand> {
+  const v2 = await runDocker(target, ['compose', 'version', '--short'], { mode: 'capture' });
+  if (v2.exitCode === 0) return { prefix: dockerArgv(target, ['compose']), version: v2.stdout.trim() };
+  try {
+    const v1 = await runCommand(['docker-compose', 'version', '--short'], { mode: 'capture' });
+    const prefix = ['docker-compose', ...(target.context ? ['--context', target.context] : [])];
+    if (v1.exitCode === 0) return { prefix, version: v1.stdout.trim() };
+  } catch {
+    // docker-compose v1 is not installed either
+  }
+  throw new Error(
+    'Docker Compose is missing: neither `docker compose` (v2) nor `docker-compose` (v1) runs. Install the Compose v2 plugin (package docker-compose-plugin from Docker, or docker-compose on Debian 13), see https://docs.docker.com/compose/install/linux/.',
+  );
+}

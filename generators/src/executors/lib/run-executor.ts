@@ -1,0 +1,16 @@
+import { ExecutorContext, logger } from '@nx/devkit';
+
+/**
+ * Turns an executor body into an Nx executor: a thrown error becomes one clear message and `{ success: false }`
+ * (no stack trace for expected failures such as a stopped daemon).
+ */
+export function nodeExecutor<T>(body: (options: T, context: ExecutorContext) => Promise<boolean>) {
+  return async (options: T, context: ExecutorContext): Promise<{ success: boolean }> => {
+    try {
+      return { success: await body(options, context) };
+    } catch (error) {
+      logger.error(`nx-kubelet: ${error instanceof Error ? error.message : String(error)}`);
+      return { success: false };
+    }
+  };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds, without any container registry, the local images that stand in for the ones this machine cannot pull:
+#   nx-kubelet/debian:bookworm       a Debian rootfs from debootstrap, imported with `docker import`
+#   gcr.io/k8s-minikube/kicbase:<v>  a kicbase stand-in: systemd as PID 1, dockerd, curl, python3 (for the stand-in
+#                                    kubelet and cri-dockerd in stand-in-binaries/), tagged as the node's base image
+# Idempotent: an image is rebuilt only when its inputs change. Usage: build-stand-ins.sh [kicbase-version ...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${NX_KUBELET_CACHE:-/var/cache/nx-kubelet}
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(v0.0.47)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+image_label() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
+
+# Debian archive URL as apt on this machine is configured (the only package source reachable here).
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+debian_image=nx-kubelet/debian:bookworm
+if ! docker image inspect "$debian_image" >/dev/null 2>&1; then
+  rootfs_tar="$cache/debian-bookworm-minbase.tar"
+  if [ ! -s "$rootfs_tar" ]; then
+    echo "stand-ins: debootstrap bookworm from $mirror (about a minute)"
+    command -v debootstrap >/dev/null || as_root apt-get install -y -qq debootstrap >/dev/null
+    rootfs=$(mktemp -d)
+    as_root debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
+    as_root rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    as_root mkdir -p "$cache"
+    as_root tar --numeric-owner -C "$rootfs" -cf "$rootfs_tar.tmp" .
+    as_root mv "$rootfs_tar.tmp" "$rootfs_tar"
+    as_root rm -rf "$rootfs"
+  fi
+  docker import --change 'CMD ["/bin/bash"]' "$rootfs_tar" "$debian_image" >/dev/null
+  echo "stand-ins: imported $debian_image"
+fi
+
+# The stand-in's inputs, hashed: an unchanged stand-in is not rebuilt.
+inputs_hash=$(cat "$here"/kicbase-stand-in/* | sha256sum | cut -c1-16)
+for version in "${versions[@]}"; do
+  tag="gcr.io/k8s-minikube/kicbase:$version"
+  if [ "$(image_label "$tag" org.nx-kubelet.stand-in)" = "$inputs_hash" ]; then
+    echo "stand-ins: $tag is up to date"
+    continue
+  fi
+  echo "stand-ins: building $tag (a local stand-in for minikube's kicbase)"
+  docker build --quiet --label "org.nx-kubelet.stand-in=$inputs_hash" --build-arg "BASE=$debian_image" \
+    --tag "$tag" "$here/kicbase-stand-in" >/dev/null
+done
