@@ -96,9 +96,10 @@ export class InvalidNodeOptionsError extends Error {
 
 // An RFC 1123 DNS label: valid as compose project/service name, image name, hostname and Kubernetes node name.
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
-// A docker image reference: [registry[:port]/]path[:tag][@sha256:digest] (distribution/reference, simplified).
+// A docker image reference: [registry[:port]/]path[:tag][@sha256:digest] (distribution/reference, simplified:
+// the first component is a registry only if it has a dot or a port, or is localhost).
 const IMAGE_REFERENCE =
-  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+  /^(?:(?:(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)(?::\d+)?|[a-zA-Z0-9-]+:\d+)\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 // Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
