@@ -1,0 +1,42 @@
+/** The real Docker engine the executor tests drive, and checks that nothing of a node is left behind. */
+import { spawnSync } from 'node:child_process';
+import { run } from './validators';
+import { REPO_ROOT } from './workspace';
+
+export const STAND_IN_BINARIES = `${REPO_ROOT}/tools/images/stand-in-binaries`;
+export const KICBASE_STAND_IN = 'gcr.io/k8s-minikube/kicbase:v0.0.47';
+
+/**
+ * Fails (never skips) when the engine or the stand-in base image is missing, saying how to provide them.
+ * In CI, .ci/run starts the engine and builds the images before the tests.
+ */
+export function requireEngine(): void {
+  const version = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    throw new Error(`A running Docker engine is required for these tests (${(version.error?.message ?? version.stderr).trim()}). Start one with tools/docker-engine/start.sh.`);
+  }
+  const image = spawnSync('docker', ['image', 'inspect', KICBASE_STAND_IN], { encoding: 'utf8' });
+  if (image.status !== 0) {
+    throw new Error(`The local kicbase stand-in ${KICBASE_STAND_IN} is missing. Build it with tools/images/build-stand-ins.sh.`);
+  }
+}
+
+/** Containers, volumes and networks that belong to a compose project (all empty once it is down --volumes). */
+export function leftovers(project: string): { containers: string[]; volumes: string[]; networks: string[] } {
+  const list = (args: string[]) => run('docker', args).stdout.split('\n').filter(Boolean);
+  return {
+    containers: list(['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`]),
+    volumes: list(['volume', 'ls', '--quiet', '--filter', `name=^${project}-var$`]),
+    networks: list(['network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`]),
+  };
+}
+
+/** Removes whatever a test left of a compose project, and its images. */
+export function removeProject(project: string): void {
+  const { containers, volumes, networks } = leftovers(project);
+  if (containers.length) run('docker', ['rm', '--force', '--volumes', ...containers]);
+  if (volumes.length) run('docker', ['volume', 'rm', '--force', ...volumes]);
+  if (networks.length) run('docker', ['network', 'rm', ...networks]);
+  const images = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${project}`]).stdout.split('\n').filter(Boolean);
+  if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
+}
