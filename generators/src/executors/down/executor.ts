@@ -1,4 +1,4 @@
-import { logger } from '@nx/devkit';
+import { log } from '../lib/log';
 import { DockerCommandError } from '../lib/docker-cli';
 import { DockerConnectionOptions, loadNode, runCompose } from '../lib/node-context';
 import { nodeExecutor } from '../lib/run-executor';
@@ -17,7 +17,7 @@ export default nodeExecutor<DownExecutorOptions>(async (options, context) => {
   const result = await runCompose(node, args);
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose down');
   if (!options.volumes) {
-    logger.info(
+    log.info(
       `The node's /var volume is kept (its Docker images and kubelet state). After a rebuild that changes /var (a new kicbase or Kubernetes version), remove it: nx run ${node.projectName}:down --volumes`,
     );
   }

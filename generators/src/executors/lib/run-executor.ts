@@ -1,4 +1,5 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { log } from './log';
 
 /**
  * Turns an executor body into an Nx executor: a thrown error becomes one clear message and `{ success: false }`
@@ -9,7 +10,7 @@ export function nodeExecutor<T>(body: (options: T, context: ExecutorContext) => 
     try {
       return { success: await body(options, context) };
     } catch (error) {
-      logger.error(`nx-kubelet: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`nx-kubelet: ${error instanceof Error ? error.message : String(error)}`);
       return { success: false };
     }
   };

@@ -1,4 +1,4 @@
-import { logger } from '@nx/devkit';
+import { log } from '../lib/log';
 import { captureDocker } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode } from '../lib/node-context';
 import { containerState, kubeletHealthz, kubeletPods, manifestFiles, unitStates } from '../lib/node-probe';
@@ -16,14 +16,14 @@ export default nodeExecutor<StatusExecutorOptions>(async (options, context) => {
   const node = await loadNode(options, context);
   const id = await findContainer(node);
   if (!id) {
-    logger.info(`${node.projectName}: no container (start it: nx run ${node.projectName}:up)`);
+    log.info(`${node.projectName}: no container (start it: nx run ${node.projectName}:up)`);
     return false;
   }
   const state = await containerState(node, id);
   const name = (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
   const lines = [`${node.projectName}`, `  container    ${name} (${id.slice(0, 12)}): ${state}`];
   if (state !== 'running') {
-    logger.info(lines.join('\n'));
+    log.info(lines.join('\n'));
     return false;
   }
   const system = (await captureDocker(node.target, ['exec', id, 'systemctl', 'is-system-running']).catch(() => 'unknown')) || 'unknown';
@@ -38,6 +38,6 @@ export default nodeExecutor<StatusExecutorOptions>(async (options, context) => {
       ? `  static pods  ${pods.length ? pods.join(', ') : 'none'} (read-only API :${node.kubelet.readOnlyPort})`
       : `  manifests    ${(await manifestFiles(node, id)).join(', ') || 'none'} (read-only API off or not answering)`,
   );
-  logger.info(lines.join('\n'));
+  log.info(lines.join('\n'));
   return healthz !== undefined;
 });

@@ -1,4 +1,4 @@
-import { logger } from '@nx/devkit';
+import { log } from '../lib/log';
 import { buildNode, BuildOptions } from '../lib/build-node';
 import { captureDocker, DockerCommandError } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode, NodeContext, runCompose } from '../lib/node-context';
@@ -51,8 +51,8 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
   }
   progress.done();
   const journal = await journalTail(node, id, 'kubelet', 30);
-  logger.error(`nx-kubelet: the kubelet of ${node.projectName} did not become healthy within ${timeoutMs / 1000} s (${phase}). Last kubelet journal lines:\n${journal}`);
-  logger.error(`More: nx run ${node.projectName}:logs, nx run ${node.projectName}:status. The container keeps running; stop it with nx run ${node.projectName}:down.`);
+  log.error(`nx-kubelet: the kubelet of ${node.projectName} did not become healthy within ${timeoutMs / 1000} s (${phase}). Last kubelet journal lines:\n${journal}`);
+  log.error(`More: nx run ${node.projectName}:logs, nx run ${node.projectName}:status. The container keeps running; stop it with nx run ${node.projectName}:down.`);
   return false;
 }
 
@@ -60,7 +60,7 @@ async function printSummary(node: NodeContext, id: string): Promise<void> {
   const name = (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
   const hostname = await captureDocker(node.target, ['exec', id, 'hostname']);
   const pods = (await kubeletPods(node, id)) ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`);
-  logger.info(
+  log.info(
     [
       `${node.projectName} is up`,
       `  container    ${name} (${id.slice(0, 12)})`,
