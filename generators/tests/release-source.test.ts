@@ -102,7 +102,8 @@ it('builds from verified downloads when the checksums match', () => {
 
 it('does not download again after kubelet.yaml, a unit or a manifest changed: only the configuration layers rebuild', () => {
   const nodeDir = join(workspace, 'packages', name);
-  writeFileSync(join(nodeDir, 'kubelet.yaml'), `${readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8')}maxPods: 50\n`);
+  // A unique edit: BuildKit's cache is keyed by content and shared by every build on this engine.
+  writeFileSync(join(nodeDir, 'kubelet.yaml'), `${readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8')}maxPods: 50 # edited at ${Date.now()}\n`);
   writeFileSync(join(nodeDir, 'manifests', 'extra.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: extra\nspec:\n  containers:\n    - name: c\n      image: busybox\n');
   const { status, text } = build();
   expect(status).toBe(0);
