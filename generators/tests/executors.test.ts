@@ -164,6 +164,12 @@ describe('failure paths', () => {
     expect(result.status).not.toBe(0);
   });
 
+  it('an unknown BINARY_SOURCE: named before BuildKit goes looking for an image on Docker Hub', () => {
+    const result = nx(workspace, ['run', `${broken}:build`, '--buildArgs.BINARY_SOURCE=ftp']);
+    expect(output(result)).toContain('BINARY_SOURCE=ftp is not one of source, release, local');
+    expect(result.status).not.toBe(0);
+  });
+
   it('a failing build: the error carries docker compose build\'s own exit code and output', () => {
     const dir = join(workspace, 'packages', broken);
     copyFileSync(join(STAND_IN_BINARIES, 'cri-dockerd'), join(dir, 'bin', 'cri-dockerd'));

@@ -1,6 +1,7 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { BINARY_SOURCES } from '../../lib/node-model';
 import { DockerCommandError } from './docker-cli';
 import { NodeContext, runCompose } from './node-context';
 
@@ -56,7 +57,12 @@ export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): v
 
 /** Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. */
 export async function buildNode(node: NodeContext, options: BuildOptions, workspaceRoot: string): Promise<void> {
-  if (binarySourceOf(node, options) === 'local') assertLocalBinaries(node, workspaceRoot);
+  const binarySource = binarySourceOf(node, options);
+  // An unknown value would make BuildKit look for an image "binaries-<value>" on Docker Hub: say it plainly instead.
+  if (!(BINARY_SOURCES as readonly string[]).includes(binarySource)) {
+    throw new Error(`BINARY_SOURCE=${binarySource} is not one of ${BINARY_SOURCES.join(', ')} (compose.yaml build args, or --buildArgs.BINARY_SOURCE).`);
+  }
+  if (binarySource === 'local') assertLocalBinaries(node, workspaceRoot);
   const env = options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {};
   const result = await runCompose(node, composeBuildArgs(node.service, options), { env });
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose build');
