@@ -82,8 +82,36 @@ export interface NodeModel {
   /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
   kicbase: { version: string; image: string; imageOverridden: boolean; baseOs: string };
   compose: { project: string; service: string; volume: string; image: string };
+  /** True when a version outside the matrix was accepted (--allowUnknownVersions). */
+  unknownVersions: boolean;
   /** Non-fatal remarks (e.g. versions outside the matrix accepted with --allowUnknownVersions). */
   warnings: string[];
+}
+
+/** A node's versions as declared in its project.json (`metadata["nx-kubelet"]`): the source of truth for its files. */
+export interface DeclaredVersions {
+  kubeVersion: string;
+  kubeGoVersion: string;
+  criDockerdVersion: string;
+  criDockerdGoVersion: string;
+  kicbaseVersion: string;
+  /** Only when the node uses its own base image reference. */
+  kicbaseImage?: string;
+  /** Set when the node uses versions outside the matrix. */
+  allowUnknownVersions?: boolean;
+}
+
+/** The declaration of a model's versions (what project.json records). */
+export function declaredVersionsOf(model: NodeModel): DeclaredVersions {
+  return {
+    kubeVersion: model.kubernetes.version,
+    kubeGoVersion: model.kubernetes.goVersion,
+    criDockerdVersion: model.criDockerd.version,
+    criDockerdGoVersion: model.criDockerd.goVersion,
+    kicbaseVersion: model.kicbase.version,
+    ...(model.kicbase.imageOverridden ? { kicbaseImage: model.kicbase.image } : {}),
+    ...(model.unknownVersions ? { allowUnknownVersions: true } : {}),
+  };
 }
 
 /** Thrown with every problem found, so that a user fixes them all in one go. Nothing has been written when it is. */
@@ -108,6 +136,7 @@ const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
 export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFacts): NodeModel {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const unknownVersionWarnings: string[] = [];
   const allowUnknown = options.allowUnknownVersions ?? false;
 
   const name = (options.name ?? '').trim();
@@ -131,9 +160,10 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
-  const kube = resolveKubernetes(options.kubeVersion ?? DEFAULT_VERSIONS.kubernetes, allowUnknown, problems, warnings);
-  const cri = resolveCriDockerd(options.criDockerdVersion ?? DEFAULT_VERSIONS.criDockerd, allowUnknown, problems, warnings);
-  const kicbase = resolveKicbase(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase, allowUnknown, problems, warnings);
+  const kube = resolveKubernetes(String(options.kubeVersion ?? DEFAULT_VERSIONS.kubernetes), allowUnknown, problems, unknownVersionWarnings);
+  const cri = resolveCriDockerd(String(options.criDockerdVersion ?? DEFAULT_VERSIONS.criDockerd), allowUnknown, problems, unknownVersionWarnings);
+  const kicbase = resolveKicbase(String(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase), allowUnknown, problems, unknownVersionWarnings);
+  warnings.push(...unknownVersionWarnings);
 
   const kubeGoVersion = resolveGo('--kubeGoVersion', options.kubeGoVersion, kube?.facts.go, kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`, problems);
   const criGoVersion = resolveGo('--criDockerdGoVersion', options.criDockerdGoVersion, cri?.go, cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`, problems);
@@ -188,6 +218,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
       baseOs: kicbase.baseOs,
     },
     compose: { project: name, service: name, volume: `${name}-var`, image: `nx-kubelet-${name}:${kube.tag}` },
+    unknownVersions: unknownVersionWarnings.length > 0,
     warnings,
   };
 }

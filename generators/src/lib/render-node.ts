@@ -4,7 +4,10 @@
  */
 import { render } from 'ejs';
 import { KICBASE_REPOSITORY } from './version-matrix';
-import type { NodeModel } from './node-model';
+import { declaredVersionsOf, NodeModel } from './node-model';
+
+/** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
+export const DECLARATION_KEY = 'nx-kubelet';
 
 /** Template sources keyed by their path below `templates/node/` (e.g. `units/kubelet.service.ejs`). */
 export type NodeTemplates = Readonly<Record<string, string>>;
@@ -28,6 +31,8 @@ export function renderNode(model: NodeModel, templates: NodeTemplates): NodeFile
     ...model,
     kicbaseRepository: KICBASE_REPOSITORY,
     offsetFromRoot: '../'.repeat(model.directory.split('/').length),
+    declaredVersions: declaredVersionsOf(model),
+    declarationKey: DECLARATION_KEY,
   };
   const files: NodeFiles = {};
   for (const templatePath of Object.keys(templates).sort()) {

@@ -1,9 +1,10 @@
 import { formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
 import { isAbsolute, relative } from 'node:path';
 import { loadNodeTemplates } from '../../lib/load-templates';
-import { InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
+import { KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
+import { withVersionStrings } from '../lib/cli-versions';
 import { renderNode } from '../../lib/render-node';
-import type { KubeletNodeGeneratorSchema, VersionOption } from './schema';
+import type { KubeletNodeGeneratorSchema } from './schema';
 
 /**
  * `nx g nx-kubelet:kubelet-node <name>`: validates everything first (nothing is written on any error), then writes
@@ -23,27 +24,11 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
 
 export default kubeletNodeGenerator;
 
-const VERSION_OPTIONS = ['kubeVersion', 'criDockerdVersion', 'kicbaseVersion', 'kubeGoVersion', 'criDockerdGoVersion'] as const;
-
-/**
- * The nx CLI parses number-like arguments before the schema sees them: `--kubeVersion=1.35` arrives as 1.35 and
- * `--kubeVersion=1.30` as 1.3, which cannot be told apart from a real 1.3. Numbers become strings again, and when
- * such an option is then refused, the message says how to write it so that it stays a string.
- */
+/** Validates the CLI options (numbers the nx CLI made of versions become strings again) into a node model. */
 function resolveNodeFromCli(tree: Tree, schema: KubeletNodeGeneratorSchema): NodeModel {
-  const numeric = VERSION_OPTIONS.filter((key) => typeof schema[key] === 'number');
-  const versions = Object.fromEntries(numeric.map((key) => [key, String(schema[key] as VersionOption)]));
-  const options = { ...schema, ...versions, directory: workspaceRelative(tree, schema.directory) } as KubeletNodeOptions;
-  try {
-    return resolveNode(options, workspaceFacts(tree));
-  } catch (error) {
-    if (!(error instanceof InvalidNodeOptionsError) || numeric.length === 0) throw error;
-    const hints = numeric.map((key) => {
-      const prefix = key.endsWith('GoVersion') ? 'go' : 'v';
-      return `The nx CLI read --${key} as the number ${schema[key]}; if you meant a version ending in 0 (such as 1.30), write it with a prefix: --${key}=${prefix}1.30.`;
-    });
-    throw new InvalidNodeOptionsError([...error.problems, ...hints]);
-  }
+  return withVersionStrings(schema, (options) =>
+    resolveNode({ ...(options as KubeletNodeOptions), directory: workspaceRelative(tree, schema.directory) }, workspaceFacts(tree)),
+  );
 }
 
 function workspaceFacts(tree: Tree): WorkspaceFacts {
