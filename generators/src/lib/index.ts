@@ -5,5 +5,5 @@ export * from './node-model';
 export * from './render-node';
 export * from './load-templates';
 export * from './node-edits';
-export { planUpgrade, upgradeNodeFiles, syncVersionArgs, versionArgs, versionsFromDockerfile, modelOfNode } from './upgrade-node';
+export { declareVersionsInProjectJson, planUpgrade, upgradeNodeFiles, syncVersionArgs, versionArgs, versionsFromDockerfile, modelOfNode } from './upgrade-node';
 export type { ExistingNode, FileChanges, UpgradePlan, VersionRequest } from './upgrade-node';

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
 
+
 const argLine = (name: string) => new RegExp(`^(ARG ${name}=)(\\S*)(.*)$`, 'm');
 
 /** The default of `ARG name=value` in a Dockerfile, or undefined when there is no such line. */
@@ -25,46 +26,55 @@ export function readComposeBuildArgs(compose: string, service: string): Record<s
 }
 
 /**
- * Sets existing build args of a compose service, keeping each value's quoting (a quoted "1.24" stays a string),
- * its comments and the rest of the file. Args that are not there are not added: they were removed on purpose.
+ * Replaces the text of one scalar in a YAML file, found by its path, and nothing else: the other bytes (comments,
+ * spacing, flow style) stay exactly as they were, and the scalar keeps its quoting (a quoted "1.24" stays a string).
+ * Returns the text unchanged when the path does not lead to a scalar.
+ */
+export function replaceYamlScalar(text: string, path: (string | number)[], value: string): string {
+  const node = parseDocument(text).getIn(path, true);
+  if (!isScalar(node) || !node.range || String(node.value) === value) return text;
+  const [start, end] = node.range;
+  const rendered =
+    node.type === Scalar.QUOTE_DOUBLE ? JSON.stringify(value) : node.type === Scalar.QUOTE_SINGLE ? `'${value.replace(/'/g, "''")}'` : value;
+  return `${text.slice(0, start)}${rendered}${text.slice(end)}`;
+}
+
+/**
+ * Sets existing build args of a compose service (see {@link replaceYamlScalar}). Args that are not there are not
+ * added: they were removed on purpose.
  */
 export function setComposeBuildArgs(compose: string, service: string, values: Record<string, string>): string {
-  const document = parseDocument(compose);
-  let changed = false;
-  for (const [key, value] of Object.entries(values)) {
-    const node = document.getIn(['services', service, 'build', 'args', key], true);
-    if (!isScalar(node) || String(node.value) === value) continue;
-    (node as Scalar).value = value;
-    changed = true;
-  }
-  return changed ? document.toString() : compose;
+  return Object.entries(values).reduce((text, [key, value]) => replaceYamlScalar(text, ['services', service, 'build', 'args', key], value), compose);
 }
 
 /** Replaces the image tag of a compose service when it is exactly `from` (a user's own image name is kept). */
 export function setComposeImage(compose: string, service: string, from: string, to: string): string {
-  const document = parseDocument(compose);
-  const node = document.getIn(['services', service, 'image'], true);
-  if (!isScalar(node) || node.value !== from) return compose;
-  node.value = to;
-  return document.toString();
+  const node = parseDocument(compose).getIn(['services', service, 'image'], true);
+  return isScalar(node) && node.value === from ? replaceYamlScalar(compose, ['services', service, 'image'], to) : compose;
 }
 
 /**
- * Adds or removes a top-level kubelet.yaml field: `value` undefined removes it, otherwise it is set when missing
- * (an existing value is the user's and stays). `comment` goes above a newly added field.
+ * Adds or removes a top-level kubelet.yaml field, as text: `value` undefined removes the field's lines (and the line
+ * `# comment` right above it); otherwise a missing field is appended, under `# comment`. A field that is there is
+ * the user's and keeps its value.
  */
-export function setKubeletField(kubeletYaml: string, field: string, value: unknown, comment?: string): string {
+export function setKubeletField(kubeletYaml: string, field: string, value: string | number | boolean | undefined, comment?: string): string {
   const document = parseDocument(kubeletYaml);
-  if (value === undefined) {
-    if (!document.has(field)) return kubeletYaml;
-    document.delete(field);
-    return document.toString();
-  }
-  if (document.has(field)) return kubeletYaml;
-  document.set(field, value);
   const pair = isMap(document.contents) ? document.contents.items.find((item) => isScalar(item.key) && item.key.value === field) : undefined;
-  if (pair && comment && isScalar(pair.key)) pair.key.commentBefore = ` ${comment}`;
-  return document.toString();
+  if (value !== undefined) {
+    if (pair) return kubeletYaml;
+    const base = kubeletYaml.endsWith('\n') || kubeletYaml === '' ? kubeletYaml : `${kubeletYaml}\n`;
+    return `${base}${comment ? `# ${comment}\n` : ''}${field}: ${JSON.stringify(value)}\n`;
+  }
+  if (!pair || !isScalar(pair.key) || !pair.key.range) return kubeletYaml;
+  const valueEnd = (pair.value as { range?: [number, number, number] } | null)?.range?.[2] ?? pair.key.range[1];
+  const lines = kubeletYaml.split('\n');
+  const lineOf = (offset: number) => kubeletYaml.slice(0, offset).split('\n').length - 1;
+  let first = lineOf(pair.key.range[0]);
+  const last = lineOf(Math.max(valueEnd - 1, pair.key.range[0]));
+  if (comment && lines[first - 1] === `# ${comment}`) first -= 1;
+  lines.splice(first, last - first + 1);
+  return lines.join('\n');
 }
 
 /**

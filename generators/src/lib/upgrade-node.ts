@@ -14,7 +14,7 @@ import {
   setExecStartFlag,
   setKubeletField,
 } from './node-edits';
-import { NodeFiles, NodeTemplates, renderNode } from './render-node';
+import { DECLARATION_KEY, NodeFiles, NodeTemplates, renderNode } from './render-node';
 export { DECLARATION_KEY } from './render-node';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from './version-matrix';
 import { compareMinors, compareVersions, minorOf, parseVersion } from './versions';
@@ -143,6 +143,21 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest):
 
 function normalizeKube(input: string | undefined): string | undefined {
   return input === undefined ? undefined : String(input);
+}
+
+/**
+ * Records declared versions in a project.json text (`metadata["nx-kubelet"]`), re-serialized as the generator
+ * writes it. Optionally registers a sync generator on the build target. Returns the text unchanged when nothing changes.
+ */
+export function declareVersionsInProjectJson(projectJson: string, declared: DeclaredVersions, syncGenerator?: string): string {
+  const project = JSON.parse(projectJson);
+  project.metadata = { ...(project.metadata ?? {}), [DECLARATION_KEY]: declared };
+  const build = project.targets?.build;
+  if (syncGenerator && build && !(build.syncGenerators ?? []).includes(syncGenerator)) {
+    build.syncGenerators = [...(build.syncGenerators ?? []), syncGenerator];
+  }
+  const next = `${JSON.stringify(project, null, 2)}\n`;
+  return JSON.stringify(JSON.parse(projectJson)) === JSON.stringify(project) ? projectJson : next;
 }
 
 export interface FileChanges {

@@ -1,5 +1,5 @@
 /** The kubelet nodes of a workspace, seen through the Nx Tree: finding them, reading and writing their files. */
-import { getProjects, ProjectConfiguration, Tree, updateProjectConfiguration } from '@nx/devkit';
+import { getProjects, ProjectConfiguration, Tree } from '@nx/devkit';
 import { DeclaredVersions } from '../../lib/node-model';
 import { DECLARATION_KEY, NodeFiles } from '../../lib/render-node';
 
@@ -39,8 +39,3 @@ export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, a
   }
 }
 
-/** Records a node's versions in its project.json metadata (and nothing else of the project changes). */
-export function declareVersions(tree: Tree, node: WorkspaceNode, declared: DeclaredVersions): void {
-  const metadata = { ...(node.project.metadata ?? {}), [DECLARATION_KEY]: declared } as ProjectConfiguration['metadata'];
-  updateProjectConfiguration(tree, node.name, { ...node.project, metadata });
-}

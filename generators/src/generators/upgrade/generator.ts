@@ -1,8 +1,8 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
 import { loadNodeTemplates } from '../../lib/load-templates';
 import { declaredVersionsOf, InvalidNodeOptionsError } from '../../lib/node-model';
-import { modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from '../../lib/upgrade-node';
-import { declareVersions, kubeletNodes, readNodeFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
+import { declareVersionsInProjectJson, modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from '../../lib/upgrade-node';
+import { kubeletNodes, readNodeFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
 import { withVersionStrings } from '../lib/cli-versions';
 import type { UpgradeGeneratorSchema } from './schema';
 
@@ -47,12 +47,14 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
   });
   return planned.map(({ node, files, from, to, notes }) => {
     const { files: next, changes } = upgradeNodeFiles(files, from, to, templates);
-    writeChangedFiles(tree, node.project.root, files, next);
     const declared = declaredVersionsOf(to);
-    if (JSON.stringify(declared) !== JSON.stringify(node.declared)) {
-      declareVersions(tree, node, declared);
-      changes.push(`project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`);
+    if (next['project.json'] !== undefined) {
+      next['project.json'] = declareVersionsInProjectJson(next['project.json'], declared);
+      if (next['project.json'] !== files['project.json']) {
+        changes.push(`project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`);
+      }
     }
+    writeChangedFiles(tree, node.project.root, files, next);
     return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor, changes.length > 0) };
   });
 }
