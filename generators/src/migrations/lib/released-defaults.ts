@@ -1,0 +1,15 @@
+/**
+ * The default versions each nx-kubelet release generated nodes with. A release that changes DEFAULT_VERSIONS adds
+ * its entry here and a version migration (`update-x-y-z/move-to-default-versions`, built on moveNodesOnDefaults)
+ * that moves the nodes still on the previous defaults; a test fails until both exist.
+ */
+export interface Defaults {
+  kubernetes: string;
+  criDockerd: string;
+  kicbase: string;
+}
+
+export const RELEASED_DEFAULTS: readonly { release: string; defaults: Defaults }[] = [
+  { release: '0.1.0', defaults: { kubernetes: 'v1.34.0', criDockerd: 'v0.3.21', kicbase: 'v0.0.47' } },
+  { release: '0.2.0', defaults: { kubernetes: 'v1.34.0', criDockerd: 'v0.3.21', kicbase: 'v0.0.47' } },
+];
