@@ -91,7 +91,7 @@ async function startLocalRegistry({ own = ['nx-kubelet'] } = {}) {
     log: () => log,
     /** Publishes a package tarball (npm pack output). */
     publish(tarball) {
-      execFileSync('npm', ['publish', tarball, '--registry', `${url}/`, '--tag', 'e2e'], { env: { ...process.env, ...npmEnv }, stdio: 'pipe' });
+      execFileSync('npm', ['publish', tarball, '--registry', `${url}/`], { env: { ...process.env, ...npmEnv }, stdio: 'pipe' });
     },
     async stop() {
       if (child.exitCode === null) {
