@@ -17,7 +17,7 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 
 async function inProcess() {
   const { createTreeWithEmptyWorkspace } = require('@nx/devkit/testing');
-  const { kubeletNodeGenerator } = require(join(root, 'generators', 'dist'));
+  const { kubeletNodeGenerator } = require(join(root, 'generators', 'dist', 'generators', 'kubelet-node', 'generator.js'));
   const timeNodes = async (count) => {
     const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
     const start = performance.now();

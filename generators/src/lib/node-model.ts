@@ -43,6 +43,8 @@ export interface KubeletNodeOptions {
   kicbaseImage?: string;
   /** Accept versions outside the matrix, with a warning. @default false */
   allowUnknownVersions?: boolean;
+  /** Write the targets into project.json instead of leaving them to the nx-kubelet plugin's inference. @default false */
+  explicitTargets?: boolean;
 }
 
 /**
@@ -67,6 +69,8 @@ export interface NodeModel {
   tags: string[];
   examplePod: boolean;
   binarySource: BinarySource;
+  /** project.json lists the targets (otherwise the plugin infers them). */
+  explicitTargets: boolean;
   kubernetes: {
     /** Full git tag, e.g. `v1.34.0`. */
     version: string;
@@ -202,6 +206,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     tags: parseTags(options.tags),
     examplePod: options.examplePod ?? true,
     binarySource,
+    explicitTargets: options.explicitTargets ?? false,
     kubernetes: {
       version: kube.tag,
       minor: kube.minor,

@@ -1,4 +1,4 @@
-import { addProjectConfiguration, readProjectConfiguration, Tree } from '@nx/devkit';
+import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -58,11 +58,18 @@ describe('kubelet-node generator', () => {
       expect(filesUnder(tree, 'packages/my-node')).toEqual(NODE_FILES);
     });
 
-    it('registers an Nx project with build, up, down, logs, status and shell targets', () => {
+    it('registers a minimal Nx project with its declared versions, and the plugin that infers its targets', () => {
       const project = readProjectConfiguration(tree, 'my-node');
       expect(project.root).toBe('packages/my-node');
-      expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell']);
-      for (const [name, target] of Object.entries(project.targets ?? {})) expect(target.executor).toBe(`nx-kubelet:${name}`);
+      expect(project.targets ?? {}).toEqual({});
+      expect(project.metadata?.['nx-kubelet' as never]).toEqual({
+        kubeVersion: 'v1.34.0',
+        kubeGoVersion: '1.24',
+        criDockerdVersion: 'v0.3.21',
+        criDockerdGoVersion: '1.24',
+        kicbaseVersion: 'v0.0.47',
+      });
+      expect(readNxJson(tree)?.plugins).toContain('nx-kubelet');
     });
 
     it('uses the reference versions as Dockerfile ARG defaults and compose build args', () => {
@@ -135,6 +142,20 @@ describe('kubelet-node generator', () => {
   });
 
   describe('options', () => {
+    it('--explicitTargets writes the six targets into project.json, with the sync generator on build', async () => {
+      await kubeletNodeGenerator(tree, { name: 'explicit', explicitTargets: true });
+      const project = readProjectConfiguration(tree, 'explicit');
+      expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell']);
+      for (const [name, target] of Object.entries(project.targets ?? {})) expect(target.executor).toBe(`nx-kubelet:${name}`);
+      expect(project.targets?.build.syncGenerators).toEqual(['nx-kubelet:sync']);
+    });
+
+    it('registers the plugin in nx.json only once', async () => {
+      await kubeletNodeGenerator(tree, { name: 'a1' });
+      await kubeletNodeGenerator(tree, { name: 'a2' });
+      expect(readNxJson(tree)?.plugins?.filter((p) => p === 'nx-kubelet')).toHaveLength(1);
+    });
+
     it('writes into --directory and applies --tags and --hostname', async () => {
       await kubeletNodeGenerator(tree, { name: 'edge', directory: 'nodes/lab/edge', tags: 'k8s,lab', hostname: 'edge-1.lab' });
       expect(filesUnder(tree, 'nodes/lab/edge')).toEqual(NODE_FILES);

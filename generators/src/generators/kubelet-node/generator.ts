@@ -3,6 +3,7 @@ import { isAbsolute, relative } from 'node:path';
 import { loadNodeTemplates } from '../../lib/load-templates';
 import { KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
 import { withVersionStrings } from '../lib/cli-versions';
+import { registerPlugin } from '../init/generator';
 import { renderNode } from '../../lib/render-node';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
@@ -18,6 +19,8 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
   for (const [path, content] of Object.entries(files)) {
     tree.write(joinPathFragments(model.directory, path), content);
   }
+  // Without explicit targets the node's targets come from the plugin's inference: make sure nx.json loads it.
+  if (!model.explicitTargets) registerPlugin(tree);
   if (!schema.skipFormat) await formatFiles(tree);
   return () => printNextSteps(model);
 }

@@ -16,5 +16,6 @@ export interface KubeletNodeGeneratorSchema {
   examplePod?: boolean;
   hostname?: string;
   allowUnknownVersions?: boolean;
+  explicitTargets?: boolean;
   skipFormat?: boolean;
 }

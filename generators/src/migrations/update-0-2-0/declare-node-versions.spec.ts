@@ -18,7 +18,7 @@ describe('0.2.0 migration: declare node versions', () => {
 
   beforeEach(async () => {
     tree = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
-    await kubeletNodeGenerator(tree, { name: 'old', kubeVersion: '1.35', kubeGoVersion: '1.26' });
+    await kubeletNodeGenerator(tree, { name: 'old', kubeVersion: '1.35', kubeGoVersion: '1.26', explicitTargets: true });
     asGeneratedBy010(tree, 'packages/old');
     // The user's edits, which the migration must not touch.
     tree.write('packages/old/kubelet.yaml', `${tree.read('packages/old/kubelet.yaml', 'utf-8')}maxPods: 50 # mine\n`);
