@@ -17,7 +17,8 @@ module.exports = {
       testMatch: ['<rootDir>/generators/tests/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
-      testTimeout: 600000,
     },
   ],
+  // A global option (ignored inside a project): integration tests build images and boot nodes.
+  testTimeout: 600000,
 };
