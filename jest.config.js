@@ -18,6 +18,13 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
     },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/tools/e2e/**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+    },
   ],
   // A global option (ignored inside a project): integration tests build images and boot nodes.
   testTimeout: 600000,
