@@ -13,21 +13,25 @@ export function nodeTemplatesDir(): string {
   return found;
 }
 
-const cache = new Map<string, NodeTemplates>();
-
-/** Reads every template file below `dir`, once per process (rendering 100 nodes reads the files once). */
-export function loadNodeTemplates(dir = nodeTemplatesDir()): NodeTemplates {
-  const cached = cache.get(dir);
-  if (cached) return cached;
-  const templates: Record<string, string> = {};
+/** Every file below `dir` as text, keyed by its `/`-separated path relative to `dir`. */
+export function readTextFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
   const walk = (current: string) => {
     for (const entry of readdirSync(current)) {
       const path = join(current, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else templates[relative(dir, path).split(sep).join('/')] = readFileSync(path, 'utf8');
+      else files[relative(dir, path).split(sep).join('/')] = readFileSync(path, 'utf8');
     }
   };
   walk(dir);
+  return files;
+}
+
+const cache = new Map<string, NodeTemplates>();
+
+/** Reads every template file below `dir`, once per process (rendering 100 nodes reads the files once). */
+export function loadNodeTemplates(dir = nodeTemplatesDir()): NodeTemplates {
+  const templates = cache.get(dir) ?? readTextFiles(dir);
   cache.set(dir, templates);
   return templates;
 }

@@ -87,7 +87,7 @@ export interface UpgradePlan {
  */
 export function planUpgrade(current: DeclaredVersions, request: VersionRequest): UpgradePlan {
   const notes: string[] = [];
-  const kubeVersion = normalizeKube(request.kubeVersion) ?? current.kubeVersion;
+  const kubeVersion = request.kubeVersion ?? current.kubeVersion;
   const fromMinor = minorOf(parseVersion(current.kubeVersion)!);
   const toMinor = minorOf(parseVersion(kubeVersion)!);
   if (compareMinors(toMinor, fromMinor) < 0 && !request.force) {
@@ -139,10 +139,6 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest):
     },
     notes,
   };
-}
-
-function normalizeKube(input: string | undefined): string | undefined {
-  return input === undefined ? undefined : String(input);
 }
 
 /**

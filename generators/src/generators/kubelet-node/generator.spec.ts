@@ -1,7 +1,7 @@
 import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { readTextFiles } from '../../lib/load-templates';
 import { parse } from 'yaml';
 import {
   checkKubeletConfiguration,
@@ -128,15 +128,7 @@ describe('kubelet-node generator', () => {
   it('keeps packages/example-node byte-identical to what the generator produces (regenerate: node tools/update-example-node.js)', async () => {
     await kubeletNodeGenerator(tree, { name: 'example-node' });
     const exampleDir = join(__dirname, '..', '..', '..', '..', 'packages', 'example-node');
-    const onDisk: Record<string, string> = {};
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir)) {
-        const path = join(dir, entry);
-        if (statSync(path).isDirectory()) walk(path);
-        else onDisk[relative(exampleDir, path).split(sep).join('/')] = readFileSync(path, 'utf8');
-      }
-    };
-    walk(exampleDir);
+    const onDisk = readTextFiles(exampleDir);
     const generated = Object.fromEntries(filesUnder(tree, 'packages/example-node').map((path) => [path, read(tree, `packages/example-node/${path}`)]));
     expect(onDisk).toEqual(generated);
   });
