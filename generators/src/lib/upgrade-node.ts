@@ -88,8 +88,11 @@ export interface UpgradePlan {
 export function planUpgrade(current: DeclaredVersions, request: VersionRequest): UpgradePlan {
   const notes: string[] = [];
   const kubeVersion = request.kubeVersion ?? current.kubeVersion;
-  const fromMinor = minorOf(parseVersion(current.kubeVersion)!);
-  const toMinor = minorOf(parseVersion(kubeVersion)!);
+  const [parsedFrom, parsedTo] = [parseVersion(current.kubeVersion), parseVersion(kubeVersion)];
+  // A malformed version is not planned around: resolveNode reports it with the usual message.
+  if (!parsedFrom || !parsedTo) return { versions: { ...current, ...definedOnly(request) } as DeclaredVersions, notes };
+  const fromMinor = minorOf(parsedFrom);
+  const toMinor = minorOf(parsedTo);
   if (compareMinors(toMinor, fromMinor) < 0 && !request.force) {
     throw new InvalidNodeOptionsError([
       `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}); kubelet state in /var may not survive that. Pass --force to do it anyway (then run down --volumes before up).`,
@@ -101,7 +104,8 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest):
   let kubeGoVersion = request.kubeGoVersion ?? current.kubeGoVersion;
   if (request.kubeGoVersion === undefined && toFacts && fromMinor !== toMinor) {
     const wasDefault = fromFacts && current.kubeGoVersion === fromFacts.go;
-    const tooOld = compareVersions(parseVersion(current.kubeGoVersion)!, parseVersion(toFacts.go)!) < 0;
+    const currentGo = parseVersion(current.kubeGoVersion);
+    const tooOld = !currentGo || compareVersions(currentGo, parseVersion(toFacts.go)!) < 0;
     if (wasDefault || tooOld) kubeGoVersion = toFacts.go;
     else notes.push(`Kept your Go ${current.kubeGoVersion} for the kubelet build (Kubernetes ${toMinor} needs ${toFacts.go} or newer).`);
   }
@@ -154,6 +158,11 @@ export function declareVersionsInProjectJson(projectJson: string, declared: Decl
   }
   const next = `${JSON.stringify(project, null, 2)}\n`;
   return JSON.stringify(JSON.parse(projectJson)) === JSON.stringify(project) ? projectJson : next;
+}
+
+function definedOnly(request: VersionRequest): Partial<DeclaredVersions> {
+  const { force: _force, ...versions } = request;
+  return Object.fromEntries(Object.entries(versions).filter(([, value]) => value !== undefined));
 }
 
 export interface FileChanges {

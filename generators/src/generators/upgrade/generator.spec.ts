@@ -126,6 +126,7 @@ describe('upgrade generator', () => {
     const before = snapshot(tree);
     await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: '1.99' })).rejects.toThrow("n: Kubernetes 1.99 is not in nx-kubelet's version matrix");
     await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: '1.36', kubeGoVersion: '1.25' })).rejects.toThrow('n: --kubeGoVersion 1.25 is too old');
+    await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: 'one.two' })).rejects.toThrow('n: --kubeVersion "one.two" is not a Kubernetes version');
     await expect(upgradeGenerator(tree, { project: 'nope', kubeVersion: '1.36' })).rejects.toThrow('"nope" is not a kubelet node of this workspace (nodes: n)');
     expect(snapshot(tree)).toEqual(before);
   });
