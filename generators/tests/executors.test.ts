@@ -73,6 +73,21 @@ describe('a node with stand-in binaries, from build to down', () => {
     expect(result.status).toBe(0);
   });
 
+  it('status through --context and --dockerHost reaches the same engine; a context to nowhere fails clearly', () => {
+    const context = `nx-kubelet-it-${suffix}`;
+    expect(run('docker', ['context', 'create', context, '--docker', 'host=unix:///var/run/docker.sock']).status).toBe(0);
+    try {
+      expect(nx(workspace, ['run', `${node}:status`, `--context=${context}`]).status).toBe(0);
+      expect(nx(workspace, ['run', `${node}:status`, '--dockerHost=unix:///var/run/docker.sock']).status).toBe(0);
+      run('docker', ['context', 'update', context, '--docker', 'host=unix:///tmp/nx-kubelet-nowhere.sock']);
+      const failing = nx(workspace, ['run', `${node}:status`, `--context=${context}`]);
+      expect(output(failing)).toContain(`The Docker daemon is not reachable (docker context "${context}")`);
+      expect(failing.status).not.toBe(0);
+    } finally {
+      run('docker', ['context', 'rm', '--force', context]);
+    }
+  });
+
   it('logs: shows the kubelet journal, including the stand-in\'s own lines', () => {
     const result = nx(workspace, ['run', `${node}:logs`]);
     expect(output(result)).toContain('kubelet-stand-in: connected to the container runtime at unix:///var/run/cri-dockerd.sock');

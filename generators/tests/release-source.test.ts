@@ -100,6 +100,13 @@ it('builds from verified downloads when the checksums match', () => {
   expect(inImage.stdout).toContain(sha256(readFileSync(served(KUBELET))));
 });
 
+it('boots: the downloaded binaries run in the node (up until healthy, then down)', () => {
+  const up = nx(workspace, ['run', `${name}:up`]);
+  expect(`${up.stdout}${up.stderr}`).toMatch(/kubelet healthy after \d+ s/);
+  expect(up.status).toBe(0);
+  expect(nx(workspace, ['run', `${name}:down`, '--volumes']).status).toBe(0);
+});
+
 it('does not download again after kubelet.yaml, a unit or a manifest changed: only the configuration layers rebuild', () => {
   const nodeDir = join(workspace, 'packages', name);
   // A unique edit: BuildKit's cache is keyed by content and shared by every build on this engine.
