@@ -104,6 +104,15 @@ describe('a node with stand-in binaries, from build to down', () => {
     expect(result.status).toBe(0);
   });
 
+  it('logs --container --tail: the container\'s own console log (systemd booting); --since filters the journal', () => {
+    const console = nx(workspace, ['run', `${node}:logs`, '--container', '--tail=500']);
+    expect(output(console)).toMatch(/Reached target .*Multi-User System/);
+    expect(console.status).toBe(0);
+    const since = nx(workspace, ['run', `${node}:logs`, '--since=1 hour ago', '--tail=5']);
+    expect(output(since)).toContain('kubelet-stand-in:');
+    expect(since.status).toBe(0);
+  });
+
   it('shell --command: runs a command in the node through docker exec, and passes its exit code on', () => {
     const ok = nx(workspace, ['run', `${node}:shell`, '--command=systemctl is-active kubelet && cat /etc/hostname']);
     expect(output(ok)).toContain(`active\n${node}`);
