@@ -105,9 +105,9 @@ describe('a node with stand-in binaries, from build to down', () => {
   });
 
   it('logs --container --tail: the container\'s own console log (systemd booting); --since filters the journal', () => {
-    const console = nx(workspace, ['run', `${node}:logs`, '--container', '--tail=500']);
-    expect(output(console)).toMatch(/Reached target .*Multi-User System/);
-    expect(console.status).toBe(0);
+    const bootLog = nx(workspace, ['run', `${node}:logs`, '--container', '--tail=500']);
+    expect(output(bootLog)).toMatch(/Reached target .*Multi-User System/);
+    expect(bootLog.status).toBe(0);
     const since = nx(workspace, ['run', `${node}:logs`, '--since=1 hour ago', '--tail=5']);
     expect(output(since)).toContain('kubelet-stand-in:');
     expect(since.status).toBe(0);
