@@ -45,6 +45,10 @@ describe('compose edits', () => {
     expect(readComposeBuildArgs(next, 'n')).toEqual({ KUBE_VERSION: 'v1.35.8', KUBE_VERSION_GO: '1.25' });
   });
 
+  it('reads build args written as a KEY=value list too', () => {
+    expect(readComposeBuildArgs('services:\n  n:\n    build:\n      args:\n        - KUBE_VERSION=v1.34.0\n        - A=b=c\n', 'n')).toEqual({ KUBE_VERSION: 'v1.34.0', A: 'b=c' });
+  });
+
   it('returns the text unchanged, byte for byte, when nothing changes', () => {
     expect(setComposeBuildArgs(compose, 'n', { KUBE_VERSION: 'v1.34.0' })).toBe(compose);
   });

@@ -3,7 +3,7 @@
  * kubelet.yaml field) and leaves every other byte alone, so that users' edits survive upgrades and sync.
  * Pure string → string functions; YAML goes through the `yaml` Document API (comments, order and style kept).
  */
-import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, Scalar } from 'yaml';
 
 
 const argLine = (name: string) => new RegExp(`^(ARG ${name}=)(\\S*)(.*)$`, 'm');
@@ -18,11 +18,15 @@ export function setDockerfileArg(dockerfile: string, name: string, value: string
   return dockerfile.replace(argLine(name), (_, head: string, _old: string, rest: string) => `${head}${value}${rest}`);
 }
 
-/** Build args of a compose service as strings (missing service or args: empty). */
+/** Build args of a compose service as strings, in either compose form (mapping, or a `KEY=value` list). */
 export function readComposeBuildArgs(compose: string, service: string): Record<string, string> {
   const args = parseDocument(compose).getIn(['services', service, 'build', 'args']);
+  const text = (node: unknown) => String(isScalar(node) ? node.value : node);
+  if (isSeq(args)) {
+    return Object.fromEntries(args.items.map((item) => text(item).split('=')).map(([key, ...rest]) => [key, rest.join('=')]));
+  }
   if (!isMap(args)) return {};
-  return Object.fromEntries(args.items.map((pair) => [String(isScalar(pair.key) ? pair.key.value : pair.key), String(isScalar(pair.value) ? pair.value.value : pair.value)]));
+  return Object.fromEntries(args.items.map((pair) => [text(pair.key), text(pair.value)]));
 }
 
 /**

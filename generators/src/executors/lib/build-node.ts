@@ -1,6 +1,7 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { readDockerfileArg } from '../../lib/node-edits';
 import { BINARY_SOURCES } from '../../lib/node-model';
 import { DockerCommandError } from './docker-cli';
 import { NodeContext, runCompose } from './node-context';
@@ -32,7 +33,7 @@ export function composeBuildArgs(service: string, options: BuildOptions): string
 /** Where the binaries come from for this build: build args > compose args > the Dockerfile's ARG default. */
 export function binarySourceOf(node: NodeContext, options: BuildOptions): string {
   const dockerfile = join(node.dir, 'Dockerfile.kicbase');
-  const fromDockerfile = existsSync(dockerfile) ? /^ARG BINARY_SOURCE=(\S+)/m.exec(readFileSync(dockerfile, 'utf8'))?.[1] : undefined;
+  const fromDockerfile = existsSync(dockerfile) ? readDockerfileArg(readFileSync(dockerfile, 'utf8'), 'BINARY_SOURCE') : undefined;
   return options.buildArgs?.BINARY_SOURCE ?? node.buildArgs.BINARY_SOURCE ?? fromDockerfile ?? 'source';
 }
 

@@ -6,6 +6,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { readComposeBuildArgs } from '../../lib/node-edits';
 import { DockerTarget, dockerEnv, runCommand, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
@@ -44,7 +45,8 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
   if (!existsSync(composePath)) {
     throw new Error(`${join(project.root, composeFile)} does not exist. Is "${projectName}" a kubelet node (nx g nx-kubelet:kubelet-node)? Set the composeFile option otherwise.`);
   }
-  const composeDocument = parse(readFileSync(composePath, 'utf8')) ?? {};
+  const composeText = readFileSync(composePath, 'utf8');
+  const composeDocument = parse(composeText) ?? {};
   const services = Object.keys(composeDocument.services ?? {});
   const service = options.service ?? services[0];
   if (!service || !services.includes(service)) {
@@ -59,7 +61,7 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
     service,
     target,
     compose,
-    buildArgs: stringValues(composeDocument.services[service]?.build?.args),
+    buildArgs: readComposeBuildArgs(composeText, service),
     kubelet: readKubeletPorts(join(dir, 'kubelet.yaml')),
   };
 }
@@ -77,13 +79,6 @@ export function runCompose(node: NodeContext, args: string[], options: RunOption
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
   const result = await runCompose(node, ['ps', '--all', '--quiet', node.service], { mode: 'capture' });
   return result.exitCode === 0 ? result.stdout.trim().split('\n')[0] || undefined : undefined;
-}
-
-function stringValues(args: unknown): Record<string, string> {
-  if (Array.isArray(args)) {
-    return Object.fromEntries(args.map((entry) => String(entry).split('=')).map(([key, ...rest]) => [key, rest.join('=')]));
-  }
-  return Object.fromEntries(Object.entries((args ?? {}) as Record<string, unknown>).map(([key, value]) => [key, String(value)]));
 }
 
 /** The kubelet's health and read-only ports from kubelet.yaml, with the kubelet's defaults when unset. */

@@ -12,6 +12,11 @@ export async function containerState(node: NodeContext, id: string): Promise<Con
   return (await captureDocker(node.target, ['inspect', '--format', '{{.State.Status}}', id])) as ContainerState;
 }
 
+/** The container's name as docker shows it (without the leading slash of `docker inspect`). */
+export async function containerName(node: NodeContext, id: string): Promise<string> {
+  return (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
+}
+
 /** True once systemd has reached multi-user.target, judged from the container's console log. */
 export async function systemdReady(node: NodeContext, id: string): Promise<boolean> {
   const logs = await runDocker(node.target, ['logs', '--tail', '300', id], { mode: 'capture' });

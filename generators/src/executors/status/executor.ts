@@ -1,7 +1,7 @@
 import { log } from '../lib/log';
 import { captureDocker } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode } from '../lib/node-context';
-import { containerState, kubeletHealthz, kubeletPods, manifestFiles, unitStates } from '../lib/node-probe';
+import { containerName, containerState, kubeletHealthz, kubeletPods, manifestFiles, unitStates } from '../lib/node-probe';
 import { nodeExecutor } from '../lib/run-executor';
 
 export type StatusExecutorOptions = DockerConnectionOptions;
@@ -20,7 +20,7 @@ export default nodeExecutor<StatusExecutorOptions>(async (options, context) => {
     return false;
   }
   const state = await containerState(node, id);
-  const name = (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
+  const name = await containerName(node, id);
   const lines = [`${node.projectName}`, `  container    ${name} (${id.slice(0, 12)}): ${state}`];
   if (state !== 'running') {
     log.info(lines.join('\n'));

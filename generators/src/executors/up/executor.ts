@@ -2,7 +2,7 @@ import { log } from '../lib/log';
 import { buildNode, BuildOptions } from '../lib/build-node';
 import { captureDocker, DockerCommandError } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode, NodeContext, runCompose } from '../lib/node-context';
-import { containerState, journalTail, kubeletHealthz, kubeletPods, manifestFiles, systemdReady } from '../lib/node-probe';
+import { containerName, containerState, journalTail, kubeletHealthz, kubeletPods, manifestFiles, systemdReady } from '../lib/node-probe';
 import { nodeExecutor } from '../lib/run-executor';
 import { Progress } from '../lib/progress';
 
@@ -57,7 +57,7 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
 }
 
 async function printSummary(node: NodeContext, id: string): Promise<void> {
-  const name = (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
+  const name = await containerName(node, id);
   const hostname = await captureDocker(node.target, ['exec', id, 'hostname']);
   const pods = (await kubeletPods(node, id)) ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`);
   log.info(
