@@ -7,6 +7,7 @@ import {
   setExecStartFlag,
   setKubeletField,
 } from './node-edits';
+import { modelOfNode } from './upgrade-node';
 
 describe('setDockerfileArg', () => {
   const dockerfile = '# mine\nARG KUBE_VERSION=v1.34.0 # pinned by me\nFROM x\nARG KUBE_VERSION\nRUN echo ${KUBE_VERSION}\n';
@@ -91,5 +92,16 @@ describe('setKubeletField', () => {
     const withTrue = `${yaml}failCgroupV1: true\n`;
     expect(setKubeletField(withTrue, 'failCgroupV1', false)).toBe(withTrue);
     expect(setKubeletField(withTrue, 'failCgroupV1', undefined)).toBe(yaml);
+  });
+});
+
+describe('modelOfNode', () => {
+  it("takes the node's hostname from its own service, not from a sidecar listed before it", () => {
+    const compose = 'services:\n  sidecar:\n    hostname: sidecar\n  n:\n    hostname: node-1.lab\n    build:\n      args:\n        BINARY_SOURCE: local\n';
+    const model = modelOfNode({ name: 'n', directory: 'packages/n', files: { 'compose.yaml': compose } }, {
+      kubeVersion: 'v1.34.0', kubeGoVersion: '1.24', criDockerdVersion: 'v0.3.21', criDockerdGoVersion: '1.24', kicbaseVersion: 'v0.0.47',
+    });
+    expect(model.hostname).toBe('node-1.lab');
+    expect(model.binarySource).toBe('local');
   });
 });

@@ -16,6 +16,7 @@ import {
 } from './node-edits';
 import { DECLARATION_KEY, NodeFiles, NodeTemplates, renderNode } from './render-node';
 export { DECLARATION_KEY } from './render-node';
+import { parseDocument } from 'yaml';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from './version-matrix';
 import { compareMinors, compareVersions, minorOf, parseVersion } from './versions';
 
@@ -62,7 +63,9 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions): Nod
   const compose = node.files[COMPOSE] ?? '';
   const service = node.name;
   const args = readComposeBuildArgs(compose, service);
-  const hostname = /^\s+hostname:\s*(\S+)/m.exec(compose)?.[1];
+  // The node's own service: another service's hostname (a user's sidecar) must not be taken for it.
+  const hostnameNode = parseDocument(compose).getIn(['services', service, 'hostname']);
+  const hostname = hostnameNode === undefined ? undefined : String(hostnameNode);
   const options: KubeletNodeOptions = {
     name: node.name,
     directory: node.directory,

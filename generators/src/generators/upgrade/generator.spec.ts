@@ -16,7 +16,7 @@ const snapshot = (tree: Tree) => readNodeFiles(tree, root);
 function addUserEdits(tree: Tree): void {
   write(tree, 'kubelet.yaml', `${read(tree, 'kubelet.yaml')}# my settings\nmaxPods: 50 # keep\nserializeImagePulls: false\n`);
   write(tree, 'manifests/extra.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: extra\n');
-  write(tree, 'compose.yaml', `${read(tree, 'compose.yaml').replace('services:\n', 'services:\n  sidecar: # my sidecar\n    image: busybox\n')}`);
+  write(tree, 'compose.yaml', `${read(tree, 'compose.yaml').replace('services:\n', 'services:\n  sidecar: # my sidecar\n    image: busybox\n    hostname: sidecar\n')}`);
   write(tree, 'units/kubelet.service', read(tree, 'units/kubelet.service').replace(/^(ExecStart=.*)$/m, '$1 --v=2'));
   write(tree, 'Dockerfile.kicbase', `${read(tree, 'Dockerfile.kicbase')}# my layer\nRUN echo mine > /etc/mine\n`);
 }
@@ -24,7 +24,7 @@ function addUserEdits(tree: Tree): void {
 function expectUserEdits(tree: Tree): void {
   expect(read(tree, 'kubelet.yaml')).toContain('# my settings\nmaxPods: 50 # keep\nserializeImagePulls: false\n');
   expect(read(tree, 'manifests/extra.yaml')).toContain('name: extra');
-  expect(parse(read(tree, 'compose.yaml')).services.sidecar).toEqual({ image: 'busybox' });
+  expect(parse(read(tree, 'compose.yaml')).services.sidecar).toEqual({ image: 'busybox', hostname: 'sidecar' });
   expect(read(tree, 'compose.yaml')).toContain('sidecar: # my sidecar');
   expect(read(tree, 'units/kubelet.service')).toContain(' --v=2');
   expect(read(tree, 'Dockerfile.kicbase')).toContain('# my layer\nRUN echo mine > /etc/mine\n');

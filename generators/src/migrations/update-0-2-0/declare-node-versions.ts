@@ -19,7 +19,8 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
     const path = `${node.project.root}/project.json`;
     const projectJson = tree.read(path, 'utf-8');
     if (projectJson === null) continue; // a node whose project is inferred: nothing to declare in
-    const files = readNodeFiles(tree, node.project.root);
+    // Files are read only for nodes without a declaration (the rest need nothing but project.json).
+    const files = node.declared ? {} : readNodeFiles(tree, node.project.root);
     const fromDockerfile = node.declared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
     if (!fromDockerfile) {
       skipped.push(`${node.name}: Dockerfile.kicbase has no ARG defaults for the versions; declare them in project.json metadata["${DECLARATION_KEY}"] yourself.`);
