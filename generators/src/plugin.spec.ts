@@ -1,4 +1,8 @@
-import { inferNodeProject, normalizePluginOptions } from './plugin';
+import type { CreateNodesResult } from '@nx/devkit';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createNodes, inferNodeProject, inferNodes, KubeletPluginOptions, normalizePluginOptions, pluginCachePath } from './plugin';
 
 const files = (...paths: string[]) => (path: string) => paths.includes(path);
 
@@ -45,5 +49,132 @@ describe('inferNodeProject', () => {
 
   it('normalizes options once, with every target named', () => {
     expect(normalizePluginOptions(undefined)).toEqual({ build: 'build', up: 'up', down: 'down', logs: 'logs', status: 'status', shell: 'shell' });
+  });
+});
+
+describe('createNodes results cache', () => {
+  let root: string;
+  const node = (dir: string, ...files: string[]) => {
+    mkdirSync(join(root, dir), { recursive: true });
+    for (const file of ['Dockerfile.kicbase', ...files]) writeFileSync(join(root, dir, file), '');
+  };
+  const configFiles = (...dirs: string[]) => dirs.map((dir) => `${dir}/Dockerfile.kicbase`);
+  const fresh = (files: string[], options?: KubeletPluginOptions) =>
+    files.map((file) => [file, inferNodeProject(dirname(file), (path) => existsSync(join(root, path)), options)]);
+  const readCacheFile = (options?: KubeletPluginOptions) => JSON.parse(readFileSync(pluginCachePath(root, options), 'utf8'));
+  /** Marks every cached result, so that a result read from the cache can be told from a computed one. */
+  const markCache = (options?: KubeletPluginOptions) => {
+    const content = readCacheFile(options);
+    for (const result of Object.values<CreateNodesResult>(content.entries)) {
+      for (const project of Object.values(result.projects ?? {})) project.metadata = { ...project.metadata, marked: true };
+    }
+    writeFileSync(pluginCachePath(root, options), JSON.stringify(content));
+  };
+  const marked = (results: [string, CreateNodesResult][]) => results.map(([, result]) => Object.values(result.projects ?? {})[0]?.metadata?.marked === true);
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-kubelet-plugin-cache-'));
+    node('nodes/a', 'compose.yaml', 'project.json');
+    node('nodes/b', 'compose.yaml');
+    node('nodes/c');
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    delete process.env.NX_CACHE_PROJECT_GRAPH;
+    delete process.env.NX_WORKSPACE_DATA_DIRECTORY;
+  });
+
+  it('returns what inferNodeProject computes and keeps it in .nx/workspace-data, keyed by the options', async () => {
+    const files = configFiles('nodes/a', 'nodes/b', 'nodes/c');
+    const results = await createNodes[1](files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
+    expect(results).toEqual(fresh(files));
+    expect(pluginCachePath(root, undefined)).toMatch(new RegExp(`^${root}/\\.nx/workspace-data/nx-kubelet-[0-9a-f]+\\.hash$`));
+    expect(Object.keys(readCacheFile().entries)).toHaveLength(3);
+    expect(pluginCachePath(root, { buildTargetName: 'image' })).not.toBe(pluginCachePath(root, undefined));
+    // nx's defaults spelled out are the same options
+    expect(pluginCachePath(root, { buildTargetName: 'build' })).toBe(pluginCachePath(root, undefined));
+  });
+
+  it('answers from the cache when the files are the same, and does not rewrite it', () => {
+    const files = configFiles('nodes/a', 'nodes/b', 'nodes/c');
+    inferNodes(files, undefined, root);
+    markCache();
+    const before = readFileSync(pluginCachePath(root, undefined), 'utf8');
+    expect(marked(inferNodes(files, undefined, root))).toEqual([true, true, false]);
+    expect(readFileSync(pluginCachePath(root, undefined), 'utf8')).toBe(before);
+  });
+
+  it('recomputes a node whose compose file appears, disappears or changes name, or that gets a project.json', () => {
+    const files = configFiles('nodes/a', 'nodes/b', 'nodes/c');
+    inferNodes(files, undefined, root);
+    markCache();
+    rmSync(join(root, 'nodes/a/compose.yaml'));
+    writeFileSync(join(root, 'nodes/a/docker-compose.yml'), '');
+    writeFileSync(join(root, 'nodes/b/project.json'), '{}');
+    writeFileSync(join(root, 'nodes/c/compose.yml'), '');
+    const results = inferNodes(files, undefined, root);
+    expect(marked(results)).toEqual([false, false, false]);
+    expect(results).toEqual(fresh(files));
+    expect(results[2][1].projects?.['nodes/c']?.targets?.build.options).toEqual({ composeFile: 'compose.yml' });
+
+    markCache();
+    rmSync(join(root, 'nodes/c/compose.yml'));
+    const again = inferNodes(files, undefined, root);
+    expect(marked(again)).toEqual([true, true, false]);
+    expect(again[2][1]).toEqual({});
+  });
+
+  it('recomputes when the options change', () => {
+    const files = configFiles('nodes/a');
+    inferNodes(files, undefined, root);
+    markCache();
+    const options = { buildTargetName: 'image' };
+    const results = inferNodes(files, options, root);
+    expect(marked(results)).toEqual([false]);
+    expect(results).toEqual(fresh(files, options));
+  });
+
+  it('keeps only the entries of this run: a removed node leaves the cache', () => {
+    inferNodes(configFiles('nodes/a', 'nodes/b'), undefined, root);
+    inferNodes(configFiles('nodes/a'), undefined, root);
+    expect(Object.keys(readCacheFile().entries)).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', '{"format": "1", "entries": {'],
+    ['not an object', 'null'],
+    ['another format', JSON.stringify({ format: '0', entries: {} })],
+    ['entries of the wrong type', JSON.stringify({ format: '1', entries: [1, 2] })],
+  ])('ignores a cache file that is %s, and replaces it', (_, content) => {
+    const files = configFiles('nodes/a', 'nodes/b');
+    mkdirSync(dirname(pluginCachePath(root, undefined)), { recursive: true });
+    writeFileSync(pluginCachePath(root, undefined), content);
+    expect(inferNodes(files, undefined, root)).toEqual(fresh(files));
+    expect(Object.keys(readCacheFile().entries)).toHaveLength(2);
+  });
+
+  it('ignores entries of another cache format', () => {
+    const files = configFiles('nodes/a');
+    inferNodes(files, undefined, root);
+    markCache();
+    const content = readCacheFile();
+    writeFileSync(pluginCachePath(root, undefined), JSON.stringify({ ...content, format: 'other' }));
+    expect(marked(inferNodes(files, undefined, root))).toEqual([false]);
+  });
+
+  it('does not read the cache with NX_CACHE_PROJECT_GRAPH=false, as Nx\'s own plugins', () => {
+    const files = configFiles('nodes/a');
+    inferNodes(files, undefined, root);
+    markCache();
+    process.env.NX_CACHE_PROJECT_GRAPH = 'false';
+    expect(marked(inferNodes(files, undefined, root))).toEqual([false]);
+  });
+
+  it('follows NX_WORKSPACE_DATA_DIRECTORY, and a cache that cannot be written changes nothing', () => {
+    process.env.NX_WORKSPACE_DATA_DIRECTORY = 'elsewhere/data';
+    expect(pluginCachePath(root, undefined).startsWith(join(root, 'elsewhere/data/'))).toBe(true);
+    writeFileSync(join(root, 'elsewhere'), 'a file where the directory should be');
+    const files = configFiles('nodes/a', 'nodes/b');
+    expect(inferNodes(files, undefined, root)).toEqual(fresh(files));
   });
 });

@@ -3,10 +3,13 @@
  * down, logs, status and shell targets, without hand-written configuration. Register it in nx.json
  * (`nx add nx-kubelet` does): `"plugins": [{ "plugin": "nx-kubelet", "options": { "buildTargetName": "image" } }]`.
  */
-// Types only: importing @nx/devkit's code would cost every plugin worker ~0.4 s of start-up.
+// Types only: importing @nx/devkit's code would cost every plugin worker ~0.4 s of start-up. Everything below is
+// node: built-ins; nx's own module for the data directory is required only when createNodes runs, and the plugin
+// worker has loaded it already by then.
 import type { CreateNodes, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 
 export interface KubeletPluginOptions {
   buildTargetName?: string;
@@ -42,12 +45,31 @@ export function normalizePluginOptions(options: KubeletPluginOptions | undefined
   };
 }
 
+/** What the targets of a node depend on besides the options: which files its folder has. */
+export interface NodeFiles {
+  /** The first of the compose file names present, or undefined (then the folder is no node). */
+  composeFile?: string;
+  /** project.json or package.json present: they name the project, the plugin does not. */
+  named: boolean;
+}
+
+/** Checks exactly the files the targets depend on, and no more (a compose file first: most folders stop there). */
+export function probeNodeFiles(root: string, fileExists: (path: string) => boolean): NodeFiles {
+  if (root === '.') return { named: false };
+  const composeFile = COMPOSE_FILES.find((file) => fileExists(join(root, file)));
+  if (!composeFile) return { named: false };
+  return { composeFile, named: fileExists(join(root, 'project.json')) || fileExists(join(root, 'package.json')) };
+}
+
 /**
  * The targets of the node in `root` (workspace-relative). Pure apart from the given file check, for tests.
  * `build` is never cached: its result is an image in the Docker engine, not a file Nx could restore.
  */
 export function inferNodeProject(root: string, fileExists: (path: string) => boolean, options?: KubeletPluginOptions): CreateNodesResult {
-  const composeFile = COMPOSE_FILES.find((file) => fileExists(join(root, file)));
+  return nodeProject(root, probeNodeFiles(root, fileExists), options);
+}
+
+function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: KubeletPluginOptions): CreateNodesResult {
   if (!composeFile || root === '.') return {};
   const names = normalizePluginOptions(options);
   const composeOption = composeFile === 'compose.yaml' ? {} : { composeFile };
@@ -70,7 +92,6 @@ export function inferNodeProject(root: string, fileExists: (path: string) => boo
     [names.shell]: target('shell'),
   };
   // A folder without project.json or package.json is named after itself; otherwise their name stands.
-  const named = fileExists(join(root, 'project.json')) || fileExists(join(root, 'package.json'));
   return {
     projects: {
       [root]: {
@@ -83,10 +104,124 @@ export function inferNodeProject(root: string, fileExists: (path: string) => boo
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Results cache, as Nx's own plugins keep one: a file in the workspace data directory (.nx/workspace-data) named
+// after the options, holding each node's result under a hash of everything it was computed from (cache format,
+// plugin version, options, the node's folder and which of the files it depends on are present). Read once and
+// written at most once per run (only when something changed), through a temporary file and a rename, with only
+// the entries this run used. A missing, unreadable or malformed file is an empty cache. NX_CACHE_PROJECT_GRAPH=false
+// (nx recomputes everything) skips reading it, as in Nx's PluginCache.
+
+const CACHE_FORMAT = '1';
+
+interface CacheFile {
+  format: string;
+  entries: Record<string, CreateNodesResult>;
+}
+
+let pluginVersion: string | undefined;
+
+/** nx-kubelet's own version: a plugin upgrade that changes targets must not be answered from an older cache. */
+function readPluginVersion(): string {
+  if (pluginVersion === undefined) {
+    try {
+      pluginVersion = String(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
+    } catch {
+      pluginVersion = 'unknown';
+    }
+  }
+  return pluginVersion;
+}
+
+function hashOf(parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * Where Nx keeps workspace data: nx's own answer when this nx has it (honours NX_WORKSPACE_DATA_DIRECTORY and
+ * NX_PROJECT_GRAPH_CACHE_DIRECTORY), else the same rule written out.
+ */
+export function workspaceDataDirectory(workspaceRoot: string): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nxCacheDirectory = require(require.resolve('nx/src/utils/cache-directory', { paths: [workspaceRoot] }));
+    if (typeof nxCacheDirectory.workspaceDataDirectoryForWorkspace === 'function') return nxCacheDirectory.workspaceDataDirectoryForWorkspace(workspaceRoot);
+  } catch {
+    // an nx without it: the rule below
+  }
+  const configured = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? process.env.NX_PROJECT_GRAPH_CACHE_DIRECTORY;
+  if (configured) return isAbsolute(configured) ? configured : join(workspaceRoot, configured);
+  return join(workspaceRoot, '.nx', 'workspace-data');
+}
+
+/** The cache file for these options. */
+export function pluginCachePath(workspaceRoot: string, options: KubeletPluginOptions | undefined): string {
+  return join(workspaceDataDirectory(workspaceRoot), `nx-kubelet-${hashOf([JSON.stringify(normalizePluginOptions(options))])}.hash`);
+}
+
+function readCache(path: string): Record<string, CreateNodesResult> {
+  if (process.env.NX_CACHE_PROJECT_GRAPH === 'false') return {};
+  try {
+    const content = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
+    const entries = content?.format === CACHE_FORMAT ? content.entries : undefined;
+    return entries && typeof entries === 'object' && !Array.isArray(entries) ? entries : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(path: string, entries: Record<string, CreateNodesResult>): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, JSON.stringify({ format: CACHE_FORMAT, entries } satisfies CacheFile));
+    renameSync(temporary, path);
+  } catch {
+    // A cache that cannot be written costs a recomputation next time, nothing more.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // nothing was written
+    }
+  }
+}
+
+/**
+ * createNodes over all config files at once: probes each folder, answers from the cache where the key matches,
+ * computes the rest.
+ */
+export function inferNodes(
+  configFiles: readonly string[],
+  options: KubeletPluginOptions | undefined,
+  workspaceRoot: string,
+  fileExists: (path: string) => boolean = (path) => existsSync(join(workspaceRoot, path)),
+): [string, CreateNodesResult][] {
+  const cachePath = pluginCachePath(workspaceRoot, options);
+  const cached = readCache(cachePath);
+  const used: Record<string, CreateNodesResult> = {};
+  const keyBase = [CACHE_FORMAT, readPluginVersion(), JSON.stringify(normalizePluginOptions(options))];
+  let changed = false;
+  const results = configFiles.map((file): [string, CreateNodesResult] => {
+    const root = dirname(file);
+    const files = probeNodeFiles(root, fileExists);
+    const key = hashOf([...keyBase, root, files.composeFile ?? '', String(files.named)]);
+    let result = Object.prototype.hasOwnProperty.call(cached, key) ? cached[key] : undefined;
+    if (result === undefined) {
+      result = nodeProject(root, files, options);
+      changed = true;
+    }
+    used[key] = result;
+    return [file, result];
+  });
+  if (changed || Object.keys(used).length !== Object.keys(cached).length) writeCache(cachePath, used);
+  return results;
+}
+
 export const createNodes: CreateNodes<KubeletPluginOptions> = [
   '**/Dockerfile.kicbase',
-  async (configFiles, options, context) =>
-    configFiles.map((file) => [file, inferNodeProject(dirname(file), (path) => existsSync(join(context.workspaceRoot, path)), options)] as const),
+  async (configFiles, options, context) => inferNodes(configFiles, options, context.workspaceRoot),
 ];
 
 /** Nx 21 loads `createNodesV2`, Nx 22+ `createNodes`: the same tuple under both names. */
