@@ -1,9 +1,12 @@
-// The pure core of nx-kubelet (no Nx types): options → validated node model → rendered files.
+// The pure core of nx-kubelet (no Nx, no projen): version matrix → node model → rendered files, the table of managed
+// facts that upgrade and sync set, and the upgrade planning. Every front-end uses it.
 export * from './version-matrix';
 export * from './versions';
 export * from './node-model';
+export * from './node-files';
+export * from './managed-facts';
 export * from './render-node';
 export * from './load-templates';
-export * from './node-edits';
-export { declareVersionsInProjectJson, planUpgrade, upgradeNodeFiles, syncVersionArgs, versionArgs, versionsFromDockerfile, modelOfNode } from './upgrade-node';
-export type { ExistingNode, FileChanges, UpgradePlan, VersionRequest } from './upgrade-node';
+export { readComposeBuildArgs, readDockerfileArg } from './locators';
+export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, valueWithoutEnvironment, versionsFromDockerfile } from './upgrade-node';
+export type { ExistingNode, UpgradePlan, VersionRequest } from './upgrade-node';

@@ -1,7 +1,7 @@
 import { InvalidNodeOptionsError, KubeletNodeOptions, resolveNode, WorkspaceFacts } from './node-model';
 import { KUBERNETES_MINORS } from './version-matrix';
 
-const emptyWorkspace: WorkspaceFacts = { projectNames: [], directoryHasFiles: () => false };
+const emptyWorkspace: WorkspaceFacts = { hasProject: () => false, directoryHasFiles: () => false };
 
 function problemsOf(options: KubeletNodeOptions, workspace = emptyWorkspace): string[] {
   try {
@@ -22,10 +22,10 @@ describe('resolveNode', () => {
       hostname: 'my-node',
       examplePod: true,
       tags: [],
-      kubernetes: { version: 'v1.34.0', minor: '1.34', goVersion: '1.24', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+      kubernetes: { version: 'v1.34.11', minor: '1.34', goVersion: '1.24', pauseImage: 'registry.k8s.io/pause:3.10.1' },
       criDockerd: { version: 'v0.3.21', goVersion: '1.24' },
       kicbase: { version: 'v0.0.47', image: 'gcr.io/k8s-minikube/kicbase:v0.0.47' },
-      compose: { project: 'my-node', service: 'my-node', volume: 'my-node-var', image: 'nx-kubelet-my-node:v1.34.0' },
+      compose: { project: 'my-node', service: 'my-node', volume: 'my-node-var', image: 'nx-kubelet-my-node:v1.34.11' },
       warnings: [],
     });
   });
@@ -174,13 +174,13 @@ describe('resolveNode', () => {
     });
 
     it('rejects a name that is already a project', () => {
-      expect(problemsOf({ name: 'taken' }, { projectNames: ['taken'], directoryHasFiles: () => false })).toEqual([
+      expect(problemsOf({ name: 'taken' }, { hasProject: (name: string) => name === 'taken', directoryHasFiles: () => false })).toEqual([
         'A project named "taken" already exists in this workspace. Choose another name.',
       ]);
     });
 
     it('rejects a directory that already has files', () => {
-      const workspace = { projectNames: [], directoryHasFiles: (dir: string) => dir === 'nodes/n' };
+      const workspace = { hasProject: () => false, directoryHasFiles: (dir: string) => dir === 'nodes/n' };
       expect(problemsOf({ name: 'n', directory: 'nodes/n/' }, workspace)).toEqual([
         'The directory "nodes/n" already contains files. Choose a new or empty --directory.',
       ]);

@@ -43,8 +43,6 @@ export interface KubeletNodeOptions {
   kicbaseImage?: string;
   /** Accept versions outside the matrix, with a warning. @default false */
   allowUnknownVersions?: boolean;
-  /** Write the targets into project.json instead of leaving them to the nx-kubelet plugin's inference. @default false */
-  explicitTargets?: boolean;
 }
 
 /**
@@ -54,9 +52,10 @@ export interface KubeletNodeOptions {
 export const BINARY_SOURCES = ['source', 'release', 'local'] as const;
 export type BinarySource = (typeof BINARY_SOURCES)[number];
 
-/** Facts about the workspace that validation needs, supplied by the caller (an Nx Tree, projen, a test). */
+/** Facts about the workspace that validation needs, supplied by the front-end (an Nx Tree, projen, a test). */
 export interface WorkspaceFacts {
-  projectNames: readonly string[];
+  /** True when a project (or an inferred node) of this name exists. */
+  hasProject(name: string): boolean;
   /** True when `directory` (workspace-relative) exists and contains at least one file. */
   directoryHasFiles(directory: string): boolean;
 }
@@ -69,8 +68,6 @@ export interface NodeModel {
   tags: string[];
   examplePod: boolean;
   binarySource: BinarySource;
-  /** project.json lists the targets (otherwise the plugin infers them). */
-  explicitTargets: boolean;
   kubernetes: {
     /** Full git tag, e.g. `v1.34.0`. */
     version: string;
@@ -92,7 +89,7 @@ export interface NodeModel {
   warnings: string[];
 }
 
-/** A node's versions as declared in its project.json (`metadata["nx-kubelet"]`): the source of truth for its files. */
+/** A node's declared versions (the Nx plugin keeps them in project.json): the source of truth for its files. */
 export interface DeclaredVersions {
   kubeVersion: string;
   kubeGoVersion: string;
@@ -105,7 +102,7 @@ export interface DeclaredVersions {
   allowUnknownVersions?: boolean;
 }
 
-/** The declaration of a model's versions (what project.json records). */
+/** The declaration of a model's versions (what a front-end records for the node). */
 export function declaredVersionsOf(model: NodeModel): DeclaredVersions {
   return {
     kubeVersion: model.kubernetes.version,
@@ -148,7 +145,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     problems.push(
       `Invalid node name "${name}": use 1 to 63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash (e.g. "my-node"). The name is also the container's hostname and the compose project name.`,
     );
-  } else if (workspace.projectNames.includes(name)) {
+  } else if (workspace.hasProject(name)) {
     problems.push(`A project named "${name}" already exists in this workspace. Choose another name.`);
   }
 
@@ -206,7 +203,6 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     tags: parseTags(options.tags),
     examplePod: options.examplePod ?? true,
     binarySource,
-    explicitTargets: options.explicitTargets ?? false,
     kubernetes: {
       version: kube.tag,
       minor: kube.minor,

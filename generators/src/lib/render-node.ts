@@ -1,47 +1,39 @@
 /**
- * Node model → the node's files. Pure: the templates arrive as strings (see load-templates.ts), so the same function
- * serves the Nx generator, migrations, the sync generator and a projen component.
+ * Node model → the node's files. Pure: the templates arrive as strings (see load-templates.ts) and the front-end
+ * (Nx, projen, the CLI) supplies its own commands, so the same function serves every front-end.
+ * Templates see no versions: they take version-dependent values from the managed facts (`fact(id)`), and the facts
+ * that exist only for some nodes are added by applyFacts, exactly as an upgrade adds them.
  */
 import { render } from 'ejs';
-import { KICBASE_REPOSITORY } from './version-matrix';
-import { declaredVersionsOf, NodeModel } from './node-model';
+import { applyFacts, FactContext, FrontEnd, MANAGED_FACTS, NodeTemplates, templateData } from './managed-facts';
+import { wholeFile } from './locators';
+import { EXAMPLE_POD, NodeFiles } from './node-files';
+import type { NodeModel } from './node-model';
 
-/** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
-export const DECLARATION_KEY = 'nx-kubelet';
-
-/** Template sources keyed by their path below `templates/node/` (e.g. `units/kubelet.service.ejs`). */
-export type NodeTemplates = Readonly<Record<string, string>>;
-
-/** Rendered files keyed by their path relative to the node's directory, in a stable order. */
-export type NodeFiles = Record<string, string>;
+export type { NodeTemplates } from './managed-facts';
+export type { NodeFiles } from './node-files';
 
 // Template path → output path, for names that cannot be spelled directly (a dotfile would be dropped by npm pack).
 const OUTPUT_NAMES: Record<string, string> = { dockerignore: '.dockerignore' };
-// Files that only some nodes get.
-const CONDITIONAL_FILES: Record<string, (model: NodeModel) => boolean> = {
-  'manifests/hello-world.yaml': (model) => model.examplePod,
-  'bin/README.md': (model) => model.binarySource === 'local',
-};
 // Keeps manifests/ in the build context when there is no example pod; the kubelet ignores dotfiles there.
 const EMPTY_MANIFESTS_PLACEHOLDER = 'manifests/.gitkeep';
 
-/** Renders every file of a node. Deterministic: the same model and templates always give the same bytes. */
-export function renderNode(model: NodeModel, templates: NodeTemplates): NodeFiles {
-  const data = {
-    ...model,
-    kicbaseRepository: KICBASE_REPOSITORY,
-    offsetFromRoot: '../'.repeat(model.directory.split('/').length),
-    declaredVersions: declaredVersionsOf(model),
-    declarationKey: DECLARATION_KEY,
-  };
+/** Renders every file of a node. Deterministic: the same model, templates and front-end always give the same bytes. */
+export function renderNode(model: NodeModel, templates: NodeTemplates, frontEnd: FrontEnd): NodeFiles {
+  const context: FactContext = { templates, frontEnd };
+  const data = templateData(model, context);
+  // Generated documents are managed facts of their own: applyFacts creates them.
+  const documents = new Set(MANAGED_FACTS.filter((fact) => fact.locator === wholeFile).map((fact) => `${fact.file}.ejs`));
   const files: NodeFiles = {};
   for (const templatePath of Object.keys(templates).sort()) {
-    if (!templatePath.endsWith('.ejs')) continue;
+    if (!templatePath.endsWith('.ejs') || documents.has(templatePath)) continue;
     const stem = templatePath.slice(0, -'.ejs'.length);
     const outputPath = OUTPUT_NAMES[stem] ?? stem;
-    if (CONDITIONAL_FILES[outputPath]?.(model) === false) continue;
+    if (outputPath === EXAMPLE_POD && !model.examplePod) continue;
     files[outputPath] = render(templates[templatePath], data, { filename: templatePath });
   }
   if (!model.examplePod) files[EMPTY_MANIFESTS_PLACEHOLDER] = '';
-  return files;
+  const applied = applyFacts(files, undefined, model, context);
+  if (applied.problems.length > 0) throw new Error(`nx-kubelet: the node templates do not fit the managed facts:\n${applied.problems.join('\n')}`);
+  return Object.fromEntries(Object.entries(applied.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -116,9 +116,13 @@ export const KICBASE_RELEASES: readonly KicbaseRelease[] = [
   { version: 'v0.0.50', minikube: 'v1.38.1', date: '2026-02-19', baseOs: 'Debian 12 (bookworm)', pairedKubernetes: 'v1.35.1', docker: '28.x' },
 ];
 
-/** Defaults are the reference system's versions (../shared/seeds/kicbase-kubelet.md). */
+/**
+ * Defaults: the reference system's versions (../shared/seeds/kicbase-kubelet.md), with Kubernetes at the newest known
+ * patch of its "v1.34" (a release line, not a tag; patches carry the security fixes). A release that changes these
+ * records them in migrations/lib/released-defaults.ts and ships a move-to-default-versions migration.
+ */
 export const DEFAULT_VERSIONS = {
-  kubernetes: 'v1.34.0',
+  kubernetes: 'v1.34.11',
   criDockerd: 'v0.3.21',
   kicbase: 'v0.0.47',
 } as const;

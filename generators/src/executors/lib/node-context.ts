@@ -6,15 +6,17 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readComposeBuildArgs } from '../../lib/node-edits';
+import { readComposeBuildArgs } from '../../lib/locators';
+import { composeFileOf } from '../../lib/managed-facts';
+import { DOCKERFILE } from '../../lib/node-files';
 import { DockerTarget, dockerEnv, runCommand, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every nx-kubelet executor accepts. */
 export interface DockerConnectionOptions {
-  /** Compose file, relative to the node's folder. @default compose.yaml */
+  /** Compose file, relative to the node's folder. @default compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml, whichever exists */
   composeFile?: string;
-  /** Compose service of the node. @default the first service in the compose file */
+  /** Compose service of the node. @default the service named after the project, else the one that builds Dockerfile.kicbase */
   service?: string;
   /** Docker context to use (`docker --context`). */
   context?: string;
@@ -40,17 +42,16 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
   const project = projectName ? context.projectsConfigurations?.projects[projectName] : undefined;
   if (!projectName || !project) throw new Error('nx-kubelet executors run for a project: use `nx run <node>:<target>`.');
   const dir = join(context.root, project.root);
-  const composeFile = options.composeFile ?? 'compose.yaml';
+  const composeFile = options.composeFile ?? composeFileOf((path) => existsSync(join(dir, path)));
   const composePath = join(dir, composeFile);
   if (!existsSync(composePath)) {
     throw new Error(`${join(project.root, composeFile)} does not exist. Is "${projectName}" a kubelet node (nx g nx-kubelet:kubelet-node)? Set the composeFile option otherwise.`);
   }
   const composeText = readFileSync(composePath, 'utf8');
   const composeDocument = parse(composeText) ?? {};
-  const services = Object.keys(composeDocument.services ?? {});
-  const service = options.service ?? services[0];
-  if (!service || !services.includes(service)) {
-    throw new Error(`${join(project.root, composeFile)} has no service ${options.service ? `"${options.service}"` : 'at all'} (services: ${services.join(', ') || 'none'}).`);
+  const service = options.service ?? nodeService(composeDocument.services ?? {}, projectName, join(project.root, composeFile));
+  if (!(service in (composeDocument.services ?? {}))) {
+    throw new Error(`${join(project.root, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`);
   }
   const target: DockerTarget = { context: options.context, host: options.dockerHost };
   const { compose } = await preflight(target);
@@ -64,6 +65,24 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
     buildArgs: readComposeBuildArgs(composeText, service),
     kubelet: readKubeletPorts(join(dir, 'kubelet.yaml')),
   };
+}
+
+/**
+ * The compose service that is the node: the one named after the project (as nx-kubelet generates it), else the only
+ * service that builds Dockerfile.kicbase, else the only service. Never just "the first": a sidecar may come first.
+ */
+function nodeService(services: Record<string, { build?: string | { dockerfile?: string } }>, projectName: string, composePath: string): string {
+  const names = Object.keys(services);
+  if (names.includes(projectName)) return projectName;
+  const building = names.filter((name) => {
+    const build = services[name]?.build;
+    return typeof build === 'object' && build !== null && build.dockerfile === DOCKERFILE;
+  });
+  if (building.length === 1) return building[0];
+  if (names.length === 1) return names[0];
+  throw new Error(
+    `${composePath}: cannot tell which service is the node (services: ${names.join(', ') || 'none'}). Name it "${projectName}", or set the service option.`,
+  );
 }
 
 /** Runs a Compose subcommand for the node (in its folder, with its compose file). */

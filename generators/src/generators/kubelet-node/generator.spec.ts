@@ -63,7 +63,7 @@ describe('kubelet-node generator', () => {
       expect(project.root).toBe('packages/my-node');
       expect(project.targets ?? {}).toEqual({});
       expect(project.metadata?.['nx-kubelet' as never]).toEqual({
-        kubeVersion: 'v1.34.0',
+        kubeVersion: 'v1.34.11',
         kubeGoVersion: '1.24',
         criDockerdVersion: 'v0.3.21',
         criDockerdGoVersion: '1.24',
@@ -74,13 +74,13 @@ describe('kubelet-node generator', () => {
 
     it('uses the reference versions as Dockerfile ARG defaults and compose build args', () => {
       const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
-      for (const arg of ['KICBASE_VERSION=v0.0.47', 'KUBE_VERSION=v1.34.0', 'KUBE_VERSION_GO=1.24', 'CRI_DOCKERD_VERSION=v0.3.21', 'CRI_DOCKERD_VERSION_GO=1.24']) {
+      for (const arg of ['KICBASE_VERSION=v0.0.47', 'KUBE_VERSION=v1.34.11', 'KUBE_VERSION_GO=1.24', 'CRI_DOCKERD_VERSION=v0.3.21', 'CRI_DOCKERD_VERSION_GO=1.24']) {
         expect(dockerfile).toContain(`\nARG ${arg}\n`);
       }
       const compose = parse(read(tree, 'packages/my-node/compose.yaml'));
       expect(compose.services['my-node'].build.args).toEqual({
         KICBASE_VERSION: 'v0.0.47',
-        KUBE_VERSION: 'v1.34.0',
+        KUBE_VERSION: 'v1.34.11',
         KUBE_VERSION_GO: '1.24',
         CRI_DOCKERD_VERSION: 'v0.3.21',
         CRI_DOCKERD_VERSION_GO: '1.24',
@@ -259,7 +259,7 @@ describe('kubelet-node generator', () => {
       [{ name: 'n', kubeVersion: '1.99' }, 'Kubernetes 1.99 is not in nx-kubelet\'s version matrix'],
       [{ name: 'n', kubeVersion: 'one.two' }, '--kubeVersion "one.two" is not a Kubernetes version'],
       [{ name: 'n', criDockerdVersion: 'v0.3.15', kubeVersion: '1.34' }, 'cri-dockerd v0.3.15 is too old for Kubernetes 1.34'],
-      [{ name: 'n', kubeGoVersion: '1.21' }, '--kubeGoVersion 1.21 is too old for Kubernetes v1.34.0'],
+      [{ name: 'n', kubeGoVersion: '1.21' }, '--kubeGoVersion 1.21 is too old for Kubernetes v1.34.11'],
       [{ name: 'n', directory: '../outside' }, '--directory "../outside" is outside the workspace'],
       [{ name: 'n', directory: '/tmp/outside' }, '--directory "/tmp/outside" is outside the workspace'],
     ])('%j fails with a specific message', async (options, message) => {

@@ -1,26 +1,31 @@
-import { formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
+import { addProjectConfiguration, formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
 import { isAbsolute, relative } from 'node:path';
 import { loadNodeTemplates } from '../../lib/load-templates';
-import { KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
-import { withVersionStrings } from '../lib/cli-versions';
-import { registerPlugin } from '../init/generator';
+import { declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
 import { renderNode } from '../../lib/render-node';
+import { refuseUnknownOptions, schemaOptions } from '../../options-check';
+import { withVersionStrings } from '../lib/cli-versions';
+import { inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../lib/kubelet-nodes';
+import { registerPlugin } from '../init/generator';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
 /**
  * `nx g nx-kubelet:kubelet-node <name>`: validates everything first (nothing is written on any error), then writes
- * the node's files, rendered by the pure core, into the tree.
+ * the node's files, rendered by the core, and its project.json.
  */
 export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGeneratorSchema) {
-  const model = resolveNodeFromCli(tree, schema);
+  refuseUnknownOptions(schema, schemaOptions(__dirname), 'nx-kubelet:kubelet-node');
+  const model = resolveNodeFromCli(tree, schema, await workspaceFacts(tree));
   model.warnings.forEach((warning) => logger.warn(`nx-kubelet: ${warning}`));
 
-  const files = renderNode(model, loadNodeTemplates());
+  const files = renderNode(model, loadNodeTemplates(), NX_FRONT_END);
   for (const [path, content] of Object.entries(files)) {
     tree.write(joinPathFragments(model.directory, path), content);
   }
+  addProjectConfiguration(tree, model.name, nodeProjectConfiguration(model, declaredVersionsOf(model), schema.explicitTargets ?? false));
+  rememberProject(tree, model.name);
   // Without explicit targets the node's targets come from the plugin's inference: make sure nx.json loads it.
-  if (!model.explicitTargets) registerPlugin(tree);
+  if (!schema.explicitTargets) registerPlugin(tree);
   if (!schema.skipFormat) await formatFiles(tree);
   return () => printNextSteps(model);
 }
@@ -28,18 +33,38 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
 export default kubeletNodeGenerator;
 
 /** Validates the CLI options (numbers the nx CLI made of versions become strings again) into a node model. */
-function resolveNodeFromCli(tree: Tree, schema: KubeletNodeGeneratorSchema): NodeModel {
-  return withVersionStrings(schema, (options) =>
-    resolveNode({ ...(options as KubeletNodeOptions), directory: workspaceRelative(tree, schema.directory) }, workspaceFacts(tree)),
+function resolveNodeFromCli(tree: Tree, schema: KubeletNodeGeneratorSchema, workspace: WorkspaceFacts): NodeModel {
+  const { explicitTargets: _explicitTargets, skipFormat: _skipFormat, ...options } = schema;
+  return withVersionStrings(options, (strings) =>
+    resolveNode({ ...(strings as KubeletNodeOptions), directory: workspaceRelative(tree, schema.directory) }, workspace),
   );
 }
 
-function workspaceFacts(tree: Tree): WorkspaceFacts {
-  const projectNames = [...getProjects(tree).keys()];
+/**
+ * The names taken in the workspace: its projects and the nodes the plugin infers. Read once per Tree (a run that
+ * generates many nodes does not list the workspace again for each) and kept current with what this generator adds;
+ * a Tree that someone else changed since is read again.
+ */
+const takenNames = new WeakMap<Tree, { names: Set<string>; changes: number }>();
+
+async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
+  let taken = takenNames.get(tree);
+  if (!taken || taken.changes !== tree.listChanges().length) {
+    taken = { names: new Set([...getProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: tree.listChanges().length };
+    takenNames.set(tree, taken);
+  }
+  const names = taken.names;
   return {
-    projectNames,
+    hasProject: (name) => names.has(name),
     directoryHasFiles: (directory) => tree.exists(directory) && (tree.isFile(directory) || tree.children(directory).length > 0),
   };
+}
+
+function rememberProject(tree: Tree, name: string): void {
+  const taken = takenNames.get(tree);
+  if (!taken) return;
+  taken.names.add(name);
+  taken.changes = tree.listChanges().length;
 }
 
 /** An absolute --directory inside the workspace becomes workspace-relative; anything else is left for validation. */

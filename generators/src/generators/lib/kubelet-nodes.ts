@@ -1,7 +1,74 @@
-/** The kubelet nodes of a workspace, seen through the Nx Tree: finding them, reading and writing their files. */
-import { getProjects, ProjectConfiguration, Tree } from '@nx/devkit';
-import { DeclaredVersions } from '../../lib/node-model';
-import { DECLARATION_KEY, NodeFiles } from '../../lib/render-node';
+/**
+ * The Nx side of a kubelet node: where its versions are declared (project.json), the commands generated files name
+ * (`nx run …`), and the nodes of a workspace seen through the Nx Tree. Everything else comes from the core.
+ */
+import { getProjects, globAsync, parseJson, ProjectConfiguration, TargetConfiguration, Tree } from '@nx/devkit';
+import { applyEdits, modify } from 'jsonc-parser';
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { loadNodeTemplates } from '../../lib/load-templates';
+import { COMPOSE_FILES, composeFileOf, FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
+import { DeclaredVersions, NodeModel } from '../../lib/node-model';
+import { DOCKERFILE, NodeFiles } from '../../lib/node-files';
+import { managedPaths } from '../../lib/upgrade-node';
+
+/** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
+export const DECLARATION_KEY = 'nx-kubelet';
+/** The sync generator that keeps a node's files in line with its declared versions (registered on `build`). */
+export const SYNC_GENERATOR = 'nx-kubelet:sync';
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down', 'logs', 'status', 'shell'];
+
+/** What generated files say about running and upgrading a node, in Nx's words. */
+export const NX_FRONT_END: FrontEnd = {
+  command: (operation, node) => `nx run ${node}:${operation}`,
+  versionsHowTo: (node) =>
+    [
+      'The versions above are declared in `project.json` (`metadata["nx-kubelet"]`); change them with',
+      `\`nx g nx-kubelet:upgrade ${node} --kubeVersion=<version>\`, which edits only the version-dependent lines here.`,
+      '`nx sync` puts them back in line when a file disagrees with the declaration.',
+    ].join('\n'),
+};
+
+/** What the managed facts need to render generated documents for Nx users. */
+export function nxFactContext(): FactContext {
+  return { templates: loadNodeTemplates(), frontEnd: NX_FRONT_END };
+}
+
+/** The project.json of a new node: name, tags, declared versions; the targets only with --explicitTargets. */
+export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean): ProjectConfiguration {
+  const targets: Record<string, TargetConfiguration> = Object.fromEntries(
+    NODE_OPERATIONS.map((operation) => [operation, { executor: `nx-kubelet:${operation}`, ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}) }]),
+  );
+  return {
+    root: model.directory,
+    projectType: 'application',
+    sourceRoot: model.directory,
+    tags: model.tags,
+    metadata: {
+      description: 'Standalone kubelet node (nx-kubelet). Its versions are declared below; nx g nx-kubelet:upgrade changes them.',
+      [DECLARATION_KEY]: declared,
+    } as ProjectConfiguration['metadata'],
+    ...(explicitTargets ? { targets } : {}),
+  };
+}
+
+/**
+ * Records declared versions in a project.json text, and registers the sync generator on an explicit build target,
+ * as edits of just those places: comments, order and formatting of the rest stay byte for byte.
+ */
+export function declareVersionsInProjectJson(projectJson: string, declared: DeclaredVersions, registerSync = false): string {
+  const project = parseJson<ProjectConfiguration>(projectJson);
+  const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
+  let text = projectJson;
+  if (JSON.stringify(project.metadata?.[DECLARATION_KEY as keyof typeof project.metadata]) !== JSON.stringify(declared)) {
+    text = applyEdits(text, modify(text, ['metadata', DECLARATION_KEY], declared, { formattingOptions }));
+  }
+  const build = project.targets?.build;
+  if (registerSync && build && !(build.syncGenerators ?? []).includes(SYNC_GENERATOR)) {
+    text = applyEdits(text, modify(text, ['targets', 'build', 'syncGenerators'], [...(build.syncGenerators ?? []), SYNC_GENERATOR], { formattingOptions }));
+  }
+  return text;
+}
 
 export interface WorkspaceNode {
   name: string;
@@ -10,32 +77,45 @@ export interface WorkspaceNode {
   declared?: DeclaredVersions;
 }
 
-/** Every project that is a kubelet node: a Dockerfile.kicbase and a compose file at its root. */
+/** Every project that is a kubelet node: a Dockerfile.kicbase and a compose file (any name Compose accepts) at its root. */
 export function kubeletNodes(tree: Tree): WorkspaceNode[] {
   return [...getProjects(tree)]
-    .filter(([, project]) => tree.exists(`${project.root}/Dockerfile.kicbase`) && tree.exists(`${project.root}/compose.yaml`))
+    .filter(([, project]) => isNodeFolder(tree, project.root))
     .map(([name, project]) => ({ name, project, declared: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY] as DeclaredVersions | undefined }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** All files below a node's root, keyed by their path relative to it. */
-export function readNodeFiles(tree: Tree, root: string): NodeFiles {
-  const files: NodeFiles = {};
-  const walk = (dir: string, prefix: string) => {
-    for (const child of tree.children(dir)) {
-      const path = `${dir}/${child}`;
-      if (tree.isFile(path)) files[`${prefix}${child}`] = tree.read(path, 'utf-8') ?? '';
-      else walk(path, `${prefix}${child}/`);
-    }
-  };
-  walk(root, '');
-  return files;
+function isNodeFolder(tree: Tree, root: string): boolean {
+  return tree.exists(`${root}/${DOCKERFILE}`) && COMPOSE_FILES.some((file) => tree.exists(`${root}/${file}`));
 }
 
-/** Writes the files that differ from `before`. */
+/**
+ * Names of the nodes that nx-kubelet's plugin infers without a project.json or package.json (named after their
+ * folder): getProjects does not see them, but a new project must not take their names.
+ */
+export async function inferredNodeNames(tree: Tree): Promise<string[]> {
+  // A Tree not backed by a workspace on disk (tests) has only its changes.
+  const dockerfiles = existsSync(tree.root)
+    ? await globAsync(tree, [`**/${DOCKERFILE}`])
+    : tree.listChanges().filter((change) => change.type === 'CREATE' && basename(change.path) === DOCKERFILE).map((change) => change.path);
+  return dockerfiles
+    .map((file) => dirname(file))
+    .filter((root) => root !== '.' && isNodeFolder(tree, root) && !tree.exists(`${root}/project.json`) && !tree.exists(`${root}/package.json`))
+    .map((root) => basename(root));
+}
+
+/** The files of a node that nx-kubelet manages (never bin/'s binaries or the manifests), keyed relative to its root. */
+export function readManagedFiles(tree: Tree, root: string): NodeFiles {
+  const paths = managedPaths((path) => tree.exists(`${root}/${path}`));
+  return Object.fromEntries(paths.map((path) => [path, tree.read(`${root}/${path}`, 'utf-8') ?? '']));
+}
+
+/** Writes the files that differ from `before`, and deletes those that are gone from `after`. */
 export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, after: NodeFiles): void {
   for (const [path, content] of Object.entries(after)) {
     if (before[path] !== content) tree.write(`${root}/${path}`, content);
   }
+  for (const path of Object.keys(before)) if (!(path in after)) tree.delete(`${root}/${path}`);
 }
 
+export { composeFileOf };

@@ -1,6 +1,6 @@
-import { formatFiles, Tree } from '@nx/devkit';
-import { modelOfNode, syncVersionArgs } from '../../lib/upgrade-node';
-import { kubeletNodes, readNodeFiles, writeChangedFiles } from '../lib/kubelet-nodes';
+import { formatFiles, logger, Tree } from '@nx/devkit';
+import { modelOfNode, syncNodeFiles } from '../../lib/upgrade-node';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../lib/kubelet-nodes';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */
 export interface SyncResult {
@@ -10,23 +10,37 @@ export interface SyncResult {
 
 /**
  * `nx sync` / `nx sync:check` (registered on each node's build target): the versions declared in a node's
- * project.json are the truth; the Dockerfile's ARG defaults and compose.yaml's build args that disagree are reported
- * and repaired. Nothing else in the files is looked at. A sync generator gets no options: it reads the nodes.
+ * project.json are the truth; managed facts that disagree with them are reported and repaired. Only the files that
+ * hold managed facts are read. A value that is the user's (interpolation such as `${BINARY_SOURCE:-source}`) is not
+ * drift. A node that cannot be read is reported by name and reason and left alone: it does not fail the sync, and
+ * so the builds, of the other nodes. A sync generator gets no options: it reads the nodes.
  */
 export async function syncGenerator(tree: Tree): Promise<SyncResult> {
+  const context = nxFactContext();
   const details: string[] = [];
   for (const node of kubeletNodes(tree)) {
     if (!node.declared) continue; // generated before versions were declared: `nx migrate` declares them
-    const files = readNodeFiles(tree, node.project.root);
-    const model = modelOfNode({ name: node.name, directory: node.project.root, files }, node.declared);
-    const { files: next, changes } = syncVersionArgs(files, model);
-    writeChangedFiles(tree, node.project.root, files, next);
-    details.push(...changes.map((change) => `${node.project.root}/${change}`));
+    const root = node.project.root;
+    let problems: string[];
+    try {
+      const files = readManagedFiles(tree, root);
+      const applied = syncNodeFiles(files, modelOfNode({ name: node.name, directory: root, files }, node.declared), context);
+      problems = applied.problems;
+      if (problems.length === 0) {
+        writeChangedFiles(tree, root, files, applied.files);
+        details.push(...applied.changes.map((change) => `${root}/${change}`));
+      }
+    } catch (error) {
+      problems = [error instanceof Error ? error.message : String(error)];
+    }
+    if (problems.length > 0) {
+      logger.warn(`nx-kubelet: sync left ${node.name} as it is, because:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    }
   }
   if (details.length === 0) return {};
   await formatFiles(tree);
   return {
-    outOfSyncMessage: 'Some kubelet nodes have Dockerfile ARG defaults or compose build args that differ from the versions declared in their project.json (metadata["nx-kubelet"]).',
+    outOfSyncMessage: 'Some kubelet nodes have files that disagree with the versions declared in their project.json (metadata["nx-kubelet"]).',
     outOfSyncDetails: details,
   };
 }

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from '../../../tests/support/kubelet-configuration';
 import { lintDockerfile } from '../../../tests/support/validators';
 import { kubeletNodeGenerator } from '../kubelet-node/generator';
-import { readNodeFiles } from '../lib/kubelet-nodes';
+import { readNodeFiles } from '../../../tests/support/tree-files';
 import { upgradeGenerator } from './generator';
 
 const root = 'packages/n';
@@ -117,7 +117,7 @@ describe('upgrade generator', () => {
 
   it('refuses a downgrade across a minor unless --force', async () => {
     await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: '1.33' })).rejects.toThrow('would downgrade the node across a minor');
-    expect(read(tree, 'Dockerfile.kicbase')).toContain('ARG KUBE_VERSION=v1.34.0');
+    expect(read(tree, 'Dockerfile.kicbase')).toContain('ARG KUBE_VERSION=v1.34.11');
     await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.33', force: true });
     expect(read(tree, 'Dockerfile.kicbase')).toContain('ARG KUBE_VERSION=v1.33.13');
   });

@@ -1,8 +1,9 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { loadNodeTemplates } from '../../lib/load-templates';
 import { declaredVersionsOf, InvalidNodeOptionsError } from '../../lib/node-model';
-import { declareVersionsInProjectJson, modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from '../../lib/upgrade-node';
-import { kubeletNodes, readNodeFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
+import { DOCKERFILE } from '../../lib/node-files';
+import { modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from '../../lib/upgrade-node';
+import { refuseUnknownOptions, schemaOptions } from '../../options-check';
+import { declareVersionsInProjectJson, kubeletNodes, nxFactContext, readManagedFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
 import { withVersionStrings } from '../lib/cli-versions';
 import type { UpgradeGeneratorSchema } from './schema';
 
@@ -13,12 +14,21 @@ export interface NodeUpgradeResult {
   nextSteps: string[];
 }
 
+/** Thrown when some node cannot be upgraded as it is; nothing has been written when it is. */
+export class NodeNotUpgradableError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`nx-kubelet: nothing was changed, because:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'NodeNotUpgradableError';
+  }
+}
+
 /**
  * `nx g nx-kubelet:upgrade <node> --kubeVersion=1.35` (or --all): validates the new versions like kubelet-node,
- * edits only what the change requires, records the versions in project.json, and says what to do next.
- * Every node is checked before any is written.
+ * sets the managed facts that the change moves, records the versions in project.json, and says what to do next.
+ * Every node is checked before any is written: when one cannot be upgraded as it is, nothing changes.
  */
 export async function upgradeGenerator(tree: Tree, schema: UpgradeGeneratorSchema) {
+  refuseUnknownOptions(schema, schemaOptions(__dirname), 'nx-kubelet:upgrade');
   const nodes = selectNodes(tree, schema);
   const results = withVersionStrings(schema, (options) => upgradeNodes(tree, nodes, toRequest(options)));
   for (const result of results) printResult(result);
@@ -27,35 +37,53 @@ export async function upgradeGenerator(tree: Tree, schema: UpgradeGeneratorSchem
 
 export default upgradeGenerator;
 
-/** Upgrades the given nodes (all validated first); used by the generator and by version migrations. */
+/** Upgrades the given nodes (all checked first); used by the generator and by version migrations. */
 export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: VersionRequest): NodeUpgradeResult[] {
-  const templates = loadNodeTemplates();
-  const planned = nodes.map((node) => {
-    const files = readNodeFiles(tree, node.project.root);
-    const current = node.declared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
-    if (!current) throw new Error(`${node.name}: no declared versions in project.json and none readable from Dockerfile.kicbase; run nx migrate, or regenerate the node.`);
+  const context = nxFactContext();
+  const invalid: string[] = [];
+  const problems: string[] = [];
+  const planned = nodes.flatMap((node) => {
+    const root = node.project.root;
+    const files = readManagedFiles(tree, root);
+    const current = node.declared ?? versionsFromDockerfile(files[DOCKERFILE] ?? '');
+    if (!current) {
+      problems.push(`${node.name}: no declared versions in project.json and none readable from ${DOCKERFILE}; run nx migrate, or regenerate the node.`);
+      return [];
+    }
     try {
-      const existing = { name: node.name, directory: node.project.root, files };
+      const existing = { name: node.name, directory: root, files };
       const plan = planUpgrade(current, request);
       const from = modelOfNode(existing, { ...current, allowUnknownVersions: true });
       const to = modelOfNode(existing, plan.versions);
-      return { node, files, from, to, notes: [...plan.notes, ...to.warnings] };
+      const applied = upgradeNodeFiles(files, from, to, context);
+      problems.push(...applied.problems.map((problem) => `${node.name}: ${problem}`));
+      return [{ node, files, from, to, applied, notes: [...plan.notes, ...to.warnings, ...applied.kept] }];
     } catch (error) {
-      if (error instanceof InvalidNodeOptionsError) throw new InvalidNodeOptionsError(error.problems.map((problem) => `${node.name}: ${problem}`));
-      throw error;
+      if (!(error instanceof InvalidNodeOptionsError)) throw error;
+      invalid.push(...error.problems.map((problem) => `${node.name}: ${problem}`));
+      return [];
     }
   });
-  return planned.map(({ node, files, from, to, notes }) => {
-    const { files: next, changes } = upgradeNodeFiles(files, from, to, templates);
+  if (invalid.length > 0) throw new InvalidNodeOptionsError(invalid);
+  if (problems.length > 0) throw new NodeNotUpgradableError(problems);
+
+  return planned.map(({ node, files, from, to, applied, notes }) => {
+    const changes = [...applied.changes];
+    writeChangedFiles(tree, node.project.root, files, applied.files);
+    const projectJsonPath = `${node.project.root}/project.json`;
+    const projectJson = tree.read(projectJsonPath, 'utf-8');
     const declared = declaredVersionsOf(to);
-    if (next['project.json'] !== undefined) {
-      next['project.json'] = declareVersionsInProjectJson(next['project.json'], declared);
-      if (next['project.json'] !== files['project.json']) {
+    if (projectJson !== null) {
+      const next = declareVersionsInProjectJson(projectJson, declared);
+      if (next !== projectJson) {
+        tree.write(projectJsonPath, next);
         changes.push(`project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`);
       }
+    } else {
+      notes.push(`${node.name} has no project.json: its versions stay readable from ${DOCKERFILE}'s ARG defaults.`);
     }
-    writeChangedFiles(tree, node.project.root, files, next);
-    return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor, changes.length > 0) };
+    const volumeStale = from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor;
+    return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, volumeStale, changes.length > 0) };
   });
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_VERSIONS } from '../../lib/version-matrix';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
-import { readNodeFiles } from '../../generators/lib/kubelet-nodes';
+import { readNodeFiles } from '../../../tests/support/tree-files';
 import { moveNodesOnDefaults } from './move-default-versions';
 import { RELEASED_DEFAULTS } from './released-defaults';
 
@@ -15,8 +15,9 @@ describe('moveNodesOnDefaults', () => {
   let tree: Tree;
   beforeEach(async () => {
     tree = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
-    await kubeletNodeGenerator(tree, { name: 'on-defaults' });
-    await kubeletNodeGenerator(tree, { name: 'pinned', kubeVersion: 'v1.34.5', kicbaseVersion: 'v0.0.46' });
+    // As an older release generated it, on its defaults.
+    await kubeletNodeGenerator(tree, { name: 'on-defaults', kubeVersion: OLD.kubernetes, criDockerdVersion: OLD.criDockerd, kicbaseVersion: OLD.kicbase });
+    await kubeletNodeGenerator(tree, { name: 'pinned', kubeVersion: 'v1.34.5', criDockerdVersion: OLD.criDockerd, kicbaseVersion: 'v0.0.46' });
     tree.write('packages/on-defaults/kubelet.yaml', `${tree.read('packages/on-defaults/kubelet.yaml', 'utf-8')}maxPods: 50 # mine\n`);
   });
 

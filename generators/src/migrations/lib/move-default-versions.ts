@@ -1,6 +1,7 @@
 import { Tree } from '@nx/devkit';
 import { VersionRequest } from '../../lib/upgrade-node';
-import { upgradeNodes } from '../../generators/upgrade/generator';
+import { NodeNotUpgradableError, upgradeNodes } from '../../generators/upgrade/generator';
+import { InvalidNodeOptionsError } from '../../lib/node-model';
 import { kubeletNodes } from '../../generators/lib/kubelet-nodes';
 import { Defaults } from './released-defaults';
 
@@ -27,8 +28,15 @@ export function moveNodesOnDefaults(tree: Tree, from: Defaults, to: Defaults): s
       }
     }
     if (Object.keys(request).length === 0) continue;
-    for (const result of upgradeNodes(tree, [node], request)) {
-      if (result.changes.length) nextSteps.push(`${result.node}: moved to the new default versions; then: ${result.nextSteps.join(', ')}`, ...result.notes.map((note) => `${result.node}: ${note}`));
+    try {
+      for (const result of upgradeNodes(tree, [node], request)) {
+        if (result.changes.length) nextSteps.push(`${result.node}: moved to the new default versions; then: ${result.nextSteps.join(', ')}`, ...result.notes.map((note) => `${result.node}: ${note}`));
+      }
+    } catch (error) {
+      // One node that cannot be moved as it is stays as it is; the others move.
+      if (!(error instanceof NodeNotUpgradableError || error instanceof InvalidNodeOptionsError)) throw error;
+      const options = Object.entries(request).map(([option, value]) => `--${option}=${value}`).join(' ');
+      nextSteps.push(`${node.name} stays as it is (${error.problems.join('; ')}); once that is fixed: nx g nx-kubelet:upgrade ${node.name} ${options}`);
     }
   }
   return nextSteps;

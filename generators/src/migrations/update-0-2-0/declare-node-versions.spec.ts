@@ -1,7 +1,7 @@
 import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
-import { readNodeFiles } from '../../generators/lib/kubelet-nodes';
+import { readNodeFiles } from '../../../tests/support/tree-files';
 import { syncGenerator } from '../../generators/sync/generator';
 import declareNodeVersions from './declare-node-versions';
 

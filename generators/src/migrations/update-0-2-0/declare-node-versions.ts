@@ -1,10 +1,7 @@
 import { formatFiles, Tree } from '@nx/devkit';
 import { declaredVersionsOf } from '../../lib/node-model';
-import { DECLARATION_KEY } from '../../lib/render-node';
-import { declareVersionsInProjectJson, modelOfNode, versionsFromDockerfile } from '../../lib/upgrade-node';
-import { kubeletNodes, readNodeFiles } from '../../generators/lib/kubelet-nodes';
-
-export const SYNC_GENERATOR = 'nx-kubelet:sync';
+import { modelOfNode, versionsFromDockerfile } from '../../lib/upgrade-node';
+import { DECLARATION_KEY, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../generators/lib/kubelet-nodes';
 
 /**
  * 0.2.0: a node's versions are declared in its project.json (`metadata["nx-kubelet"]`) and the sync generator keeps
@@ -20,7 +17,7 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
     const projectJson = tree.read(path, 'utf-8');
     if (projectJson === null) continue; // a node whose project is inferred: nothing to declare in
     // Files are read only for nodes without a declaration (the rest need nothing but project.json).
-    const files = node.declared ? {} : readNodeFiles(tree, node.project.root);
+    const files = node.declared ? {} : readManagedFiles(tree, node.project.root);
     const fromDockerfile = node.declared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
     if (!fromDockerfile) {
       skipped.push(`${node.name}: Dockerfile.kicbase has no ARG defaults for the versions; declare them in project.json metadata["${DECLARATION_KEY}"] yourself.`);
@@ -28,7 +25,7 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
     }
     // Normalized through the model, as the generator records them (allowUnknownVersions only when really needed).
     const declared = node.declared ?? declaredVersionsOf(modelOfNode({ name: node.name, directory: node.project.root, files }, { ...fromDockerfile, allowUnknownVersions: true }));
-    const next = declareVersionsInProjectJson(projectJson, declared, SYNC_GENERATOR);
+    const next = declareVersionsInProjectJson(projectJson, declared, true);
     if (next === projectJson) continue;
     tree.write(path, next);
     migrated.push(node.name);

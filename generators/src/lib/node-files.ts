@@ -1,0 +1,13 @@
+/** The files of a node that nx-kubelet knows by name (relative to the node's directory). */
+export const DOCKERFILE = 'Dockerfile.kicbase';
+/** Stands for the node's compose file, whichever of the names Compose accepts it has (see composeFileOf). */
+export const COMPOSE = 'compose.yaml';
+export const KUBELET_YAML = 'kubelet.yaml';
+export const KUBELET_UNIT = 'units/kubelet.service';
+export const CRI_DOCKER_UNIT = 'units/cri-docker.service';
+export const README = 'README.md';
+export const BIN_README = 'bin/README.md';
+export const EXAMPLE_POD = 'manifests/hello-world.yaml';
+
+/** Rendered or read files keyed by their path relative to the node's directory. */
+export type NodeFiles = Record<string, string>;

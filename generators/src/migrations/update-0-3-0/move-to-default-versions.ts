@@ -1,0 +1,97 @@
+import { formatFiles, Tree } from '@nx/devkit';
+import { render } from 'ejs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { managedFact } from '../../lib/managed-facts';
+import { CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from '../../lib/node-files';
+import { NodeModel } from '../../lib/node-model';
+import { modelOfNode } from '../../lib/upgrade-node';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../generators/lib/kubelet-nodes';
+import { moveNodesOnDefaults } from '../lib/move-default-versions';
+import { defaultsOf } from '../lib/released-defaults';
+
+/**
+ * 0.3.0: the default Kubernetes is the newest 1.34 patch (v1.34.11) instead of v1.34.0. Nodes still on the 0.2.0
+ * defaults move there through the upgrade logic; versions chosen for a node stay, with the command that moves them.
+ * Before that, the lines that 0.2.0 generated with a version in them (which 0.3.0 no longer writes, since only
+ * the managed facts carry versions) lose the version, and a README.md nobody edited is regenerated. A line or README
+ * that differs from what 0.2.0 wrote is the user's and stays as it is.
+ */
+export default async function moveToDefaultVersions(tree: Tree): Promise<string[]> {
+  const refreshed: string[] = [];
+  const context = nxFactContext();
+  const legacyReadme = readFileSync(join(__dirname, 'readme-0.2.0.md.ejs'), 'utf8');
+  for (const node of kubeletNodes(tree)) {
+    if (!node.declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
+    const root = node.project.root;
+    const files = readManagedFiles(tree, root);
+    let model: NodeModel;
+    try {
+      model = modelOfNode({ name: node.name, directory: root, files }, node.declared);
+    } catch {
+      continue; // moveNodesOnDefaults reports nodes it cannot read
+    }
+    const next = refreshLegacyLines(files, model);
+    if (next[README] !== undefined && sameText(next[README], render(legacyReadme, { ...model }))) {
+      next[README] = managedFact(`doc:${README}`).value(model, context)!;
+    }
+    if (Object.keys(next).some((path) => next[path] !== files[path])) {
+      writeChangedFiles(tree, root, files, next);
+      refreshed.push(node.name);
+    }
+  }
+  const from = defaultsOf('0.2.0');
+  const to = defaultsOf('0.3.0');
+  const steps = moveNodesOnDefaults(tree, from, to);
+  await formatFiles(tree);
+  return [
+    ...(refreshed.length ? [`nx-kubelet: took the versions out of generated comments of ${refreshed.join(', ')} (only managed settings carry versions now).`] : []),
+    ...steps,
+  ];
+}
+
+/** Lines nx-kubelet 0.2.0 generated with versions in them, each with what 0.3.0 writes instead. */
+function legacyLines(model: NodeModel): { file: string; old: string; now: string }[] {
+  const { name, kubernetes, criDockerd, kicbase } = model;
+  return [
+    {
+      file: DOCKERFILE,
+      old: `# kubelet node "${name}": kubelet ${kubernetes.version} and cri-dockerd ${criDockerd.version} on kicbase ${kicbase.version}.`,
+      now: `# kubelet node "${name}": a kubelet and cri-dockerd on minikube's kicbase, run by systemd.`,
+    },
+    {
+      file: KUBELET_YAML,
+      old: `# KubeletConfiguration for a standalone kubelet ${kubernetes.version} (no API server: it runs the static pods`,
+      now: '# KubeletConfiguration for a standalone kubelet (no API server: it runs the static pods',
+    },
+    {
+      file: KUBELET_UNIT,
+      old: `Description=kubelet ${kubernetes.version} (standalone: static pods from /etc/kubernetes/manifests)`,
+      now: 'Description=kubelet (standalone: static pods from /etc/kubernetes/manifests)',
+    },
+    {
+      file: CRI_DOCKER_UNIT,
+      old: `# --pod-infra-container-image: the pause image of Kubernetes ${kubernetes.minor}; cri-dockerd would otherwise pull its own default.`,
+      now: "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.",
+    },
+  ];
+}
+
+/** Replaces each legacy line where it stands exactly as 0.2.0 wrote it (a whole line, never part of one). */
+export function refreshLegacyLines(files: NodeFiles, model: NodeModel): NodeFiles {
+  const out = { ...files };
+  for (const { file, old, now } of legacyLines(model)) {
+    if (out[file] === undefined) continue;
+    out[file] = out[file]
+      .split('\n')
+      .map((line) => (line === old ? now : line))
+      .join('\n');
+  }
+  return out;
+}
+
+/** Equal but for whitespace and markdown table padding (what a formatter changes). */
+function sameText(a: string, b: string): boolean {
+  const normalize = (text: string) => text.replace(/[\s|:*_\\-]/g, '');
+  return normalize(a) === normalize(b);
+}

@@ -1,0 +1,58 @@
+/**
+ * Unknown options, refused with the closest known one named. The nx CLI passes options a generator's schema does not
+ * list straight through (`--kubeVerison=1.35` would silently generate a 1.34 node), and its own message for executors
+ * ("'timout' is not found in schema") names no alternative. Schemas therefore allow additional properties and every
+ * generator and executor calls this first. Framework-free: it only needs the schema's property names.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Nx's own flags and internals that can reach a generator's or executor's options. */
+const NX_OWN = new Set(['_', '$0', '__unparsed__', '__overrides_unparsed__', 'interactive', 'dryRun', 'verbose', 'help', 'quiet']);
+
+export class UnknownOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownOptionError';
+  }
+}
+
+/** The property names of the schema.json in `dir` (a generator's or executor's folder), read once per folder. */
+const known = new Map<string, string[]>();
+export function schemaOptions(dir: string): string[] {
+  if (!known.has(dir)) known.set(dir, Object.keys(JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')).properties ?? {}));
+  return known.get(dir)!;
+}
+
+/** Throws, naming each unknown option and the known option closest to it. */
+export function refuseUnknownOptions(options: object, knownOptions: readonly string[], what: string): void {
+  const unknown = Object.keys(options).filter((key) => !knownOptions.includes(key) && !NX_OWN.has(key));
+  if (unknown.length === 0) return;
+  const lines = unknown.map((key) => {
+    const closest = closestOption(key, knownOptions);
+    return `--${key} is not an option of ${what}${closest ? `: did you mean --${closest}?` : '.'}`;
+  });
+  throw new UnknownOptionError(`${lines.join('\n')}\nIts options: ${knownOptions.map((name) => `--${name}`).join(', ')}.`);
+}
+
+/** The known option nearest to `input` by edit distance, if it is near enough to be a typo (or differs only in case). */
+export function closestOption(input: string, knownOptions: readonly string[]): string | undefined {
+  const scored = knownOptions.map((option) => ({ option, distance: editDistance(input.toLowerCase(), option.toLowerCase()) }));
+  scored.sort((a, b) => a.distance - b.distance);
+  const best = scored[0];
+  return best && best.distance <= Math.max(2, Math.floor(best.option.length / 3)) ? best.option : undefined;
+}
+
+/** Damerau-Levenshtein distance (optimal string alignment): a swapped pair of letters counts as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
