@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds, without any container registry, the local images that stand in for the ones this machine cannot pull:
 #   nx-kubelet/debian:bookworm       a Debian rootfs from debootstrap, imported with `docker import`
-#   gcr.io/k8s-minikube/kicbase:<v>  a kicbase stand-in: systemd as PID 1, dockerd, curl, python3 (for the stand-in
-#                                    kubelet and cri-dockerd in stand-in-binaries/), tagged as the node's base image
+#   nx-kubelet/kicbase-stand-in:<v> a kicbase stand-in: systemd as PID 1, Docker 26, curl, python3 (for the stand-in
+#                                    kubelet and cri-dockerd in stand-in-binaries/). Tagged under the project's own
+#                                    name, never as the real gcr.io/k8s-minikube/kicbase: tests pass it to the
+#                                    generator with --kicbaseImage. A gcr.io tag an older version of this script left
+#                                    on a stand-in is removed.
 # Idempotent: an image is rebuilt only when its inputs change. Usage: build-stand-ins.sh [kicbase-version ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,12 +41,18 @@ fi
 # The stand-in's inputs, hashed: an unchanged stand-in is not rebuilt.
 inputs_hash=$(cat "$here"/kicbase-stand-in/* | sha256sum | cut -c1-16)
 for version in "${versions[@]}"; do
-  tag="gcr.io/k8s-minikube/kicbase:$version"
+  tag="nx-kubelet/kicbase-stand-in:$version"
+  # Older runs tagged the stand-in as the real image; remove that tag (only from an image that is our stand-in).
+  shadow="gcr.io/k8s-minikube/kicbase:$version"
+  if [ -n "$(image_label "$shadow" org.nx-kubelet.stand-in)" ]; then
+    docker image rm "$shadow" >/dev/null
+    echo "stand-ins: removed the old tag $shadow (a stand-in must not shadow the real image)"
+  fi
   if [ "$(image_label "$tag" org.nx-kubelet.stand-in)" = "$inputs_hash" ]; then
     echo "stand-ins: $tag is up to date"
     continue
   fi
   echo "stand-ins: building $tag (a local stand-in for minikube's kicbase)"
-  docker build --quiet --label "org.nx-kubelet.stand-in=$inputs_hash" --build-arg "BASE=$debian_image" \
+  docker build --quiet --label "org.nx-kubelet.stand-in=$inputs_hash" --build-arg "BASE=$debian_image" --build-arg "DEBIAN_MIRROR=$mirror" \
     --tag "$tag" "$here/kicbase-stand-in" >/dev/null
 done

@@ -4,7 +4,12 @@ import { run } from './validators';
 import { REPO_ROOT } from './workspace';
 
 export const STAND_IN_BINARIES = `${REPO_ROOT}/tools/images/stand-in-binaries`;
-export const KICBASE_STAND_IN = 'gcr.io/k8s-minikube/kicbase:v0.0.47';
+/**
+ * The local kicbase stand-in (tools/images/build-stand-ins.sh), under the project's own name so that it never shadows
+ * the real gcr.io/k8s-minikube/kicbase image: every test that builds a node generates it with {@link KICBASE_FLAG}.
+ */
+export const KICBASE_STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
+export const KICBASE_FLAG = `--kicbaseImage=${KICBASE_STAND_IN}`;
 
 /**
  * Fails (never skips) when the engine or the stand-in base image is missing, saying how to provide them.
