@@ -1,6 +1,7 @@
 // The pure core of nx-kubelet (no Nx, no projen): version matrix → node model → rendered files, the table of managed
 // facts that upgrade and sync set, and the upgrade planning. Every front-end uses it.
 export * from './version-matrix';
+export * from './kubelet-checksums';
 export * from './versions';
 export * from './node-model';
 export * from './node-files';

@@ -59,16 +59,27 @@ export function readDockerfileArg(dockerfile: string, name: string): string | un
 
 type YamlPath = (string | number)[];
 
-function parseYaml(text: string) {
-  const document = parseDocument(text, { keepSourceTokens: false });
+// Parsed documents are only read (edits replace text by source range), so the same text is parsed once: applying
+// twenty facts to a node reads compose.yaml many times.
+const parsed = new Map<string, ReturnType<typeof parseOnce>>();
+function parseOnce(text: string) {
+  const document = parseDocument(text);
   return document.errors.length > 0 ? { error: document.errors[0].message.split('\n')[0] } : { document };
+}
+function parseYaml(text: string) {
+  let result = parsed.get(text);
+  if (!result) {
+    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, (result = parseOnce(text)));
+  }
+  return result;
 }
 
 /** A value written into an existing scalar keeps the scalar's quoting; a plain scalar is quoted if YAML would read it as something else. */
 function renderScalar(node: Scalar, value: string): string {
   if (node.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
   if (node.type === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  const reread = parseDocument(value).contents;
+  const reread = parseYaml(value).document?.contents;
   return isScalar(reread) && reread.value === value ? value : JSON.stringify(value);
 }
 

@@ -5,7 +5,7 @@
  * rendering, and upgrade, sync and migrations set them with the same function. Adding a version-dependent setting is
  * one entry here.
  */
-import { render } from 'ejs';
+import { compile, TemplateFunction } from 'ejs';
 import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Found, Locator, LocatorContext, wholeFile, yamlTopLevelField } from './locators';
 import type { NodeModel } from './node-model';
 import { BIN_README, COMPOSE, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from './node-files';
@@ -65,6 +65,14 @@ function versionArg(name: string, what: string, value: (model: NodeModel) => str
   ];
 }
 
+const compiled = new Map<string, TemplateFunction>();
+/** Renders an EJS template, compiled once per template text (rendering many nodes compiles each template once). */
+export function renderTemplate(template: string, data: Record<string, unknown>, filename: string): string {
+  let render = compiled.get(template);
+  if (!render) compiled.set(template, (render = compile(template, { filename })));
+  return render(data);
+}
+
 /** Text that a reformatting tool may change without changing what it says (whitespace, table padding, list markers). */
 function normalizeDocument(text: string): string {
   return text.replace(/[\s|:*_\\-]/g, '');
@@ -73,7 +81,7 @@ function normalizeDocument(text: string): string {
 /** A generated document (a template of its own, rendered with the whole model): replaced only while nobody edited it. */
 function generatedDocument(path: string, exists: (model: NodeModel) => boolean): ManagedFact {
   const renderDocument = (model: NodeModel, context: FactContext) =>
-    exists(model) ? render(context.templates[`${path}.ejs`], templateData(model, context, true), { filename: `${path}.ejs` }) : undefined;
+    exists(model) ? renderTemplate(context.templates[`${path}.ejs`], templateData(model, context, true), `${path}.ejs`) : undefined;
   return {
     id: `doc:${path}`,
     file: path,
@@ -100,6 +108,16 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   ...versionArg('KUBE_VERSION_GO', 'the Go that builds the kubelet', (m) => m.kubernetes.goVersion),
   ...versionArg('CRI_DOCKERD_VERSION', 'the cri-dockerd release', (m) => m.criDockerd.version),
   ...versionArg('CRI_DOCKERD_VERSION_GO', 'the Go that builds cri-dockerd', (m) => m.criDockerd.goVersion),
+  ...(['amd64', 'arm64'] as const).map(
+    (arch): ManagedFact => ({
+      id: `dockerfile:KUBELET_SHA256_${arch.toUpperCase()}`,
+      file: DOCKERFILE,
+      what: `the pinned SHA-256 of the ${arch} kubelet binary`,
+      locator: dockerfileArg(`KUBELET_SHA256_${arch.toUpperCase()}`),
+      value: (m) => m.kubernetes.sha256[arch] ?? '',
+      required: true,
+    }),
+  ),
   ...(['amd64', 'arm64'] as const).map(
     (arch): ManagedFact => ({
       id: `dockerfile:CRI_DOCKERD_SHA256_${arch.toUpperCase()}`,

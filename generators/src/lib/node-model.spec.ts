@@ -81,11 +81,11 @@ describe('resolveNode', () => {
     });
 
     it('goes ahead with a warning for an unknown version when --allowUnknownVersions is set', () => {
-      const model = resolveNode({ name: 'n', kubeVersion: 'v1.37.0-rc.1', allowUnknownVersions: true }, emptyWorkspace);
-      expect(model.kubernetes.version).toBe('v1.37.0-rc.1');
+      const model = resolveNode({ name: 'n', kubeVersion: 'v1.38.0-rc.1', allowUnknownVersions: true }, emptyWorkspace);
+      expect(model.kubernetes.version).toBe('v1.38.0-rc.1');
       expect(model.kubernetes.goVersion).toBe('1.26');
       expect(model.kubernetes.podInfraContainerImageFlag).toBe(false);
-      expect(model.warnings).toEqual([expect.stringContaining('facts of Kubernetes 1.36')]);
+      expect(model.warnings).toEqual([expect.stringContaining('facts of Kubernetes 1.37')]);
     });
   });
 

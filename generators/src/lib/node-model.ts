@@ -13,6 +13,7 @@ import {
   PAUSE_REPOSITORY,
   POD_INFRA_FLAG_REMOVED_IN,
 } from './version-matrix';
+import { KUBELET_SHA256 } from './kubelet-checksums';
 import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
 
 /** What a user can ask for. Everything but `name` is optional; {@link resolveNode} fills in defaults. */
@@ -78,6 +79,8 @@ export interface NodeModel {
     podInfraContainerImageFlag: boolean;
     /** `failCgroupV1` exists from 1.31; nodes set it to false so that they also run on cgroup v1 hosts. */
     failCgroupV1Field: boolean;
+    /** Pinned SHA-256 of the official kubelet binary per architecture (kubelet-checksums.ts); empty when none is known. */
+    sha256: { amd64?: string; arm64?: string };
   };
   criDockerd: { version: string; goVersion: string; sha256: { amd64?: string; arm64?: string } };
   /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
@@ -186,6 +189,11 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
+  if (binarySource === 'release' && kube && !KUBELET_SHA256[kube.tag]) {
+    warnings.push(
+      `nx-kubelet pins no SHA-256 for the kubelet ${kube.tag} binaries: a release build stops until you set KUBELET_SHA256_AMD64 (or _ARM64) in compose.yaml's build args to the checksum Kubernetes publishes for it.`,
+    );
+  }
   if (binarySource === 'release' && cri && !cri.sha256.amd64) {
     warnings.push(
       `nx-kubelet pins no SHA-256 for the cri-dockerd ${cri.tag} release archives: a release build stops until you set CRI_DOCKERD_SHA256_AMD64 (or _ARM64) in compose.yaml's build args to the archive's checksum.`,
@@ -210,6 +218,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
       pauseImage: `${PAUSE_REPOSITORY}:${kube.facts.pauseTag}`,
       podInfraContainerImageFlag: compareMinors(kube.minor, POD_INFRA_FLAG_REMOVED_IN) < 0,
       failCgroupV1Field: compareMinors(kube.minor, FAIL_CGROUP_V1_SINCE) >= 0,
+      sha256: KUBELET_SHA256[kube.tag] ?? {},
     },
     criDockerd: { version: cri.tag, goVersion: criGoVersion, sha256: cri.sha256 },
     kicbase: {

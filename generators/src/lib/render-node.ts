@@ -4,8 +4,7 @@
  * Templates see no versions: they take version-dependent values from the managed facts (`fact(id)`), and the facts
  * that exist only for some nodes are added by applyFacts, exactly as an upgrade adds them.
  */
-import { render } from 'ejs';
-import { applyFacts, FactContext, FrontEnd, MANAGED_FACTS, NodeTemplates, templateData } from './managed-facts';
+import { applyFacts, FactContext, FrontEnd, MANAGED_FACTS, NodeTemplates, renderTemplate, templateData } from './managed-facts';
 import { wholeFile } from './locators';
 import { EXAMPLE_POD, NodeFiles } from './node-files';
 import type { NodeModel } from './node-model';
@@ -30,7 +29,7 @@ export function renderNode(model: NodeModel, templates: NodeTemplates, frontEnd:
     const stem = templatePath.slice(0, -'.ejs'.length);
     const outputPath = OUTPUT_NAMES[stem] ?? stem;
     if (outputPath === EXAMPLE_POD && !model.examplePod) continue;
-    files[outputPath] = render(templates[templatePath], data, { filename: templatePath });
+    files[outputPath] = renderTemplate(templates[templatePath], data, templatePath);
   }
   if (!model.examplePod) files[EMPTY_MANIFESTS_PLACEHOLDER] = '';
   const applied = applyFacts(files, undefined, model, context);

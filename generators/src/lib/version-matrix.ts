@@ -42,7 +42,14 @@ export const KUBERNETES_MINORS: readonly KubernetesMinor[] = [
   { minor: '1.34', latestPatch: 11, go: '1.24', pauseTag: '3.10.1', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
   { minor: '1.35', latestPatch: 8, go: '1.25', pauseTag: '3.10.1', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
   { minor: '1.36', latestPatch: 4, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
+  // 1.37: go.mod `go 1.26.0` and kubeadm's PauseVersion "3.10.2" (cmd/kubeadm/app/constants/constants.go), read from
+  // the k8s.io/kubernetes v1.37.2 module on the Go module proxy (2026-11-25); v1.37.2 is the newest tag it serves. The
+  // conformance tests run a real v1.37.2 kubelet built from that module.
+  { minor: '1.37', latestPatch: 2, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
 ];
+// Re-checked on 2026-11-25 against the Go module proxy: it serves every latest patch above (and v1.34.12 and v1.36.5,
+// 2026-09-23, which stay out of the matrix until a stored source pins their kubelet checksums; see kubelet-checksums.ts).
+// The conformance tests build the kubelets they run from these modules.
 
 export interface CriDockerdRelease {
   version: string;
@@ -56,9 +63,11 @@ export interface CriDockerdRelease {
 
 // Source: Mirantis/cri-dockerd go.mod and .github/.env per tag (tags up to v0.3.25 / v0.4.3, 2026-04-28).
 // SHA-256 of the release archives: kubernetes-sigs/kubespray roles/kubespray_defaults/vars/main/checksums.yml
-// (cri_dockerd_archive_checksums) @118b2dce for v0.3.10-v0.3.21; v0.3.22-v0.3.25 from kubespray forks that carry the
-// later upstream entries (ChillRedChilli/kubespray@fb483947, 0xMH/kubespray@49e8b94d; all copies agree). No stored
-// source pins the 0.4.x archives: a release build of those needs CRI_DOCKERD_SHA256_<ARCH> set by the user.
+// (cri_dockerd_archive_checksums) @118b2dce for v0.3.10-v0.3.21 and @46dbdd39 (master, 2026-08-21) for
+// v0.3.22-v0.3.25 (kubespray hashes the archives it downloads; its forks agree). v0.4.3: kubernetes/minikube@eb25dbc7
+// deploy/iso/minikube-iso/arch/{x86_64/package/cri-dockerd,aarch64/package/cri-dockerd-aarch64}/cri-dockerd.hash
+// (#22922, minikube's switch to the release archives); no stored source pins v0.4.0-v0.4.2: a release build of those
+// needs CRI_DOCKERD_SHA256_<ARCH> set by the user.
 // v0.3.19 is left out: the snapshot gives its go.mod only as a range (1.23.9-1.23.12); use --allowUnknownVersions.
 // Two lines: release/0.3 (works with Docker 20.10+) and release/0.4 (Docker API >= 1.42, i.e. Docker 23+, #346).
 export const CRI_DOCKERD_RELEASES: readonly CriDockerdRelease[] = [
@@ -89,7 +98,8 @@ export const CRI_DOCKERD_RELEASES: readonly CriDockerdRelease[] = [
   { version: 'v0.4.0', date: '2025-04-16', go: '1.23.7' },
   { version: 'v0.4.1', date: '2025-10-23', go: '1.23.12' },
   { version: 'v0.4.2', date: '2026-03-05', go: '1.25.0' },
-  { version: 'v0.4.3', date: '2026-04-28', go: '1.25.0' },
+  { version: 'v0.4.3', date: '2026-04-28', go: '1.25.0',
+    sha256: { amd64: 'c94c3d6de364a13375d8d7448e4c64f5cb12960fbb1cdd7ac708bece418e4dba', arm64: 'f1b693ca030f2809b789eacd3fc26ab5f6d85ab68ab184fa3c003572fafe3109' } },
 ];
 
 export interface KicbaseRelease {

@@ -91,8 +91,8 @@ describe('kubelet-node generator', () => {
     it('keeps the reference build stages, selects binary stages by BINARY_SOURCE, and does not download a Go toolchain', () => {
       const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
       expect(dockerfile.match(/^FROM .*$/gm)).toEqual([
-        'FROM golang:${CRI_DOCKERD_VERSION_GO}-alpine AS cri-dockerd-source',
-        'FROM golang:${KUBE_VERSION_GO}-alpine AS kubelet-source',
+        'FROM ${GOLANG_IMAGE}:${CRI_DOCKERD_VERSION_GO}-alpine AS cri-dockerd-source',
+        'FROM ${GOLANG_IMAGE}:${KUBE_VERSION_GO}-alpine AS kubelet-source',
         'FROM scratch AS binaries-source',
         'FROM ${KICBASE_IMAGE} AS binaries-release',
         'FROM ${KICBASE_IMAGE} AS binaries-local',

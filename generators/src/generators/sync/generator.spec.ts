@@ -46,6 +46,8 @@ describe('sync generator', () => {
     expect(result.outOfSyncDetails).toEqual([
       'packages/n/Dockerfile.kicbase: ARG KUBE_VERSION=… v1.34.11 → v1.34.5',
       'packages/n/compose.yaml: services.n.build.args.KUBE_VERSION v1.34.11 → v1.34.5',
+      expect.stringMatching(/^packages\/n\/Dockerfile.kicbase: ARG KUBELET_SHA256_AMD64=… 4777a226.* → /),
+      expect.stringMatching(/^packages\/n\/Dockerfile.kicbase: ARG KUBELET_SHA256_ARM64=… f1287987.* → /),
       'packages/n/compose.yaml: services.n.image nx-kubelet-n:v1.34.11 → nx-kubelet-n:v1.34.5',
     ]);
   });
