@@ -275,6 +275,30 @@ describe('kubelet-node generator', () => {
       expect(tree.listChanges()).toHaveLength(before);
     });
 
+    it('refuses the name of a node the plugin infers (a folder without project.json)', async () => {
+      tree.write('nodes/handmade/Dockerfile.kicbase', 'FROM scratch\n');
+      tree.write('nodes/handmade/docker-compose.yml', 'services: {}\n');
+      const before = tree.listChanges().length;
+      await expect(kubeletNodeGenerator(tree, { name: 'handmade' })).rejects.toThrow('A project named "handmade" already exists');
+      expect(tree.listChanges()).toHaveLength(before);
+    });
+
+    it('sees a project added to the tree between two runs', async () => {
+      await kubeletNodeGenerator(tree, { name: 'first' });
+      addProjectConfiguration(tree, 'second', { root: 'apps/second' });
+      await expect(kubeletNodeGenerator(tree, { name: 'second' })).rejects.toThrow('A project named "second" already exists');
+      await expect(kubeletNodeGenerator(tree, { name: 'first', directory: 'elsewhere/first' })).rejects.toThrow('A project named "first" already exists');
+    });
+
+    it('refuses a misspelled option, naming the closest one', async () => {
+      const before = tree.listChanges().length;
+      await expect(kubeletNodeGenerator(tree, { name: 'n', kubeVerison: '1.35' } as never)).rejects.toThrow(
+        '--kubeVerison is not an option of nx-kubelet:kubelet-node: did you mean --kubeVersion?',
+      );
+      await expect(kubeletNodeGenerator(tree, { name: 'n', colour: 'red' } as never)).rejects.toThrow(/--colour is not an option of nx-kubelet:kubelet-node\.\nIts options: --name, /);
+      expect(tree.listChanges()).toHaveLength(before);
+    });
+
     it('refuses a directory that already has files', async () => {
       tree.write('packages/n/notes.txt', 'mine');
       await expect(kubeletNodeGenerator(tree, { name: 'n' })).rejects.toThrow('The directory "packages/n" already contains files');

@@ -108,6 +108,35 @@ describe('upgrade generator', () => {
     expect(read(old, 'Dockerfile.kicbase')).toContain('ARG CRI_DOCKERD_SHA256_AMD64=6c35838bc4b1aef74f9113670e114ca729a5f295f9457b226791e18e86e91698');
   });
 
+  it('keeps a project.json with comments byte for byte outside the declaration', async () => {
+    const commented = read(tree, 'project.json')
+      .replace('{\n', '{\n  // my node: keep this comment\n')
+      .replace('"tags": []', '"tags": [ /* none yet */ ]');
+    write(tree, 'project.json', commented);
+    await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.35' });
+    const after = read(tree, 'project.json');
+    expect(after).toContain('  // my node: keep this comment\n');
+    expect(after).toContain('"tags": [ /* none yet */ ]');
+    expect(after.replace(/"nx-kubelet": \{[^}]*\}/, '')).toBe(commented.replace(/"nx-kubelet": \{[^}]*\}/, ''));
+    expect(readProjectConfiguration(tree, 'n').metadata?.['nx-kubelet' as never]).toMatchObject({ kubeVersion: 'v1.35.8', kubeGoVersion: '1.25' });
+  });
+
+  it('changes nothing in any node when one cannot be upgraded as it is, and says what to do', async () => {
+    await kubeletNodeGenerator(tree, { name: 'other', directory: 'packages/other' });
+    write(tree, 'units/kubelet.service', read(tree, 'units/kubelet.service').replace(/^ExecStart=.*$/m, 'ExecStart=/opt/run-kubelet.sh'));
+    const before = snapshot(tree);
+    const otherBefore = readNodeFiles(tree, 'packages/other');
+    await expect(upgradeGenerator(tree, { all: true, kubeVersion: '1.35' })).rejects.toThrow(
+      "nx-kubelet: nothing was changed, because:\n  - n: units/kubelet.service: its ExecStart= runs /opt/run-kubelet.sh, not kubelet: cannot find the kubelet's pause image flag (removed in 1.35)",
+    );
+    expect(snapshot(tree)).toEqual(before);
+    expect(readNodeFiles(tree, 'packages/other')).toEqual(otherBefore);
+  });
+
+  it('refuses a misspelled option, naming the closest one', async () => {
+    await expect(upgradeGenerator(tree, { project: 'n', kubeVerison: '1.35' } as never)).rejects.toThrow('--kubeVerison is not an option of nx-kubelet:upgrade: did you mean --kubeVersion?');
+  });
+
   it('keeps a Go the user pinned above the minimum', async () => {
     const pinned = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
     await kubeletNodeGenerator(pinned, { name: 'n', kubeGoVersion: '1.26' });
