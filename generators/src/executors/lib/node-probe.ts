@@ -1,10 +1,11 @@
 /** Questions asked of a running node through `docker exec`: is systemd up, is the kubelet healthy, which pods run. */
+import type { ChildProcess } from 'node:child_process';
 import { captureDocker, runDocker } from './docker-cli';
 import { NodeContext } from './node-context';
 
 // What kind waits for in the container log before its first `docker exec`: an early exec lands in the container's
 // root cgroup and breaks cgroup v2 set-up (kind #2409).
-const SYSTEMD_UP = /Reached target .*Multi-User System|detected cgroup v1/;
+export const SYSTEMD_UP = /Reached target .*Multi-User System|detected cgroup v1/;
 
 export type ContainerState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead' | 'removing';
 
@@ -15,6 +16,93 @@ export async function containerState(node: NodeContext, id: string): Promise<Con
 /** The container's name as docker shows it (without the leading slash of `docker inspect`). */
 export async function containerName(node: NodeContext, id: string): Promise<string> {
   return (await captureDocker(node.target, ['inspect', '--format', '{{.Name}}', id])).replace(/^\//, '');
+}
+
+/**
+ * Follows the container's console log (`docker logs --follow`, from its last 300 lines as {@link systemdReady}
+ * reads) until systemd reports multi-user.target: the moment the line arrives, with no polling. Ends early when the
+ * log ends (the container stopped) or at `deadline` (a Date.now() value).
+ */
+export async function waitForSystemd(node: NodeContext, id: string, deadline: number): Promise<'ready' | 'ended' | 'timeout' | 'interrupted'> {
+  let outcome: 'ready' | 'timeout' | undefined;
+  let child: ChildProcess | undefined;
+  let recent = '';
+  const stop = (why: 'ready' | 'timeout') => {
+    outcome ??= why;
+    child?.kill('SIGTERM');
+  };
+  const timer = setTimeout(() => stop('timeout'), Math.max(0, deadline - Date.now()));
+  const onData = (chunk: Buffer) => {
+    // Lines may be split across chunks: test what came since the last match attempt plus a carried-over tail.
+    recent = (recent + chunk.toString()).slice(-4096);
+    if (SYSTEMD_UP.test(recent)) stop('ready');
+  };
+  try {
+    const result = await runDocker(node.target, ['logs', '--follow', '--tail', '300', id], {
+      mode: 'capture',
+      onSpawn: (spawned) => {
+        child = spawned;
+        spawned.stdout?.on('data', onData);
+        spawned.stderr?.on('data', onData);
+        if (outcome) spawned.kill('SIGTERM');
+      },
+    });
+    if (outcome) return outcome;
+    return result.interrupted ? 'interrupted' : 'ended';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The shell loop run by {@link waitForHealthz} inside the node: GET /healthz every 100 ms until it answers 200
+ * (prints the body, exits 0) or `seconds` have passed (exits 3). It also ends when its stdin closes (the client went
+ * away, e.g. Ctrl-C): `docker exec` does not stop what it started when the client ends.
+ */
+export const HEALTHZ_POLL_SCRIPT = [
+  'url=$1; end=$(( $(date +%s) + $2 ))',
+  // A background job's stdin is /dev/null in a script: keep ours as fd 3 for the watcher.
+  'exec 3<&0',
+  '( while :; do',
+  '    curl -fsS --max-time 2 "$url" 2>/dev/null && exit 0',
+  '    [ "$(date +%s)" -gt "$end" ] && exit 3',
+  '    sleep 0.1 2>/dev/null || sleep 1',
+  '  done ) 3<&- &',
+  'poll=$!',
+  // Its output goes nowhere: a leftover holding our stdout would keep `docker exec` from returning.
+  '( cat >/dev/null; kill "$poll" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
+  'watch=$!',
+  'exec 3<&-',
+  'wait "$poll"; status=$?',
+  'kill "$watch" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+export type HealthzWait = { outcome: 'healthy'; body: string } | { outcome: 'timeout' | 'interrupted' } | { outcome: 'failed'; exitCode: number; output: string };
+
+/**
+ * Waits until the kubelet answers /healthz, polling inside the node ({@link HEALTHZ_POLL_SCRIPT}) with one
+ * `docker exec` instead of one per attempt: healthy within ~100 ms of the kubelet being so, for at most `seconds`.
+ * 'failed' when the exec itself failed (e.g. the container stopped).
+ */
+export async function waitForHealthz(node: NodeContext, id: string, seconds: number): Promise<HealthzWait> {
+  const url = `http://127.0.0.1:${node.kubelet.healthzPort}/healthz`;
+  let child: ChildProcess | undefined;
+  // A guard in case the exec hangs (an unresponsive engine): the loop inside ends on its own at `seconds`.
+  const guard = setTimeout(() => child?.kill('SIGTERM'), (seconds + 15) * 1000);
+  try {
+    const result = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', HEALTHZ_POLL_SCRIPT, 'sh', url, String(Math.max(1, seconds))], {
+      mode: 'capture',
+      holdStdin: true,
+      onSpawn: (spawned) => (child = spawned),
+    });
+    if (result.interrupted) return { outcome: 'interrupted' };
+    if (result.exitCode === 0) return { outcome: 'healthy', body: result.stdout.trim() };
+    if (result.exitCode === 3) return { outcome: 'timeout' };
+    return { outcome: 'failed', exitCode: result.exitCode, output: result.tail };
+  } finally {
+    clearTimeout(guard);
+  }
 }
 
 /** True once systemd has reached multi-user.target, judged from the container's console log. */

@@ -28,6 +28,13 @@ export class Progress {
     }
   }
 
+  /** Reports `state()` now and then every second (a timer: no probing), until the returned function is called. */
+  keepUpdating(state: () => string): () => void {
+    this.update(state());
+    const timer = setInterval(() => this.update(state()), 1000);
+    return () => clearInterval(timer);
+  }
+
   done(message?: string): void {
     if (this.tty) process.stdout.write('\r\x1b[2K');
     if (message) process.stdout.write(`${message}\n`);

@@ -2,7 +2,7 @@ import { log } from '../lib/log';
 import { buildNode, BuildOptions } from '../lib/build-node';
 import { captureDocker, DockerCommandError } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode, NodeContext, runCompose } from '../lib/node-context';
-import { containerName, containerState, journalTail, kubeletHealthz, kubeletPods, manifestFiles, systemdReady } from '../lib/node-probe';
+import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from '../lib/node-probe';
 import { nodeExecutor } from '../lib/run-executor';
 import { Progress } from '../lib/progress';
 
@@ -31,23 +31,43 @@ export default nodeExecutor<UpExecutorOptions>(async (options, context) => {
   return true;
 });
 
+/**
+ * Waits for systemd, then for the kubelet, each as soon as the engine can tell: the container's console log is
+ * followed until systemd reports multi-user.target (no `docker exec` before that: an early exec lands in the
+ * container's root cgroup, kind #2409), then one `docker exec` polls /healthz inside the node every 100 ms.
+ */
 async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number): Promise<boolean> {
   const progress = new Progress(`${node.projectName}: waiting for the kubelet`, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
   let phase = 'systemd starting';
-  while (!progress.expired()) {
-    const state = await containerState(node, id);
-    if (state !== 'running') {
-      progress.done();
-      const logs = await captureDocker(node.target, ['logs', '--tail', '30', id]).catch((error: Error) => error.message);
-      throw new Error(`The node's container stopped (state: ${state}) while starting. Its last console lines:\n${logs}`);
+  const stopUpdating = progress.keepUpdating(() => phase);
+  try {
+    let systemd = await waitForSystemd(node, id, deadline);
+    while (systemd === 'ended') {
+      await failIfStopped(node, id, progress);
+      // The log ended while the container runs (it restarted, or its log driver cannot be followed): look again.
+      await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+      systemd = Date.now() >= deadline ? 'timeout' : await waitForSystemd(node, id, deadline);
     }
-    if (phase === 'systemd starting' && (await systemdReady(node, id))) phase = 'kubelet starting';
-    if (phase === 'kubelet starting' && (await kubeletHealthz(node, id)) !== undefined) {
-      progress.done(`${node.projectName}: kubelet healthy after ${progress.elapsedSeconds()} s`);
-      return true;
+    if (systemd === 'interrupted') return interrupted(node, progress);
+    if (systemd === 'ready' && !progress.expired()) {
+      phase = 'kubelet starting';
+      while (!progress.expired()) {
+        const kubelet = await waitForHealthz(node, id, Math.max(1, Math.round((deadline - Date.now()) / 1000)));
+        if (kubelet.outcome === 'interrupted') return interrupted(node, progress);
+        if (kubelet.outcome === 'healthy') {
+          progress.done(`${node.projectName}: kubelet healthy after ${progress.elapsedSeconds()} s`);
+          return true;
+        }
+        if (kubelet.outcome === 'timeout') break;
+        // The exec itself failed: the container is stopping (it may still say running), or the engine hiccuped.
+        // Stopped: say so with its console lines; otherwise ask again shortly, until the timeout.
+        await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+        await failIfStopped(node, id, progress);
+      }
     }
-    progress.update(phase);
-    await sleep(1000);
+  } finally {
+    stopUpdating();
   }
   progress.done();
   const journal = await journalTail(node, id, 'kubelet', 30);
@@ -56,10 +76,28 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
   return false;
 }
 
+/** Throws with the container's last console lines when it is no longer running. */
+async function failIfStopped(node: NodeContext, id: string, progress: Progress): Promise<void> {
+  const state = await containerState(node, id);
+  if (state === 'running') return;
+  progress.done();
+  const logs = await captureDocker(node.target, ['logs', '--tail', '30', id]).catch((error: Error) => error.message);
+  throw new Error(`The node's container stopped (state: ${state}) while starting. Its last console lines:\n${logs}`);
+}
+
+function interrupted(node: NodeContext, progress: Progress): false {
+  progress.done();
+  log.error(`nx-kubelet: interrupted while waiting for the kubelet of ${node.projectName}. The container keeps running; stop it with nx run ${node.projectName}:down.`);
+  return false;
+}
+
 async function printSummary(node: NodeContext, id: string): Promise<void> {
-  const name = await containerName(node, id);
-  const hostname = await captureDocker(node.target, ['exec', id, 'hostname']);
-  const pods = (await kubeletPods(node, id)) ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`);
+  // Independent questions, asked at once.
+  const [name, hostname, pods] = await Promise.all([
+    containerName(node, id),
+    captureDocker(node.target, ['exec', id, 'hostname']),
+    kubeletPods(node, id).then(async (pods) => pods ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`)),
+  ]);
   log.info(
     [
       `${node.projectName} is up`,
