@@ -19,9 +19,9 @@ export async function containerName(node: NodeContext, id: string): Promise<stri
 }
 
 /**
- * Follows the container's console log (`docker logs --follow`, from its last 300 lines as {@link systemdReady}
- * reads) until systemd reports multi-user.target: the moment the line arrives, with no polling. Ends early when the
- * log ends (the container stopped) or at `deadline` (a Date.now() value).
+ * Follows the container's console log (`docker logs --follow`, from its last 300 lines) until systemd reports
+ * multi-user.target: the moment the line arrives, with no polling. Ends early when the log ends (the container
+ * stopped) or at `deadline` (a Date.now() value).
  */
 export async function waitForSystemd(node: NodeContext, id: string, deadline: number): Promise<'ready' | 'ended' | 'timeout' | 'interrupted'> {
   let outcome: 'ready' | 'timeout' | undefined;
@@ -103,12 +103,6 @@ export async function waitForHealthz(node: NodeContext, id: string, seconds: num
   } finally {
     clearTimeout(guard);
   }
-}
-
-/** True once systemd has reached multi-user.target, judged from the container's console log. */
-export async function systemdReady(node: NodeContext, id: string): Promise<boolean> {
-  const logs = await runDocker(node.target, ['logs', '--tail', '300', id], { mode: 'capture' });
-  return SYSTEMD_UP.test(logs.stdout + logs.stderr);
 }
 
 /** GET /healthz of the kubelet inside the container; the body ("ok") when it answers 200, else undefined. */
