@@ -1,38 +1,66 @@
 #!/usr/bin/env node
-// Project-graph cost of nx-kubelet nodes: wall time of `nx show projects` (daemon and graph cache off) in a workspace
-// with N generated nodes, once with inferred targets (minimal project.json + the nx-kubelet plugin) and once with
-// explicit project.json targets (plugin not registered). Prints medians and the ratio; asserts nothing.
-//   node tools/bench/graph.js [--nodes 500] [--runs 3]        (needs npm run build)
+// Project-graph cost of nx-kubelet's inferred targets: wall time of `nx show projects` and `nx graph --file` (no
+// daemon) in workspaces of N generated nodes that differ only in where the targets come from, measured side by side
+// in one run (the variants take turns within each round) and printed as medians and ratios to explicit targets.
+// Asserts nothing. Needs a built plugin (npm run build).
+//   node tools/bench/graph.js [--nodes 500] [--runs 5] [--commands show,graph] [--keep]
+//
+// Variants (each a workspace of its own, identical apart from nx.json and node_modules/nx-kubelet):
+//   explicit             targets written into each project.json (--explicitTargets), nx-kubelet not registered
+//   explicit + empty     the same plus tools/bench/empty-plugin registered: a plugin with nx-kubelet's glob that
+//                        infers nothing. Its extra time is nx's fixed price of one more plugin (a worker process).
+//   inferred             minimal project.json, nx-kubelet registered and installed as a package (what nx add gives)
+//   inferred, local      the same, but nx-kubelet is a workspace package (node_modules/nx-kubelet -> generators/,
+//                        this repository's own layout). nx resolves such a plugin from the workspace's projects,
+//                        which it first computes with its default plugins alone: a second round of plugin workers.
+// Cache modes:
+//   cold   NX_CACHE_PROJECT_GRAPH=false: nx recomputes everything and nx-kubelet does not read its createNodes
+//          cache (as Nx's own plugins); it computes every node and writes the cache.
+//   warm   nx's defaults after a priming run: nx-kubelet answers every node from its cache and writes nothing.
 // @nx/docker's inference is not measured beside them: only @nx/docker 23.x exists on this machine's registry, and
 // @nx/* 23 packages must not be mixed into this Nx 24 workspace.
-const { spawnSync } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } = require('node:fs');
+const { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { performance } = require('node:perf_hooks');
+const { arg, flag, median, ratio, rotate, run, seconds, table, timed } = require('./lib');
 
 const root = join(__dirname, '..', '..');
-const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const nodes = arg('--nodes', 500);
-const runs = arg('--runs', 3);
+const runs = arg('--runs', 5);
+const commands = arg('--commands', 'show,graph').split(',');
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_CACHE_PROJECT_GRAPH: 'false', FORCE_COLOR: '0' };
+const baseEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+delete baseEnv.NX_CACHE_PROJECT_GRAPH;
+const modes = {
+  cold: { ...baseEnv, NX_CACHE_PROJECT_GRAPH: 'false' },
+  warm: baseEnv,
+};
+const pluginPackageFiles = ['package.json', 'generators.json', 'executors.json', 'migrations.json', 'dist'];
 
-function workspace(explicit) {
-  const dir = mkdtempSync(join(tmpdir(), `nx-kubelet-graph-${explicit ? 'explicit' : 'inferred'}-`));
-  for (const path of ['package.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
-    cpSync(join(root, path), join(dir, path), { recursive: true });
-  }
-  const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
-  if (explicit) delete nxJson.plugins;
-  writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
+const variants = {
+  explicit: { explicit: true, plugins: [] },
+  'explicit + empty plugin': { explicit: true, plugins: ['nx-kubelet-bench-empty-plugin'] },
+  inferred: { explicit: false, plugins: ['nx-kubelet'] },
+  'inferred, local plugin': { explicit: false, plugins: ['nx-kubelet'], local: true },
+};
+
+function workspace(label, { explicit, plugins, local }) {
+  const dir = mkdtempSync(join(tmpdir(), `nx-kubelet-graph-${label.replace(/\W+/g, '-')}-`));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'graph-bench', version: '0.0.0', private: true, workspaces: ['generators'] }, null, 2));
+  cpSync(join(root, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
+  for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'generators', path), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  // Installed: a copy in node_modules, as npm puts a package from a registry. Local: a link to the workspace's own.
+  if (local) symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  else for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'node_modules', 'nx-kubelet', path), { recursive: true });
+  cpSync(join(__dirname, 'empty-plugin'), join(dir, 'node_modules', 'nx-kubelet-bench-empty-plugin'), { recursive: true });
+  const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
+  nxJson.plugins = plugins;
+  writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
   // One real node from the generator, then copies of it under other names (what nx g would write, minus its cost).
-  const args = ['g', 'nx-kubelet:kubelet-node', 'node-0', '--no-interactive', ...(explicit ? ['--explicitTargets'] : [])];
-  const result = spawnSync(process.execPath, [nxBin, ...args], { cwd: dir, env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(result.stdout + result.stderr);
+  run([process.execPath, nxBin, 'g', 'nx-kubelet:kubelet-node', 'node-0', '--no-interactive', ...(explicit ? ['--explicitTargets'] : [])], { cwd: dir, env: modes.cold });
+  writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2)); // the generator may have registered the plugin
   const template = join(dir, 'packages', 'node-0');
   const projectJson = readFileSync(join(template, 'project.json'), 'utf8');
   for (let i = 1; i < nodes; i++) {
@@ -40,35 +68,70 @@ function workspace(explicit) {
     cpSync(template, target, { recursive: true });
     writeFileSync(join(target, 'project.json'), projectJson.replace(/node-0/g, `node-${i}`));
   }
+  rmSync(join(dir, '.nx'), { recursive: true, force: true });
   return dir;
 }
 
-function time(dir) {
-  const samples = [];
-  let count = 0;
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, [nxBin, 'show', 'projects'], { cwd: dir, env, encoding: 'utf8' });
-    samples.push(performance.now() - start);
-    if (result.status !== 0) throw new Error(result.stdout + result.stderr);
-    count = result.stdout.split('\n').filter((line) => line.startsWith('node-')).length;
+/** One nx command in `dir`; returns its wall time and how many nodes came out with an `up` target. */
+function measure(dir, command, env) {
+  const graphFile = join(dir, 'graph.json');
+  const args = command === 'show' ? ['show', 'projects', '--json'] : ['graph', `--file=${graphFile}`];
+  const { ms, result } = timed(() => run([process.execPath, nxBin, ...args], { cwd: dir, env }));
+  let count;
+  if (command === 'show') count = JSON.parse(result.stdout).filter((name) => name.startsWith('node-')).length;
+  else {
+    const graph = JSON.parse(readFileSync(graphFile, 'utf8')).graph;
+    count = Object.values(graph.nodes).filter((node) => node.name.startsWith('node-') && node.data.targets?.up).length;
   }
-  return { ms: samples.sort((a, b) => a - b)[Math.floor(runs / 2)], count };
+  return { ms, count };
 }
 
-const dirs = [];
+const cacheFiles = (dir) => {
+  const data = join(dir, '.nx', 'workspace-data');
+  try {
+    return readdirSync(data).filter((name) => name.startsWith('nx-kubelet-') && name.endsWith('.hash')).map((name) => join(data, name));
+  } catch {
+    return [];
+  }
+};
+
+const dirs = {};
 try {
-  const inferredDir = workspace(false);
-  dirs.push(inferredDir);
-  const explicitDir = workspace(true);
-  dirs.push(explicitDir);
-  const inferred = time(inferredDir);
-  const explicit = time(explicitDir);
-  console.log(`nx show projects, ${nodes} nodes, median of ${runs} (daemon and graph cache off)`);
-  console.log(`  inferred targets (plugin):   ${(inferred.ms / 1000).toFixed(2)} s  (${inferred.count} nodes listed)`);
-  console.log(`  explicit project.json:       ${(explicit.ms / 1000).toFixed(2)} s  (${explicit.count} nodes listed)`);
-  console.log(`  ratio inferred/explicit:     ${(inferred.ms / explicit.ms).toFixed(2)}`);
-  console.log('  @nx/docker inference:        not measured (only @nx/docker 23.x is available; it must not be mixed into Nx 24)');
+  const setup = timed(() => {
+    for (const [label, variant] of Object.entries(variants)) dirs[label] = workspace(label, variant);
+  });
+  console.log(`project graph, ${nodes} nodes, no daemon; median of ${runs} runs per cell, the variants in turn (set-up ${seconds(setup.ms)})`);
+  const labels = Object.keys(variants);
+  for (const [mode, env] of Object.entries(modes)) {
+    if (mode === 'warm') for (const label of labels) for (const command of commands) measure(dirs[label], command, env); // priming
+    const stamps = Object.fromEntries(labels.map((label) => [label, cacheFiles(dirs[label]).map((file) => statSync(file).mtimeMs).join()]));
+    const samples = Object.fromEntries(labels.map((label) => [label, Object.fromEntries(commands.map((command) => [command, []]))]));
+    const counts = {};
+    for (let i = 0; i < runs; i++) {
+      for (const command of commands) {
+        for (const label of rotate(labels, i)) {
+          const { ms, count } = measure(dirs[label], command, env);
+          samples[label][command].push(ms);
+          counts[`${label} ${command}`] = count;
+        }
+      }
+    }
+    console.log(`\n${mode}: ${mode === 'cold' ? 'NX_CACHE_PROJECT_GRAPH=false (nx and nx-kubelet recompute everything)' : "nx's defaults, caches primed (nx-kubelet answers from its createNodes cache)"}`);
+    const header = ['variant', ...commands.flatMap((command) => [command === 'show' ? 'nx show projects' : 'nx graph --file', 'ratio'])];
+    const rows = labels.map((label) => [
+      label,
+      ...commands.flatMap((command) => [seconds(median(samples[label][command])), ratio(median(samples[label][command]), median(samples.explicit[command]))]),
+    ]);
+    table(header, rows);
+    const wrong = Object.entries(counts).filter(([, count]) => count !== nodes);
+    if (wrong.length) console.log(`  WARNING: not every node listed with its targets: ${wrong.map(([key, count]) => `${key}: ${count}`).join(', ')}`);
+    for (const label of labels.filter((label) => !variants[label].explicit)) {
+      const files = cacheFiles(dirs[label]);
+      const rewritten = files.map((file) => statSync(file).mtimeMs).join() !== stamps[label];
+      console.log(`  ${label}: createNodes cache ${files.length ? `${(statSync(files[0]).size / 1024).toFixed(0)} KiB, ${rewritten ? 'rewritten during the runs' : 'not rewritten during the runs (every node a hit)'}` : 'absent'}`);
+    }
+  }
 } finally {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  if (flag('--keep')) console.log(`kept: ${Object.values(dirs).join(' ')}`);
+  else for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
 }

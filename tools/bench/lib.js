@@ -1,0 +1,49 @@
+// Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables. Nothing here asserts.
+const { spawnSync } = require('node:child_process');
+const { performance } = require('node:perf_hooks');
+
+/** `--name value` from the command line, else the fallback (numbers are converted). */
+function arg(name, fallback) {
+  const index = process.argv.indexOf(name);
+  if (index < 0) return fallback;
+  const value = process.argv[index + 1];
+  return typeof fallback === 'number' ? Number(value) : value;
+}
+
+const flag = (name) => process.argv.includes(name);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs `fn` and returns its wall time in ms together with its result. */
+function timed(fn) {
+  const start = performance.now();
+  const result = fn();
+  return { ms: performance.now() - start, result };
+}
+
+/** spawnSync without a shell that throws with the output when the command fails; returns stdout and stderr. */
+function run(argv, options = {}) {
+  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status}):\n${result.stdout}${result.stderr}`);
+  return { stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` };
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a, b) => (a / b).toFixed(2);
+
+/** Prints rows as a table: first column left-aligned, the others right-aligned. */
+function table(header, rows) {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => String(row[column]).length)));
+  for (const row of all) console.log(row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column] + 2))).join(''));
+}
+
+/** Rotates `items` by `index`: alternates which variant runs first, so that none always gets the coldest slot. */
+const rotate = (items, index) => items.map((_, i) => items[(i + index) % items.length]);
+
+module.exports = { arg, flag, median, timed, run, seconds, ratio, table, rotate };
