@@ -18,9 +18,10 @@ beforeAll(() => {
 afterAll(() => removeWorkspace(workspace));
 
 describe.each([
-  { label: 'defaults', args: [] as string[], minor: '1.34', tag: 'v1.34.0', pause: '3.10.1', kubeletPauseFlag: true },
+  { label: 'defaults', args: [] as string[], minor: '1.34', tag: 'v1.34.11', pause: '3.10.1', kubeletPauseFlag: true },
   { label: 'Kubernetes 1.35', args: ['--kubeVersion=1.35'], minor: '1.35', tag: 'v1.35.8', pause: '3.10.1', kubeletPauseFlag: false },
   { label: 'Kubernetes 1.36', args: ['--kubeVersion=v1.36', '--criDockerdVersion=0.4'], minor: '1.36', tag: 'v1.36.4', pause: '3.10.2', kubeletPauseFlag: false },
+  { label: 'Kubernetes 1.37', args: ['--kubeVersion=v1.37', '--criDockerdVersion=v0.4.3'], minor: '1.37', tag: 'v1.37.2', pause: '3.10.2', kubeletPauseFlag: false },
 ])('nx g nx-kubelet:kubelet-node with $label', ({ args, minor, tag, pause, kubeletPauseFlag }) => {
   const name = `node-${minor.replace('.', '-')}`;
   let nodeDir: string;

@@ -16,6 +16,8 @@ const ALLOWED = [
   /^dist\/.+\.d\.ts$/,
   /^dist\/(generators|executors)\/[^/]+\/schema\.json$/,
   /^dist\/migrations\/update-[\d-]+\/[^/]+\.md$/,
+  // A migration may carry the template an older release generated with, to recognise its unedited output.
+  /^dist\/migrations\/update-[\d-]+\/[^/]+\.ejs$/,
   /^dist\/templates\/node\/.+\.ejs$/,
 ];
 
@@ -31,7 +33,7 @@ it('contains only compiled code, declarations, templates, manifests, schemas and
 });
 
 it('ships every template of a node', () => {
-  for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'project.json.ejs']) {
+  for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'README.md.ejs', 'bin/README.md.ejs']) {
     expect(files).toContain(`dist/templates/node/${template}`);
   }
 });

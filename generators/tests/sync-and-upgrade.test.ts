@@ -1,5 +1,6 @@
 /** `nx sync:check`, `nx sync` and `nx g nx-kubelet:upgrade` through the real nx CLI in a copy of this workspace. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { KICBASE_FLAG, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
 import { join } from 'node:path';
 import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from './support/kubelet-configuration';
 import { composeConfig, lintDockerfile, verifySystemdUnits } from './support/validators';
@@ -22,9 +23,11 @@ describe('nx sync', () => {
 
   it('sync:check fails on a Dockerfile ARG edited by hand, naming it; nx sync repairs it and keeps the rest', () => {
     const original = readFileSync(dockerfile(), 'utf8');
-    writeFileSync(dockerfile(), `${original.replace('ARG KUBE_VERSION=v1.34.0', 'ARG KUBE_VERSION=v1.34.2')}# mine\n`);
+    const edited = original.replace('ARG KUBE_VERSION=v1.34.11', 'ARG KUBE_VERSION=v1.34.2');
+    expect(edited).not.toBe(original);
+    writeFileSync(dockerfile(), `${edited}# mine\n`);
     const check = nx(workspace, ['sync:check']);
-    expect(output(check)).toContain('ARG KUBE_VERSION v1.34.2 → v1.34.0');
+    expect(output(check)).toContain('ARG KUBE_VERSION v1.34.2 → v1.34.11');
     expect(check.status).not.toBe(0);
 
     const sync = nx(workspace, ['sync']);
@@ -34,10 +37,40 @@ describe('nx sync', () => {
   });
 });
 
+describe('nx sync with a node it cannot manage', () => {
+  const engineNode = `sync-ok-${process.pid.toString(36)}`;
+  afterAll(() => removeProject(engineNode));
+
+  it('a node with interpolated build args is not drift, a node that cannot be read does not stop the healthy node\'s build', () => {
+    requireEngine();
+    // One node uses compose interpolation (the user's values), one lost a managed ARG (cannot be read), one is healthy.
+    expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'interpolated', '--no-interactive']).status).toBe(0);
+    const interpolated = join(workspace, 'packages/interpolated/compose.yaml');
+    writeFileSync(interpolated, readFileSync(interpolated, 'utf8').replace(/BINARY_SOURCE: source.*/, 'BINARY_SOURCE: ${BINARY_SOURCE:-source}').replace('KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}'));
+    expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'broken', '--no-interactive']).status).toBe(0);
+    const broken = join(workspace, 'packages/broken/Dockerfile.kicbase');
+    writeFileSync(broken, readFileSync(broken, 'utf8').replace(/^ARG KUBE_VERSION=.*\n/m, ''));
+    expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', engineNode, '--binarySource=local', KICBASE_FLAG, '--no-interactive']).status).toBe(0);
+    for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(STAND_IN_BINARIES, binary), join(workspace, 'packages', engineNode, 'bin', binary));
+
+    const check = nx(workspace, ['sync:check']);
+    expect(output(check)).toContain('sync left broken as it is');
+    expect(output(check)).toContain("Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)");
+    expect(output(check)).not.toContain('interpolated');
+    expect(check.status).toBe(0);
+
+    const build = nx(workspace, ['run', `${engineNode}:build`]);
+    expect(output(build)).toContain(`naming to docker.io/library/nx-kubelet-${engineNode}:v1.34.11`);
+    expect(build.status).toBe(0);
+    expect(readFileSync(interpolated, 'utf8')).toContain('BINARY_SOURCE: ${BINARY_SOURCE:-source}');
+    expect(readFileSync(broken, 'utf8')).not.toContain('ARG KUBE_VERSION=');
+  });
+});
+
 describe('nx g nx-kubelet:upgrade', () => {
   it('moves the example node to 1.36 with valid files and prints the next steps', () => {
     const result = nx(workspace, ['g', 'nx-kubelet:upgrade', 'example-node', '--kubeVersion=1.36']);
-    expect(output(result)).toContain('Dockerfile.kicbase: ARG KUBE_VERSION v1.34.0 → v1.36.4');
+    expect(output(result)).toContain('Dockerfile.kicbase: ARG KUBE_VERSION v1.34.11 → v1.36.4');
     expect(output(result)).toContain('nx run example-node:down --volumes');
     expect(result.status).toBe(0);
     const node = join(workspace, 'packages/example-node');

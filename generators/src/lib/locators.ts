@@ -36,7 +36,7 @@ const unquote = (value: string) => (value.startsWith('"') && value.endsWith('"')
 export function dockerfileArg(name: string): Locator {
   return {
     canAdd: false,
-    describe: () => `ARG ${name}=…`,
+    describe: () => `ARG ${name}`,
     read(text) {
       const match = argLine(name).exec(text);
       return match ? present(unquote(match[2])) : ABSENT;

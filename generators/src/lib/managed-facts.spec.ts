@@ -92,12 +92,12 @@ describe('upgrade == generate', () => {
     const from = model('1.34');
     const to = model('1.35');
     expect(applyFacts(generate(from), from, to, context).changes).toEqual([
-      'Dockerfile.kicbase: ARG KUBE_VERSION=… v1.34.11 → v1.35.8',
+      'Dockerfile.kicbase: ARG KUBE_VERSION v1.34.11 → v1.35.8',
       'compose.yaml: services.n.build.args.KUBE_VERSION v1.34.11 → v1.35.8',
-      'Dockerfile.kicbase: ARG KUBE_VERSION_GO=… 1.24 → 1.25',
+      'Dockerfile.kicbase: ARG KUBE_VERSION_GO 1.24 → 1.25',
       'compose.yaml: services.n.build.args.KUBE_VERSION_GO 1.24 → 1.25',
-      'Dockerfile.kicbase: ARG KUBELET_SHA256_AMD64=… 4777a226b2ba3c1d656254bcf3f7ad471bf210042f361094216e51ab4… → 6971b9f95e54dbed67a2271abe6e78f8cc2894494649f3cf39e4b25a8…',
-      'Dockerfile.kicbase: ARG KUBELET_SHA256_ARM64=… f12879879481e9af46317c2c82a6dba7d59df78ed095e44e0399643df… → 7744f84c49df6dff7d0a0471f9acef31568c02459659de83aa279cf3a…',
+      'Dockerfile.kicbase: ARG KUBELET_SHA256_AMD64 4777a226b2ba3c1d656254bcf3f7ad471bf210042f361094216e51ab4… → 6971b9f95e54dbed67a2271abe6e78f8cc2894494649f3cf39e4b25a8…',
+      'Dockerfile.kicbase: ARG KUBELET_SHA256_ARM64 f12879879481e9af46317c2c82a6dba7d59df78ed095e44e0399643df… → 7744f84c49df6dff7d0a0471f9acef31568c02459659de83aa279cf3a…',
       'compose.yaml: services.n.image nx-kubelet-n:v1.34.11 → nx-kubelet-n:v1.35.8',
       'units/kubelet.service: --pod-infra-container-image in ExecStart= removed (was registry.k8s.io/pause:3.10.1)',
       'README.md: regenerated',
@@ -207,7 +207,7 @@ describe('user edits survive upgrades byte for byte', () => {
 
 describe('facts that cannot be found', () => {
   const cases: [string, string, string, (files: NodeFiles) => NodeFiles, string][] = [
-    ['a deleted ARG', '1.34', '1.35', change('Dockerfile.kicbase', (t) => t.replace(/^ARG KUBE_VERSION=.*\n/m, '')), "Dockerfile.kicbase: it was removed: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION=…). Restore ARG KUBE_VERSION=… (value: v1.35.8)"],
+    ['a deleted ARG', '1.34', '1.35', change('Dockerfile.kicbase', (t) => t.replace(/^ARG KUBE_VERSION=.*\n/m, '')), "Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION). Restore ARG KUBE_VERSION (value: v1.35.8)"],
     ['ExecStart replaced by a script', '1.34', '1.35', change('units/kubelet.service', (t) => t.replace(/^ExecStart=.*$/m, 'ExecStart=/opt/run-kubelet.sh')), "units/kubelet.service: its ExecStart= runs /opt/run-kubelet.sh, not kubelet: cannot find the kubelet's pause image flag (removed in 1.35)"],
     ['compose without the node\'s service', '1.34', '1.35', change('compose.yaml', (t) => t.replace(/^  n:$/m, '  renamed:')), 'compose.yaml: it has no service "n" (the node\'s own service): cannot find'],
     ['kubelet.yaml that is not YAML', '1.30', '1.31', change('kubelet.yaml', (t) => `${t}\n: : [broken\n`), 'kubelet.yaml: it is not valid YAML'],

@@ -196,7 +196,7 @@ export function templateData(model: NodeModel, context: FactContext, withVersion
 
 export interface AppliedFacts {
   files: NodeFiles;
-  /** One line per fact whose text changed: `Dockerfile.kicbase: ARG KUBE_VERSION=… v1.34.0 → v1.35.8`. */
+  /** One line per fact whose text changed: `Dockerfile.kicbase: ARG KUBE_VERSION v1.34.0 → v1.35.8`. */
   changes: string[];
   /** Values that are the user's and were kept (interpolation, own image name, edited documentation). */
   kept: string[];
@@ -258,7 +258,7 @@ export function applyFacts(files: NodeFiles, from: NodeModel | undefined, to: No
           changes.push(fact.locator === wholeFile ? `${path}: created` : `${where} added ${shorten(wanted)}`);
         }
       } else if (fact.required) {
-        problem('it was removed: cannot find');
+        problem('it is missing: cannot find');
       }
       continue;
     }

@@ -3,6 +3,8 @@ import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { managedFact } from '../../lib/managed-facts';
+import { renderNode } from '../../lib/render-node';
+import { KICBASE_REPOSITORY } from '../../lib/version-matrix';
 import { CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from '../../lib/node-files';
 import { NodeModel } from '../../lib/node-model';
 import { modelOfNode } from '../../lib/upgrade-node';
@@ -21,6 +23,8 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
   const refreshed: string[] = [];
   const context = nxFactContext();
   const legacyReadme = readFileSync(join(__dirname, 'readme-0.2.0.md.ejs'), 'utf8');
+  const legacyDockerfile = readFileSync(join(__dirname, 'dockerfile-0.2.0.ejs'), 'utf8');
+  const notes: string[] = [];
   for (const node of kubeletNodes(tree)) {
     if (!node.declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
     const root = node.project.root;
@@ -32,6 +36,15 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
       continue; // moveNodesOnDefaults reports nodes it cannot read
     }
     const next = refreshLegacyLines(files, model);
+    const dockerfile = refreshDockerfileStages(next[DOCKERFILE], render(legacyDockerfile, { ...model, kicbaseRepository: KICBASE_REPOSITORY }), renderNode(model, context.templates, context.frontEnd)[DOCKERFILE]);
+    if (dockerfile !== undefined) next[DOCKERFILE] = dockerfile;
+    else if (next[DOCKERFILE] !== undefined && !next[DOCKERFILE].includes('ARG KUBELET_SHA256_AMD64=')) {
+      notes.push(
+        `${node.name}: ${root}/${DOCKERFILE} differs from what nx-kubelet 0.2.0 generated, so its build stages were left as they are. ` +
+          `0.3.0 pins the kubelet's SHA-256 (ARG KUBELET_SHA256_AMD64/_ARM64 in the release stage) and takes GOLANG_IMAGE, KUBE_GIT_URL and CRI_DOCKERD_GIT_URL as build args: ` +
+          `copy those stages from a new node (nx g nx-kubelet:kubelet-node scratch --dry-run shows one), then nx sync fills in the values.`,
+      );
+    }
     if (next[README] !== undefined && sameText(next[README], render(legacyReadme, { ...model }))) {
       next[README] = managedFact(`doc:${README}`).value(model, context)!;
     }
@@ -45,7 +58,8 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
   const steps = moveNodesOnDefaults(tree, from, to);
   await formatFiles(tree);
   return [
-    ...(refreshed.length ? [`nx-kubelet: took the versions out of generated comments of ${refreshed.join(', ')} (only managed settings carry versions now).`] : []),
+    ...(refreshed.length ? [`nx-kubelet: refreshed what 0.2.0 generated and nobody edited in ${refreshed.join(', ')}: no versions in comments, the build stages of 0.3.0 (pinned kubelet checksums, mirror build args).`] : []),
+    ...notes,
     ...steps,
   ];
 }
@@ -88,6 +102,27 @@ export function refreshLegacyLines(files: NodeFiles, model: NodeModel): NodeFile
       .join('\n');
   }
   return out;
+}
+
+/**
+ * The Dockerfile's parts (its head, then each `# --- ` stage) that 0.2.0 generated and nobody edited, replaced by
+ * what 0.3.0 generates for the same node. All or nothing: the stages refer to ARGs of the head. Undefined when any
+ * part was edited.
+ */
+export function refreshDockerfileStages(dockerfile: string | undefined, legacy: string, current: string): string | undefined {
+  if (dockerfile === undefined) return undefined;
+  const legacyParts = sections(legacy);
+  const currentParts = sections(current);
+  if (legacyParts.length !== currentParts.length || legacyParts.some((part, i) => part.key !== currentParts[i].key)) return undefined;
+  if (!legacyParts.every((part) => dockerfile.includes(part.text))) return undefined;
+  return legacyParts.reduce((text, part, i) => text.replace(part.text, currentParts[i].text), dockerfile);
+}
+
+/** A Dockerfile split before each `# --- ` line; each part keyed by its first words. */
+function sections(dockerfile: string): { key: string; text: string }[] {
+  return dockerfile
+    .split(/(?=^# --- )/m)
+    .map((text, i) => ({ key: i === 0 ? 'head' : text.split('\n')[0].split(/[:,]/)[0], text: i === 0 ? text.replace(/^# kubelet node .*\n/, '') : text }));
 }
 
 /** Equal but for whitespace and markdown table padding (what a formatter changes). */

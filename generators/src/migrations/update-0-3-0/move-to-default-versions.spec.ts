@@ -1,0 +1,41 @@
+import { render } from 'ejs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nxFactContext } from '../../generators/lib/kubelet-nodes';
+import { resolveNode } from '../../lib/node-model';
+import { renderNode } from '../../lib/render-node';
+import { KICBASE_REPOSITORY } from '../../lib/version-matrix';
+import { refreshDockerfileStages, refreshLegacyLines } from './move-to-default-versions';
+
+const model = resolveNode({ name: 'n', kubeVersion: 'v1.34.0', binarySource: 'release' }, { hasProject: () => false, directoryHasFiles: () => false });
+const context = nxFactContext();
+const legacy = render(readFileSync(join(__dirname, 'dockerfile-0.2.0.ejs'), 'utf8'), { ...model, kicbaseRepository: KICBASE_REPOSITORY });
+const current = renderNode(model, context.templates, context.frontEnd)['Dockerfile.kicbase'];
+const LAYER = '# my layer\nRUN echo mine > /etc/mine\n';
+
+describe('0.3.0: what 0.2.0 generated and nobody edited', () => {
+  it('gives a 0.2.0 Dockerfile the stages of 0.3.0, keeping a layer the user added', () => {
+    const refreshed = refreshLegacyLines({ 'Dockerfile.kicbase': `${legacy}${LAYER}` }, model)['Dockerfile.kicbase'];
+    expect(legacy).not.toContain('KUBELET_SHA256_AMD64');
+    expect(refreshDockerfileStages(refreshed, legacy, current)).toBe(`${current}${LAYER}`);
+  });
+
+  it('leaves a Dockerfile whose stages the user edited', () => {
+    const edited = legacy.replace('curl -fsSL --retry 3 -o kubelet', 'curl -fsSL --retry 5 -o kubelet');
+    expect(edited).not.toBe(legacy);
+    expect(refreshDockerfileStages(edited, legacy, current)).toBeUndefined();
+  });
+
+  it('takes versions out of the lines 0.2.0 generated, and only out of those', () => {
+    const files = {
+      'kubelet.yaml': '# KubeletConfiguration for a standalone kubelet v1.34.0 (no API server: it runs the static pods\n# tested on v1.34.0\n',
+      'units/kubelet.service': '[Unit]\nDescription=kubelet v1.34.0 (standalone: static pods from /etc/kubernetes/manifests)\n',
+      'units/cri-docker.service': "# --pod-infra-container-image: the pause image of Kubernetes 1.34; cri-dockerd would otherwise pull its own default.\n",
+    };
+    expect(refreshLegacyLines(files, model)).toEqual({
+      'kubelet.yaml': '# KubeletConfiguration for a standalone kubelet (no API server: it runs the static pods\n# tested on v1.34.0\n',
+      'units/kubelet.service': '[Unit]\nDescription=kubelet (standalone: static pods from /etc/kubernetes/manifests)\n',
+      'units/cri-docker.service': "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.\n",
+    });
+  });
+});
