@@ -10,6 +10,8 @@ import type { CreateNodes, CreateNodesResult, TargetConfiguration } from '@nx/de
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+// Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too.
+import { COMPOSE_FILES } from './lib/node-files';
 
 export interface KubeletPluginOptions {
   buildTargetName?: string;
@@ -22,7 +24,6 @@ export interface KubeletPluginOptions {
 
 type TargetKind = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell';
 
-const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 
 const DESCRIPTIONS: Record<TargetKind, [string, string]> = {
   build: ['Build the node image (docker compose build).', 'docker compose build --help'],

@@ -8,7 +8,7 @@
 import { compile, TemplateFunction } from 'ejs';
 import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Found, Locator, LocatorContext, wholeFile, yamlTopLevelField } from './locators';
 import type { NodeModel } from './node-model';
-import { BIN_README, COMPOSE, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from './node-files';
+import { BIN_README, COMPOSE, COMPOSE_FILES, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from './node-files';
 import { KICBASE_REPOSITORY } from './version-matrix';
 
 /** Node operations whose commands generated files mention; the front-end (Nx, projen, the CLI) says how to run them. */
@@ -205,7 +205,6 @@ export interface AppliedFacts {
 }
 
 /** The compose file a node uses (any of the names Compose and nx-kubelet's inference know), or compose.yaml. */
-export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
 export function composeFileOf(files: NodeFiles | ((path: string) => boolean)): string {
   const exists = typeof files === 'function' ? files : (path: string) => path in files;
   return COMPOSE_FILES.find((name) => exists(name)) ?? COMPOSE;

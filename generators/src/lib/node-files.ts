@@ -2,6 +2,8 @@
 export const DOCKERFILE = 'Dockerfile.kicbase';
 /** Stands for the node's compose file, whichever of the names Compose accepts it has (see composeFileOf). */
 export const COMPOSE = 'compose.yaml';
+/** The names Compose accepts for a compose file, in the order it looks for them; nodes may use any. */
+export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
 export const KUBELET_YAML = 'kubelet.yaml';
 export const KUBELET_UNIT = 'units/kubelet.service';
 export const CRI_DOCKER_UNIT = 'units/cri-docker.service';

@@ -7,9 +7,9 @@ import { applyEdits, modify } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadNodeTemplates } from '../../lib/load-templates';
-import { COMPOSE_FILES, composeFileOf, FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
+import { composeFileOf, FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
 import { DeclaredVersions, NodeModel } from '../../lib/node-model';
-import { DOCKERFILE, NodeFiles } from '../../lib/node-files';
+import { COMPOSE_FILES, DOCKERFILE, NodeFiles } from '../../lib/node-files';
 import { managedPaths } from '../../lib/upgrade-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
