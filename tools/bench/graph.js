@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Project-graph cost of nx-kubelet's inferred targets: wall time of `nx show projects` and `nx graph --file` (no
 // daemon) in workspaces of N generated nodes that differ only in where the targets come from, measured side by side
-// in one run (the variants take turns within each round) and printed as medians and ratios to explicit targets.
+// in one run (the variants take turns within each round) and printed as medians, and as ratios to explicit targets:
+// the median of the per-round ratios, with their range in parentheses.
 // Asserts nothing. Needs a built plugin (npm run build).
 //   node tools/bench/graph.js [--nodes 500] [--runs 5] [--commands show,graph] [--keep]
 //
@@ -22,7 +23,7 @@
 const { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { arg, flag, median, ratio, rotate, run, seconds, table, timed } = require('./lib');
+const { arg, flag, median, pairedRatio, rotate, run, seconds, table, timed } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const nodes = arg('--nodes', 500);
@@ -120,7 +121,7 @@ try {
     const header = ['variant', ...commands.flatMap((command) => [command === 'show' ? 'nx show projects' : 'nx graph --file', 'ratio'])];
     const rows = labels.map((label) => [
       label,
-      ...commands.flatMap((command) => [seconds(median(samples[label][command])), ratio(median(samples[label][command]), median(samples.explicit[command]))]),
+      ...commands.flatMap((command) => [seconds(median(samples[label][command])), pairedRatio(samples[label][command], samples.explicit[command])]),
     ]);
     table(header, rows);
     const wrong = Object.entries(counts).filter(([, count]) => count !== nodes);

@@ -36,6 +36,16 @@ function run(argv, options = {}) {
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const ratio = (a, b) => (a / b).toFixed(2);
 
+/**
+ * The ratio of two series sampled in the same rounds: the median of the per-round ratios (pairs taken side by side
+ * share the machine's load of that moment), with their range when there is more than one round.
+ */
+function pairedRatio(a, b) {
+  const ratios = a.map((value, index) => value / b[index]);
+  const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` : '';
+  return `${median(ratios).toFixed(2)}${range}`;
+}
+
 /** Prints rows as a table: first column left-aligned, the others right-aligned. */
 function table(header, rows) {
   const all = [header, ...rows];
@@ -46,4 +56,4 @@ function table(header, rows) {
 /** Rotates `items` by `index`: alternates which variant runs first, so that none always gets the coldest slot. */
 const rotate = (items, index) => items.map((_, i) => items[(i + index) % items.length]);
 
-module.exports = { arg, flag, median, timed, run, seconds, ratio, table, rotate };
+module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate };

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A node's lifecycle through nx-kubelet's executors beside the same docker commands typed by hand, measured side by
 // side in one run (the three ways take turns, each doing the whole lifecycle per round) and printed as medians and
-// nx/by-hand ratios. Asserts nothing. Needs the engine, the kicbase stand-in (tools/docker-engine/start.sh,
-// tools/images/build-stand-ins.sh) and a built plugin (npm run build).
+// nx/by-hand ratios (the median of the per-round ratios, their range in parentheses). Asserts nothing. Needs the
+// engine, the kicbase stand-in (tools/docker-engine/start.sh, tools/images/build-stand-ins.sh) and a built plugin
+// (npm run build).
 //   node tools/bench/lifecycle.js [--runs 3] [--keep]
 //
 // The node is generated with binarySource=local and the stand-in kubelet and cri-dockerd (as the executor tests), in
@@ -28,7 +29,7 @@ const { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSyn
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, flag, median, ratio, rotate, run, seconds, table } = require('./lib');
+const { arg, flag, median, pairedRatio, rotate, run, seconds, table } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
@@ -176,7 +177,7 @@ async function main() {
     console.log(`node lifecycle, median of ${runs} rounds (binarySource=local with the stand-in binaries, base ${kicbaseImage})`);
     table(
       ['step', 'by hand', ...nxWays.flatMap((way) => [way, 'ratio'])],
-      steps.map((step) => [step, seconds(m('by hand', step)), ...nxWays.flatMap((way) => [seconds(m(way, step)), ratio(m(way, step), m('by hand', step))])]),
+      steps.map((step) => [step, seconds(m('by hand', step)), ...nxWays.flatMap((way) => [seconds(m(way, step)), pairedRatio(samples[way][step], samples['by hand'][step])])]),
     );
     console.log('');
     table(
