@@ -134,6 +134,24 @@ describe('createNodes results cache', () => {
     expect(results).toEqual(fresh(files, options));
   });
 
+  it('recomputes after a plugin upgrade (another version in package.json)', () => {
+    const files = configFiles('nodes/a');
+    inferNodes(files, undefined, root);
+    markCache();
+    jest.isolateModules(() => {
+      const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+      jest.doMock('node:fs', () => ({
+        ...fs,
+        readFileSync: (path: string, ...rest: unknown[]) =>
+          String(path).endsWith('package.json') ? JSON.stringify({ version: '99.0.0' }) : (fs.readFileSync as (...args: unknown[]) => unknown)(path, ...rest),
+      }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const upgraded = require('./plugin') as typeof import('./plugin');
+      expect(marked(upgraded.inferNodes(files, undefined, root))).toEqual([false]);
+    });
+    jest.dontMock('node:fs');
+  });
+
   it('keeps only the entries of this run: a removed node leaves the cache', () => {
     inferNodes(configFiles('nodes/a', 'nodes/b'), undefined, root);
     inferNodes(configFiles('nodes/a'), undefined, root);

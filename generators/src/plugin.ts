@@ -108,7 +108,7 @@ function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: 
 // ---------------------------------------------------------------------------------------------------------------
 // Results cache, as Nx's own plugins keep one: a file in the workspace data directory (.nx/workspace-data) named
 // after the options, holding each node's result under a hash of everything it was computed from (cache format,
-// plugin version, options, the node's folder and which of the files it depends on are present). Read once and
+// plugin version and code, options, the node's folder and which of the files it depends on are present). Read once and
 // written at most once per run (only when something changed), through a temporary file and a rename, with only
 // the entries this run used. A missing, unreadable or malformed file is an empty cache. NX_CACHE_PROJECT_GRAPH=false
 // (nx recomputes everything) skips reading it, as in Nx's PluginCache.
@@ -120,18 +120,29 @@ interface CacheFile {
   entries: Record<string, CreateNodesResult>;
 }
 
-let pluginVersion: string | undefined;
+let pluginIdentity: string | undefined;
 
-/** nx-kubelet's own version: a plugin upgrade that changes targets must not be answered from an older cache. */
-function readPluginVersion(): string {
-  if (pluginVersion === undefined) {
+/**
+ * nx-kubelet's version and a hash of this very file: a plugin upgrade, or a rebuild while developing it, that changes
+ * targets must not be answered from an older cache.
+ */
+function readPluginIdentity(): string {
+  if (pluginIdentity === undefined) {
+    let version = 'unknown';
+    let code = '';
     try {
-      pluginVersion = String(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
+      version = String(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
     } catch {
-      pluginVersion = 'unknown';
+      // keep 'unknown': the code hash still tells versions apart
     }
+    try {
+      code = readFileSync(__filename, 'utf8');
+    } catch {
+      // bundled or virtual: the version alone
+    }
+    pluginIdentity = `${version} ${hashOf([code])}`;
   }
-  return pluginVersion;
+  return pluginIdentity;
 }
 
 function hashOf(parts: string[]): string {
@@ -202,7 +213,7 @@ export function inferNodes(
   const cachePath = pluginCachePath(workspaceRoot, options);
   const cached = readCache(cachePath);
   const used: Record<string, CreateNodesResult> = {};
-  const keyBase = [CACHE_FORMAT, readPluginVersion(), JSON.stringify(normalizePluginOptions(options))];
+  const keyBase = [CACHE_FORMAT, readPluginIdentity(), JSON.stringify(normalizePluginOptions(options))];
   let changed = false;
   const results = configFiles.map((file): [string, CreateNodesResult] => {
     const root = dirname(file);
