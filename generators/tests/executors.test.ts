@@ -11,7 +11,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KICBASE_STAND_IN, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
+import { KICBASE_FLAG, KICBASE_STAND_IN, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
+import { DEFAULT_VERSIONS } from '../src/lib/version-matrix';
 import { run } from './support/validators';
 import { copyWorkspace, nx, REPO_ROOT, removeWorkspace } from './support/workspace';
 
@@ -24,7 +25,7 @@ let workspace: string;
 const output = (result: { stdout: string; stderr: string }) => `${result.stdout}${result.stderr}`;
 
 function generateLocalNode(name: string): string {
-  const result = nx(workspace, ['g', 'nx-kubelet:kubelet-node', name, '--binarySource=local']);
+  const result = nx(workspace, ['g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', KICBASE_FLAG]);
   expect(result.status).toBe(0);
   const dir = join(workspace, 'packages', name);
   for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(STAND_IN_BINARIES, binary), join(dir, 'bin', binary));
@@ -46,12 +47,12 @@ describe('a node with stand-in binaries, from build to down', () => {
 
   it('build: builds the image from the node files and the local binaries', () => {
     const result = nx(workspace, ['run', `${node}:build`]);
-    expect(output(result)).toContain(`naming to docker.io/library/nx-kubelet-${node}:v1.34.0`);
+    expect(output(result)).toContain(`naming to docker.io/library/nx-kubelet-${node}:${DEFAULT_VERSIONS.kubernetes}`);
     // Only the stages BINARY_SOURCE=local needs: no Go builder (its golang image could not even be pulled here).
     expect(output(result)).toContain('binaries-local');
     expect(output(result)).not.toMatch(/golang:|cri-dockerd-source|kubelet-source|binaries-release/);
     expect(result.status).toBe(0);
-    const binaries = run('docker', ['run', '--rm', '--entrypoint', 'sh', `nx-kubelet-${node}:v1.34.0`, '-c', 'head -c 200 /usr/bin/kubelet; ls -l /usr/bin/cri-dockerd /kubelet.yaml /etc/kubernetes/manifests/hello-world.yaml']);
+    const binaries = run('docker', ['run', '--rm', '--entrypoint', 'sh', `nx-kubelet-${node}:${DEFAULT_VERSIONS.kubernetes}`, '-c', 'head -c 200 /usr/bin/kubelet; ls -l /usr/bin/cri-dockerd /kubelet.yaml /etc/kubernetes/manifests/hello-world.yaml']);
     expect(binaries.stdout).toContain('STAND-IN for the kubelet');
     expect(binaries.status).toBe(0);
   });
@@ -222,9 +223,12 @@ describe('failure paths', () => {
   });
 });
 
-it('uses the local kicbase stand-in, never a pulled image', () => {
+it('uses the local kicbase stand-in under its own name, never a pulled image, and no stand-in shadows the real one', () => {
   const labels = run('docker', ['image', 'inspect', '--format', '{{ index .Config.Labels "org.nx-kubelet.stand-in" }}', KICBASE_STAND_IN]);
   expect(labels.stdout.trim()).toMatch(/^[0-9a-f]{16}$/);
+  expect(readFileSync(join(workspace, 'packages', node, 'Dockerfile.kicbase'), 'utf8')).toContain(`\nARG KICBASE_IMAGE=${KICBASE_STAND_IN}\n`);
+  const real = run('docker', ['image', 'inspect', '--format', '{{ index .Config.Labels "org.nx-kubelet.stand-in" }}', 'gcr.io/k8s-minikube/kicbase:v0.0.47']);
+  expect(real.status === 0 ? real.stdout.trim() : '').toBe('');
 });
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {

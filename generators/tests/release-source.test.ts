@@ -1,9 +1,10 @@
 /**
  * binarySource=release, built for real by BuildKit against a local mirror: the test serves the release layout of
- * dl.k8s.io (kubelet + kubelet.sha256) and of cri-dockerd's GitHub releases (cri-dockerd-<v>.amd64.tgz) over HTTP on
- * the Docker bridge, and points the node's KUBE_RELEASE_URL / CRI_DOCKERD_RELEASE_URL build args at it, as a user
- * with a mirror would. The served binaries are the stand-ins (this machine reaches neither dl.k8s.io nor GitHub);
- * the download, the SHA-256 checks and the image build are real.
+ * dl.k8s.io (kubelet) and of cri-dockerd's GitHub releases (cri-dockerd-<v>.amd64.tgz) over HTTP on the Docker
+ * bridge, and points the node's KUBE_RELEASE_URL / CRI_DOCKERD_RELEASE_URL build args at it, as a user with a mirror
+ * would. The served binaries are the stand-ins (this machine reaches neither dl.k8s.io nor GitHub), so their
+ * checksums are set as the KUBELET_SHA256_AMD64 / CRI_DOCKERD_SHA256_AMD64 build args, as a user pinning their own
+ * builds would; the download, the SHA-256 checks against the pinned values and the image build are real.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +12,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
+import { KICBASE_FLAG, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
+import { DEFAULT_VERSIONS } from '../src/lib/version-matrix';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
@@ -21,7 +23,7 @@ let workspace: string;
 let server: ChildProcess;
 let mirror: string;
 const served = (path: string) => join(workspace, 'mirror', path);
-const KUBELET = 'k8s/v1.34.0/bin/linux/amd64/kubelet';
+const KUBELET = `k8s/${DEFAULT_VERSIONS.kubernetes}/bin/linux/amd64/kubelet`;
 const ARCHIVE = 'cri-dockerd/v0.3.21/cri-dockerd-0.3.21.amd64.tgz';
 
 function serve(path: string, content: Buffer | string): void {
@@ -42,7 +44,6 @@ beforeAll(async () => {
   workspace = copyWorkspace();
   const kubelet = readFileSync(join(STAND_IN_BINARIES, 'kubelet'));
   serve(KUBELET, kubelet);
-  serve(`${KUBELET}.sha256`, sha256(kubelet));
   const archiveDir = join(workspace, 'archive', 'cri-dockerd');
   mkdirSync(archiveDir, { recursive: true });
   writeFileSync(join(archiveDir, 'cri-dockerd'), readFileSync(join(STAND_IN_BINARIES, 'cri-dockerd')), { mode: 0o755 });
@@ -55,7 +56,7 @@ beforeAll(async () => {
   const gateway = run('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']).stdout.trim();
   mirror = `http://${gateway}:${port}`;
 
-  expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', name, '--binarySource=release']).status).toBe(0);
+  expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', name, '--binarySource=release', KICBASE_FLAG]).status).toBe(0);
 });
 
 afterAll(async () => {
@@ -82,8 +83,16 @@ it('pins the real cri-dockerd v0.3.21 checksum in the generated Dockerfile', () 
   expect(dockerfile).toContain('\nARG CRI_DOCKERD_SHA256_AMD64=6c35838bc4b1aef74f9113670e114ca729a5f295f9457b226791e18e86e91698\n');
 });
 
-it('fails the build when the cri-dockerd archive does not match the pinned checksum', () => {
+it('fails the build when the kubelet does not match its pinned checksum (the real one of the release)', () => {
   setBuildArgs({ KUBE_RELEASE_URL: `${mirror}/k8s`, CRI_DOCKERD_RELEASE_URL: `${mirror}/cri-dockerd` });
+  const { status, text } = build();
+  expect(text).toContain('kubelet: FAILED');
+  expect(text).not.toContain('cri-dockerd.tgz: OK');
+  expect(status).not.toBe(0);
+});
+
+it('fails the build when the cri-dockerd archive does not match the pinned checksum', () => {
+  setBuildArgs({ KUBELET_SHA256_AMD64: sha256(readFileSync(served(KUBELET))) });
   const { status, text } = build();
   expect(text).toContain('kubelet: OK');
   expect(text).toContain('cri-dockerd.tgz: FAILED');
@@ -97,7 +106,7 @@ it('builds from verified downloads when the checksums match', () => {
   expect(text).toContain('cri-dockerd.tgz: OK');
   expect(text).not.toMatch(/golang:|cri-dockerd-source|kubelet-source|binaries-local/);
   expect(status).toBe(0);
-  const inImage = run('docker', ['run', '--rm', '--entrypoint', 'sha256sum', `nx-kubelet-${name}:v1.34.0`, '/usr/bin/kubelet']);
+  const inImage = run('docker', ['run', '--rm', '--entrypoint', 'sha256sum', `nx-kubelet-${name}:${DEFAULT_VERSIONS.kubernetes}`, '/usr/bin/kubelet']);
   expect(inImage.stdout).toContain(sha256(readFileSync(served(KUBELET))));
 });
 
@@ -120,7 +129,7 @@ it('does not download again after kubelet.yaml, a unit or a manifest changed: on
   expect(text).toMatch(/\[[^\]]*stage-\d+ \d\/\d\] COPY kubelet.yaml \/kubelet.yaml\n#\d+ DONE/);
 });
 
-it('fails the build when the kubelet does not match its published .sha256', () => {
+it('fails the build when the served kubelet changes after its checksum was pinned', () => {
   serve(KUBELET, Buffer.concat([readFileSync(served(KUBELET)), Buffer.from('\n# tampered\n')]));
   const result = nx(workspace, ['run', `${name}:build`, '--noCache']);
   expect(`${result.stdout}${result.stderr}`).toContain('kubelet: FAILED');

@@ -8,7 +8,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
+import { KICBASE_FLAG, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
+import { DEFAULT_VERSIONS } from '../../generators/src/lib/version-matrix';
 import { run } from '../../generators/tests/support/validators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -55,7 +56,7 @@ it('nx add nx-kubelet installs it and registers the plugin', () => {
 });
 
 it('nx g kubelet-node (no collection prefix) creates a node whose targets are inferred', () => {
-  nx('g', 'kubelet-node', NODE, '--binarySource=local');
+  nx('g', 'kubelet-node', NODE, '--binarySource=local', KICBASE_FLAG);
   const projectJson = JSON.parse(readFileSync(join(workspace, 'packages', NODE, 'project.json'), 'utf8'));
   expect(projectJson.targets).toBeUndefined();
   const shown = JSON.parse(nx('show', 'project', NODE, '--json').split('\n').find((line) => line.startsWith('{'))!);
@@ -66,7 +67,7 @@ it('nx g kubelet-node (no collection prefix) creates a node whose targets are in
 
 it('build, up, status and down --volumes work from the published package', () => {
   for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(STAND_IN_BINARIES, binary), join(workspace, 'packages', NODE, 'bin', binary));
-  expect(nx('run', `${NODE}:build`)).toContain(`naming to docker.io/library/nx-kubelet-${NODE}:v1.34.0`);
+  expect(nx('run', `${NODE}:build`)).toContain(`naming to docker.io/library/nx-kubelet-${NODE}:${DEFAULT_VERSIONS.kubernetes}`);
   expect(nx('run', `${NODE}:up`)).toMatch(/kubelet healthy after \d+ s/);
   expect(nx('run', `${NODE}:status`)).toContain('kubelet      healthy (/healthz: ok)');
   nx('run', `${NODE}:down`, '--volumes');
