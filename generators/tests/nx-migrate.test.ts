@@ -75,14 +75,14 @@ it(`nx migrate nx-kubelet@${currentVersion} then --run-migrations declares them 
     kicbaseVersion: 'v0.0.47',
   });
   expect(project.targets.build.syncGenerators).toEqual(['nx-kubelet:sync']);
-  // Only what 0.3.0 takes out of generated comments changes (the node keeps its chosen 1.35 versions).
-  const withoutVersionComments = (files: typeof before) => ({
-    dockerfile: files.dockerfile.replace(/^# kubelet node "legacy":.*$/m, ''),
-    compose: files.compose,
-    kubelet: files.kubelet.replace(/^# KubeletConfiguration for a standalone kubelet.*$/m, ''),
-  });
+  // The node keeps its chosen 1.35 versions. 0.3.0 takes the versions out of generated comments and, the Dockerfile
+  // being as 0.1.0 wrote it, gives it the 0.3.0 build stages (pinned kubelet checksums, mirror build args).
   const after = { dockerfile: node('Dockerfile.kicbase'), compose: node('compose.yaml'), kubelet: node('kubelet.yaml') };
-  expect(withoutVersionComments(after)).toEqual(withoutVersionComments(before));
+  const versionArgs = (dockerfile: string) => dockerfile.match(/^ARG (KICBASE|KUBE|CRI_DOCKERD)_VERSION\w*=.*$/gm);
+  expect(versionArgs(after.dockerfile)).toEqual(versionArgs(before.dockerfile));
+  expect(after.dockerfile).toMatch(/^ARG KUBELET_SHA256_AMD64=[0-9a-f]{64}$/m);
+  expect(after.compose).toBe(before.compose);
+  expect(after.kubelet.replace(/^# KubeletConfiguration .*$/m, '')).toBe(before.kubelet.replace(/^# KubeletConfiguration .*$/m, ''));
   expect(after.dockerfile).not.toContain('v1.35.8 and cri-dockerd');
 });
 
@@ -160,7 +160,9 @@ describe('from 0.2.0', () => {
 
     // The chosen node keeps its versions; only the versions in generated comments went.
     expect(JSON.parse(file('chosen', 'project.json')).metadata['nx-kubelet'].kubeVersion).toBe('v1.34.5');
-    expect(file('chosen', 'Dockerfile.kicbase').match(/^ARG .*$/gm)).toEqual(chosenBefore.match(/^ARG .*$/gm));
+    const versionArgs = (dockerfile: string) => dockerfile.match(/^ARG (KICBASE|KUBE|CRI_DOCKERD)_VERSION\w*=.*$/gm);
+    expect(versionArgs(file('chosen', 'Dockerfile.kicbase'))).toEqual(versionArgs(chosenBefore));
+    expect(file('chosen', 'Dockerfile.kicbase')).toContain('ARG KUBELET_SHA256_AMD64=660c7da5cca02dcd83ba21bb3df95a8983bb1c0169af396a8cc234a6d6e7297f');
     nx020('sync:check');
   });
 

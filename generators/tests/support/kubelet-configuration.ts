@@ -123,7 +123,7 @@ export function checkStandaloneSettings(config: KubeletConfiguration, minor: str
   const expect = (ok: boolean, message: string) => ok || problems.push(message);
   expect(config.authentication?.webhook?.enabled === false, 'authentication.webhook.enabled must be false (no API server)');
   expect(config.authorization?.mode === 'AlwaysAllow', 'authorization.mode must be AlwaysAllow (no API server)');
-  expect(config.containerRuntimeEndpoint === 'unix:///var/run/cri-dockerd.sock', 'containerRuntimeEndpoint must point at cri-dockerd');
+  expect(config.containerRuntimeEndpoint === 'unix:///run/cri-dockerd.sock', 'containerRuntimeEndpoint must point at cri-dockerd');
   expect(config.staticPodPath === '/etc/kubernetes/manifests', 'staticPodPath must be /etc/kubernetes/manifests');
   expect(config.address === '127.0.0.1', 'address must be 127.0.0.1: the API is unauthenticated');
   expect(config.clusterDNS === undefined, 'clusterDNS must not be set: there is no DNS server');

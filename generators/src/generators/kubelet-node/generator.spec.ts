@@ -120,7 +120,7 @@ describe('kubelet-node generator', () => {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'hello-world', namespace: 'default' },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'nginx', image: 'nginx' }] },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'nginx', image: 'nginx:1.27' }] },
       });
     });
   });

@@ -84,6 +84,12 @@ function legacyLines(model: NodeModel): { file: string; old: string; now: string
       now: 'Description=kubelet (standalone: static pods from /etc/kubernetes/manifests)',
     },
     {
+      // One CRI socket path everywhere: /var is the node's volume, and its /var/run link comes from the image that first filled it.
+      file: KUBELET_YAML,
+      old: 'containerRuntimeEndpoint: unix:///var/run/cri-dockerd.sock',
+      now: 'containerRuntimeEndpoint: unix:///run/cri-dockerd.sock',
+    },
+    {
       file: CRI_DOCKER_UNIT,
       old: `# --pod-infra-container-image: the pause image of Kubernetes ${kubernetes.minor}; cri-dockerd would otherwise pull its own default.`,
       now: "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.",
