@@ -97,11 +97,20 @@ describe('nx g with bad input', () => {
     [['outside', '--directory=../outside'], '--directory "../outside" is outside the workspace'],
     [['example-node'], 'A project named "example-node" already exists'],
     [['trailing-zero', '--kubeVersion=1.30'], 'The nx CLI read --kubeVersion as the number 1.3; if you meant a version ending in 0 (such as 1.30), write it with a prefix: --kubeVersion=v1.30.'],
+    [['typo', '--kubeVerison=1.35'], '--kubeVerison is not an option of nx-kubelet:kubelet-node: did you mean --kubeVersion?'],
   ])('%j exits non-zero with a specific message and writes nothing', (args, message) => {
     const result = nx(workspace, ['g', 'nx-kubelet:kubelet-node', ...args]);
     expect(`${result.stdout}${result.stderr}`).toContain(message);
     expect(result.status).not.toBe(0);
     expect(existsSync(join(workspace, 'packages', args[0], 'compose.yaml')) && args[0] !== 'example-node').toBe(false);
     expect(existsSync(join(workspace, '..', 'outside'))).toBe(false);
+  });
+});
+
+describe('nx run with a misspelled option', () => {
+  it('is refused before docker runs, naming the closest option', () => {
+    const result = nx(workspace, ['run', 'example-node:up', '--timout=5']);
+    expect(`${result.stdout}${result.stderr}`).toContain('--timout is not an option of nx-kubelet:up: did you mean --timeout?');
+    expect(result.status).not.toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /** Temporary copies of this workspace, and the real nx CLI run inside them. */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CommandResult, run } from './validators';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -31,6 +31,8 @@ export function removeWorkspace(dir: string | undefined): void {
 
 /** Runs the workspace's real nx CLI, without the daemon and never interactively. */
 export function nx(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): CommandResult {
+  // Never in this repository itself: a test whose workspace copy failed must not generate nodes here.
+  if (!cwd || resolve(cwd) === resolve(REPO_ROOT)) throw new Error(`nx must run in a workspace copy, not in ${cwd ?? 'the current folder'}`);
   const nxBin = require.resolve('nx/bin/nx', { paths: [REPO_ROOT] });
   return run(process.execPath, [nxBin, ...args], {
     cwd,
