@@ -335,7 +335,7 @@ if [ "$(image_label "$workload_image" org.nx-kubelet.real-binaries)" != "$busybo
   tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -c . | docker import \
     --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
     --change "LABEL org.nx-kubelet.real-binaries=$busybox_hash" \
-    --change "LABEL org.nx-kubelet.source=Debian busybox-static $(dpkg-deb -f "$deb" Version)" \
+    --change "LABEL org.nx-kubelet.source=\"Debian busybox-static $(dpkg-deb -f "$deb" Version)\"" \
     - "$workload_image" >/dev/null || die "docker import of $workload_image failed."
   say "image $workload_image: imported from $(basename "$deb")"
 fi

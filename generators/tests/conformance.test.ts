@@ -1,0 +1,144 @@
+/**
+ * Conformance on REAL binaries: for each kubelet that tools/real-binaries/build.sh built (from the Go module proxy,
+ * static and version-stamped), a node generated through the real nx CLI with --binarySource=local, the real kubelet
+ * and cri-dockerd in its bin/, built and started with `nx run <node>:build` / `:up`, becomes healthy and runs a static
+ * pod (busybox httpd) to Running through cri-dockerd and the node's own dockerd. cri-dockerd's oldest and newest
+ * served release are both tested for the default and the newest Kubernetes minor.
+ *
+ * STAND-INS and test-only parts, said plainly: the kicbase base image is the local stand-in (systemd + Docker 26 on
+ * Debian, tools/images); the pause and workload images are built locally (pause.c of the same Kubernetes module;
+ * Debian's busybox-static) and side-loaded into the node's dockerd, since there is no registry; and a TEST-ONLY runc
+ * wrapper (tools/real-binaries/runc-oom-clamp) clamps the negative oom_score_adj of pod sandboxes, because these VMs
+ * lack CAP_SYS_RESOURCE. Everything else is real. Missing binaries or images fail the test; nothing is skipped.
+ */
+import { chmodSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from '../src/lib/version-matrix';
+import { KICBASE_FLAG, leftovers, removeProject, requireEngine } from './support/engine';
+import {
+  conformanceCases, httpdManifest, installRuncOomClamp, kubeletPods, nodeSh, pollFor, RealBinaries, readRealBinaries, sideLoadImages,
+} from './support/real-node';
+import { run } from './support/validators';
+import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
+
+const suffix = process.pid.toString(36);
+const output = (result: { stdout: string; stderr: string }) => `${result.stdout}${result.stderr}`;
+
+let index: RealBinaries | undefined;
+let indexError: Error | undefined;
+try {
+  index = readRealBinaries();
+} catch (error) {
+  indexError = error as Error;
+}
+
+let workspace: string;
+const nodes: string[] = [];
+
+beforeAll(() => {
+  requireEngine();
+  workspace = copyWorkspace();
+});
+
+afterAll(() => {
+  for (const node of nodes) removeProject(node);
+  removeWorkspace(workspace);
+});
+
+it('the real binaries are built: the default minor and the newest minor, cri-dockerd oldest and newest', () => {
+  if (indexError) throw indexError;
+  const real = index!;
+  // The matrix's default minor and (at least) its newest minor, as the tests see the matrix now.
+  const minorNumber = (minor: string) => Number(minor.split('.')[1]);
+  expect(real.defaultMinor).toBe(DEFAULT_VERSIONS.kubernetes.replace(/^v(\d+\.\d+)\..*$/, '$1'));
+  expect(real.kubelets.map((k) => k.minor)).toContain(real.defaultMinor);
+  expect(Math.max(...real.kubelets.map((k) => minorNumber(k.minor)))).toBeGreaterThanOrEqual(Math.max(...KUBERNETES_MINORS.map((m) => minorNumber(m.minor))));
+  expect(real.criDockerd.length).toBeGreaterThanOrEqual(2);
+  for (const kubelet of real.kubelets) {
+    expect(run(kubelet.path, ['--version']).stdout.trim()).toBe(`Kubernetes ${kubelet.version}`);
+    // Static: no program interpreter.
+    expect(run('sh', ['-c', `head -c 4096 "$0" | grep -ac ld-linux || true`, kubelet.path]).stdout.trim()).toBe('0');
+    expect(real.pauseImages).toContain(`registry.k8s.io/pause:${kubelet.pause}`);
+  }
+  for (const cri of real.criDockerd) {
+    expect(run(cri.path, ['--version']).stdout + run(cri.path, ['--version']).stderr).toContain(`cri-dockerd ${cri.version.slice(1)}`);
+  }
+  expect(real.workloadImage).toMatch(/^nx-kubelet\//);
+});
+
+for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
+  const node = `cf-${kubelet.minor.replace('.', '')}-${criDockerd.version.replace(/\D/g, '')}-${suffix}`;
+  const known = KUBERNETES_MINORS.some((m) => m.minor === kubelet.minor);
+  let container = '';
+
+  describe(`kubelet ${kubelet.version} with cri-dockerd ${criDockerd.version}`, () => {
+    it('is generated with --binarySource=local, gets the real binaries and a static pod, and builds', () => {
+      nodes.push(node);
+      const args = ['g', 'nx-kubelet:kubelet-node', node, '--binarySource=local', `--kubeVersion=${kubelet.version}`,
+        `--criDockerdVersion=${criDockerd.version}`, KICBASE_FLAG, '--examplePod=false', ...(known ? [] : ['--allowUnknownVersions'])];
+      const generated = nx(workspace, args);
+      expect(output(generated)).toContain(`CREATE packages/${node}/Dockerfile.kicbase`);
+      expect(generated.status).toBe(0);
+      const dir = join(workspace, 'packages', node);
+      for (const [binary, from] of [['kubelet', kubelet.path], ['cri-dockerd', criDockerd.path]]) {
+        copyFileSync(from, join(dir, 'bin', binary));
+        chmodSync(join(dir, 'bin', binary), 0o755);
+      }
+      // Written like the generator's hello-world.yaml: a manifest in the node's manifests/ (atomically: temp + rename).
+      mkdirSync(join(dir, 'manifests'), { recursive: true });
+      writeFileSync(join(dir, 'manifests', '.httpd.yaml.tmp'), httpdManifest(index!.workloadImage));
+      renameSync(join(dir, 'manifests', '.httpd.yaml.tmp'), join(dir, 'manifests', 'httpd.yaml'));
+
+      const built = nx(workspace, ['run', `${node}:build`]);
+      expect(output(built)).toContain(`naming to docker.io/library/nx-kubelet-${node}:${kubelet.version}`);
+      expect(built.status).toBe(0);
+      const versions = run('docker', ['run', '--rm', '--entrypoint', 'sh', `nx-kubelet-${node}:${kubelet.version}`, '-c', 'kubelet --version; cri-dockerd --version 2>&1']);
+      expect(versions.stdout).toContain(`Kubernetes ${kubelet.version}`);
+      expect(versions.stdout).toContain(`cri-dockerd ${criDockerd.version.slice(1)}`);
+    });
+
+    it('comes up healthy with nx run :up', () => {
+      const up = nx(workspace, ['run', `${node}:up`]);
+      expect(output(up)).toMatch(/kubelet healthy after \d+ s/);
+      expect(up.status).toBe(0);
+      container = run('docker', ['compose', '--project-name', node, 'ps', '--quiet']).stdout.trim();
+      expect(container).toMatch(/^[0-9a-f]{12,}$/);
+      expect(nodeSh(container, 'kubelet --version').trim()).toBe(`Kubernetes ${kubelet.version}`);
+    });
+
+    it('runs the static pod to Running through cri-dockerd and the node\'s own dockerd', async () => {
+      installRuncOomClamp(container);
+      sideLoadImages(container, [`registry.k8s.io/pause:${kubelet.pause}`, index!.workloadImage]);
+      const pod = await pollFor(
+        () => kubeletPods(container).find((p) => p.metadata.name === `httpd-${node}` && p.status?.phase === 'Running'
+          && p.status.containerStatuses?.[0]?.state?.running !== undefined),
+        150_000,
+        () => `pod httpd-${node} Running; kubelet: ${nodeSh(container, 'journalctl -u kubelet --no-pager -n 15 2>&1 || true')}`,
+      );
+      const names = nodeSh(container, "docker ps --format '{{.Names}} {{.Image}}'");
+      expect(names).toMatch(new RegExp(`^k8s_httpd_httpd-${node}_default_\\S+ ${index!.workloadImage.replace(/[.:/]/g, '\\$&')}$`, 'm'));
+      expect(names).toMatch(new RegExp(`^k8s_POD_httpd-${node}_default_\\S+ registry\\.k8s\\.io/pause:${kubelet.pause.replace(/\./g, '\\.')}$`, 'm'));
+      // The pod answers on its Docker bridge address.
+      expect(pod.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(nodeSh(container, `curl -fsS http://${pod.status!.podIP}:8080/`).trim()).toBe('nx-kubelet-conformance');
+    });
+
+    it('takes the cgroup driver from cri-dockerd, which reports the node dockerd\'s', () => {
+      const journal = nodeSh(container, 'journalctl -u kubelet --no-pager 2>&1');
+      const driver = nodeSh(container, "docker info --format '{{.CgroupDriver}}'").trim();
+      expect(journal).toContain('Using cgroup driver setting received from the CRI runtime');
+      expect(journal).toMatch(new RegExp(`cgroupDriver="${driver}"`));
+      process.stdout.write(`conformance: ${kubelet.version} + cri-dockerd ${criDockerd.version}: node dockerd cgroup driver ${driver}, ` +
+        `Docker ${nodeSh(container, "docker version --format '{{.Server.Version}}'").trim()}\n`);
+    });
+
+    it('status is healthy and lists the pod; down --volumes leaves nothing behind', () => {
+      const status = nx(workspace, ['run', `${node}:status`]);
+      expect(output(status)).toContain('kubelet      healthy (/healthz: ok)');
+      expect(output(status)).toContain(`default/httpd-${node}`);
+      expect(status.status).toBe(0);
+      expect(nx(workspace, ['run', `${node}:down`, '--volumes']).status).toBe(0);
+      expect(leftovers(node)).toEqual({ containers: [], volumes: [], networks: [] });
+    });
+  });
+}
