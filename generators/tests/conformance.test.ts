@@ -116,7 +116,9 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
         () => `pod httpd-${node} Running; kubelet: ${nodeSh(container, 'journalctl -u kubelet --no-pager -n 15 2>&1 || true')}`,
       );
       const names = nodeSh(container, "docker ps --format '{{.Names}} {{.Image}}'");
-      expect(names).toMatch(new RegExp(`^k8s_httpd_httpd-${node}_default_\\S+ ${index!.workloadImage.replace(/[.:/]/g, '\\$&')}$`, 'm'));
+      // cri-dockerd creates the container from the image ID the kubelet resolved: docker ps shows its short form.
+      const workloadId = nodeSh(container, `docker image inspect --format '{{.Id}}' ${index!.workloadImage}`).trim().replace(/^sha256:/, '').slice(0, 12);
+      expect(names).toMatch(new RegExp(`^k8s_httpd_httpd-${node}_default_\\S+ (${index!.workloadImage.replace(/[.:/]/g, '\\$&')}|${workloadId})$`, 'm'));
       expect(names).toMatch(new RegExp(`^k8s_POD_httpd-${node}_default_\\S+ registry\\.k8s\\.io/pause:${kubelet.pause.replace(/\./g, '\\.')}$`, 'm'));
       // The pod answers on its Docker bridge address.
       expect(pod.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
