@@ -288,7 +288,13 @@ pause_tags=$(
 newest_kube=$(printf '%s\n' "${kube_versions[@]}" | sort -V | tail -n1)
 pause_c="${kube_dirs[$newest_kube]}/build/pause/linux/pause.c"
 [ -f "$pause_c" ] || die "$pause_c not found in the k8s.io/kubernetes $newest_kube module."
-command -v gcc >/dev/null || die "gcc is missing (apt-get install gcc libc6-dev): the pause image is compiled from pause.c."
+# Static C needs gcc and libc.a (libc6-dev): Debian packages, installed like build-stand-ins.sh installs debootstrap.
+if ! command -v gcc >/dev/null || [ ! -f "/usr/lib/$(uname -m)-linux-gnu/libc.a" ]; then
+  say "installing gcc and libc6-dev (Debian) for the static pause binary"
+  { as_root apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null 2>&1 \
+    || { as_root apt-get update -qq >/dev/null && as_root apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null; }; } \
+    || die "gcc and libc6-dev are missing and could not be installed: the pause image is compiled from pause.c."
+fi
 pause_start=$(now)
 pause_hash=$( { cat "$pause_c"; echo "recipe=$recipe"; } | sha256sum | cut -c1-16)
 pause_images=()

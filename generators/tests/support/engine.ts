@@ -36,12 +36,16 @@ export function leftovers(project: string): { containers: string[]; volumes: str
   };
 }
 
-/** Removes whatever a test left of a compose project, and its images. */
+/**
+ * Removes whatever a test left of a compose project, and its images: the tagged ones and the untagged ones a rebuild
+ * left behind (compose labels the images it builds with the project).
+ */
 export function removeProject(project: string): void {
   const { containers, volumes, networks } = leftovers(project);
   if (containers.length) run('docker', ['rm', '--force', '--volumes', ...containers]);
   if (volumes.length) run('docker', ['volume', 'rm', '--force', ...volumes]);
   if (networks.length) run('docker', ['network', 'rm', ...networks]);
-  const images = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${project}`]).stdout.split('\n').filter(Boolean);
+  const list = (args: string[]) => run('docker', ['image', 'ls', '--quiet', ...args]).stdout.split('\n').filter(Boolean);
+  const images = [...new Set([...list([`nx-kubelet-${project}`]), ...list(['--filter', `label=com.docker.compose.project=${project}`])])];
   if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
 }

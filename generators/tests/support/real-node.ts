@@ -1,7 +1,7 @@
 /**
  * Nodes with REAL binaries (tools/real-binaries/build.sh): what a test needs to find them, and to run pods in a node
- * on these machines, which have no registry and no CAP_SYS_RESOURCE. Used by conformance.test.ts and
- * tools/bench/real-kubelet.js (through the compiled-free helpers below, which only spawn docker).
+ * on these machines, which have no registry and no CAP_SYS_RESOURCE. Used by conformance.test.ts;
+ * tools/bench/real-kubelet.js does the same steps in plain JavaScript.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
