@@ -230,7 +230,8 @@ export function yamlTopLevelField(field: string, placement: { after?: string; co
         return lines.join('\n');
       }
       if (value === undefined) return text;
-      const inserted = [...(placement.comment ? [`# ${placement.comment}`] : []), `${field}: ${value}`];
+      // A value that starts on the next line (a block mapping) follows the colon directly.
+      const inserted = [...(placement.comment ? [`# ${placement.comment}`] : []), `${field}:${value.startsWith('\n') ? '' : ' '}${value}`];
       const anchor = pairs.find((item) => isScalar(item.key) && item.key.value === placement.after);
       if (anchor) {
         lines.splice(linesOf(text, anchor).last + 1, 0, ...inserted);
@@ -238,6 +239,57 @@ export function yamlTopLevelField(field: string, placement: { after?: string; co
       }
       const base = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       return `${base}${inserted.join('\n')}\n`;
+    },
+  };
+}
+
+/**
+ * An entry of a top-level mapping (e.g. `featureGates.KubeletCgroupDriverFromCRI` in kubelet.yaml). Added as a line
+ * of that mapping when it is a block mapping; when the mapping is not there, it is added (after `placement.after`,
+ * under `# comment`). Removed with its line, and the mapping too when nothing else is left in it.
+ */
+export function yamlMapEntry(map: string, key: string, placement: { after?: string; comment?: string } = {}): Locator {
+  const mapLocator = yamlTopLevelField(map, placement);
+  const locate = (text: string) => {
+    const parsed = parseYaml(text);
+    if (!parsed.document) return { error: `it is not valid YAML (${parsed.error})` };
+    const node = parsed.document.get(map, true);
+    if (node === undefined) return { absentMap: true };
+    if (!isMap(node)) return { error: `${map} is not a mapping` };
+    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+    return { node, pair };
+  };
+  const lineStart = (text: string, offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
+  return {
+    canAdd: true,
+    describe: () => `${map}.${key}`,
+    read(text) {
+      const found = locate(text);
+      if (found.error) return unreadable(found.error);
+      if (!found.pair) return ABSENT;
+      return isScalar(found.pair.value) ? present(String(found.pair.value.value)) : unreadable(`${map}.${key} is not a single value`);
+    },
+    write(text, value) {
+      const found = locate(text);
+      if (found.error) return text;
+      if (found.absentMap) return value === undefined ? text : mapLocator.write(text, `\n  ${key}: ${value}`, { service: '' });
+      const { node, pair } = found as { node: import('yaml').YAMLMap; pair?: import('yaml').Pair<Scalar, Scalar> };
+      if (pair && value !== undefined) return isScalar(pair.value) && pair.value.range ? replaceRange(text, pair.value, value) : text;
+      if (pair) {
+        if (node.items.length === 1) return mapLocator.write(text, undefined, { service: '' });
+        const start = lineStart(text, (pair.key as Scalar).range![0]);
+        const end = text.indexOf('\n', (pair.value as Scalar).range![1]);
+        return `${text.slice(0, start)}${text.slice(end + 1)}`;
+      }
+      if (value === undefined) return text;
+      // A new line after the mapping's last entry, indented like its first (a flow mapping {…} cannot take one).
+      if (node.flow || node.items.length === 0) return text;
+      const first = node.items[0].key as Scalar;
+      const indent = text.slice(lineStart(text, first.range![0]), first.range![0]);
+      const last = node.items[node.items.length - 1];
+      const end = text.indexOf('\n', ((last.value as Scalar | null)?.range ?? (last.key as Scalar).range!)[1]);
+      const at = end < 0 ? text.length : end + 1;
+      return `${text.slice(0, at)}${end < 0 ? '\n' : ''}${indent}${key}: ${value}\n${text.slice(at)}`;
     },
   };
 }

@@ -194,6 +194,18 @@ describe('user edits survive upgrades byte for byte', () => {
     expect(applied.kept).toEqual(['README.md: kept as it is (you edited it)']);
   });
 
+  it('keeps feature gates of the user\'s own when the cgroup-driver gate comes and goes (1.30 ↔ 1.31)', () => {
+    const withOwnGate = (text: string) =>
+      text.includes('\nfeatureGates:\n') ? text.replace('\nfeatureGates:\n', '\nfeatureGates:\n  MyGate: true # mine\n') : `${text}featureGates:\n  MyGate: true # mine\n`;
+    for (const [a, b] of [['1.30', '1.31'], ['1.31', '1.29']]) {
+      const from = model(a);
+      const to = model(b);
+      const upgraded = upgrade(change('kubelet.yaml', withOwnGate)(generate(from)), from, to);
+      expect(parse(upgraded['kubelet.yaml'])).toEqual(parse(withOwnGate(generate(to)['kubelet.yaml'])));
+      expect(upgraded['kubelet.yaml']).toContain('  MyGate: true # mine\n');
+    }
+  });
+
   it('finds the compose file under any name Compose accepts', () => {
     const from = model('1.34');
     const to = model('1.35');

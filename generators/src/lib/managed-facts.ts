@@ -6,10 +6,11 @@
  * one entry here.
  */
 import { compile, TemplateFunction } from 'ejs';
-import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Found, Locator, LocatorContext, wholeFile, yamlTopLevelField } from './locators';
+import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Found, Locator, LocatorContext, wholeFile, yamlMapEntry, yamlTopLevelField } from './locators';
 import type { NodeModel } from './node-model';
 import { BIN_README, COMPOSE, COMPOSE_FILES, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from './node-files';
-import { KICBASE_REPOSITORY } from './version-matrix';
+import { CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE, KICBASE_REPOSITORY } from './version-matrix';
+import { compareMinors } from './versions';
 
 /** Node operations whose commands generated files mention; the front-end (Nx, projen, the CLI) says how to run them. */
 export type NodeOperation = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell';
@@ -148,6 +149,17 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
     value: (m) => (m.kubernetes.failCgroupV1Field ? 'false' : undefined),
     // `true` is a choice of the user's (this host is cgroup v2 only); only the field's existence follows the version.
     usersOwn: (current) => current !== 'false',
+  },
+  {
+    id: 'kubelet.yaml:featureGates.KubeletCgroupDriverFromCRI',
+    file: KUBELET_YAML,
+    what: 'the KubeletCgroupDriverFromCRI feature gate (off by default before 1.31)',
+    locator: yamlMapEntry('featureGates', 'KubeletCgroupDriverFromCRI', {
+      after: 'cgroupDriver',
+      comment: "Take the cgroup driver from cri-dockerd (Docker's), as kubelets do by default from 1.31.",
+    }),
+    value: (m) => (compareMinors(m.kubernetes.minor, CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE) < 0 ? 'true' : undefined),
+    usersOwn: (current) => current !== 'true',
   },
   {
     id: `kubelet.service:${POD_INFRA}`,

@@ -95,7 +95,7 @@ describe('resolveNode', () => {
       ['v0.4.3', 'v0.4.3', '1.25'],
       ['0.3', 'v0.3.25', '1.24'],
       ['0.4', 'v0.4.3', '1.25'],
-      ['v0.3.16', 'v0.3.16', '1.23'],
+      ['v0.3.17', 'v0.3.17', '1.23'],
     ])('accepts %j as %s, built with Go %s', (input, tag, go) => {
       const model = resolveNode({ name: 'n', criDockerdVersion: input }, emptyWorkspace);
       expect(model.criDockerd).toMatchObject({ version: tag, goVersion: go });
@@ -109,12 +109,15 @@ describe('resolveNode', () => {
 
     it('refuses a cri-dockerd too old for the Kubernetes minor, saying why and what to use', () => {
       expect(problemsOf({ name: 'n', kubeVersion: '1.31', criDockerdVersion: 'v0.3.15' })).toEqual([
-        expect.stringMatching(/^cri-dockerd v0\.3\.15 is too old for Kubernetes 1\.31: v0\.3\.16 reports ImageFsInfo .*Use --criDockerdVersion=v0\.3\.16 or newer/),
+        expect.stringMatching(/^cri-dockerd v0\.3\.15 is too old for Kubernetes 1\.31: v0\.3\.17 tells the kubelet Docker's cgroup driver .*v0\.3\.16 reports ImageFsInfo .*Use --criDockerdVersion=v0\.3\.17 or newer/),
       ]);
     });
 
-    it('accepts the same old cri-dockerd for Kubernetes 1.30', () => {
-      expect(resolveNode({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' }, emptyWorkspace).criDockerd.version).toBe('v0.3.15');
+    it('refuses it for Kubernetes 1.30 too (RuntimeConfig), but lets an existing node keep it with a warning', () => {
+      expect(problemsOf({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' })).toEqual([expect.stringContaining('cri-dockerd v0.3.15 is too old for Kubernetes 1.30')]);
+      const existing = resolveNode({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' }, emptyWorkspace, true);
+      expect(existing.criDockerd.version).toBe('v0.3.15');
+      expect(existing.warnings).toEqual([expect.stringContaining('cri-dockerd v0.3.15 is too old for Kubernetes 1.30')]);
     });
 
     it('still refuses an unknown cri-dockerd that is too old even with --allowUnknownVersions', () => {

@@ -136,12 +136,17 @@ const IMAGE_REFERENCE =
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
-/** Validates options and derives the node model; throws {@link InvalidNodeOptionsError} listing every problem. */
-export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFacts): NodeModel {
+/**
+ * Validates options and derives the node model; throws {@link InvalidNodeOptionsError} listing every problem.
+ * `existing`: the versions an existing node already has (its declaration, before an upgrade or for sync): versions
+ * outside the matrix and a cri-dockerd that a newer nx-kubelet finds too old are accepted with a warning, so that
+ * such a node can still be synced and upgraded (the upgrade raises cri-dockerd).
+ */
+export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFacts, existing = false): NodeModel {
   const problems: string[] = [];
   const warnings: string[] = [];
   const unknownVersionWarnings: string[] = [];
-  const allowUnknown = options.allowUnknownVersions ?? false;
+  const allowUnknown = existing || (options.allowUnknownVersions ?? false);
 
   const name = (options.name ?? '').trim();
   if (!DNS_LABEL.test(name)) {
@@ -173,7 +178,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   const criGoVersion = resolveGo('--criDockerdGoVersion', options.criDockerdGoVersion, cri?.go, cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`, problems);
 
   if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
-    problems.push(
+    (existing ? warnings : problems).push(
       `cri-dockerd ${cri.tag} is too old for Kubernetes ${kube.minor}: ${kube.facts.minCriDockerdReason}. Use --criDockerdVersion=${kube.facts.minCriDockerd} or newer (default ${DEFAULT_VERSIONS.criDockerd}).`,
     );
   }

@@ -56,8 +56,12 @@ export function valueWithoutEnvironment(value: string | undefined): string | und
   return /^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]*)\}$/.exec(value)?.[1];
 }
 
-/** Rebuilds the model of an existing node from its declared versions and its files (hostname, binary source). */
-export function modelOfNode(node: ExistingNode, declared: DeclaredVersions): NodeModel {
+/**
+ * Rebuilds the model of an existing node from its versions and its files (hostname, binary source). `existing`
+ * (the default) accepts the versions the node has even where this nx-kubelet would refuse them for a new node; an
+ * upgrade's target versions are checked as strictly as a new node's.
+ */
+export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, existing = true): NodeModel {
   const compose = node.files[composeFileOf(node.files)] ?? '';
   const service = node.name;
   const args = readComposeBuildArgs(compose, service);
@@ -74,7 +78,7 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions): Nod
     binarySource: binarySource as BinarySource,
     ...declared,
   };
-  return resolveNode(options, { hasProject: () => false, directoryHasFiles: () => false });
+  return resolveNode(options, { hasProject: () => false, directoryHasFiles: () => false }, existing);
 }
 
 export interface UpgradePlan {

@@ -29,23 +29,25 @@ export interface KubernetesMinor {
 // (minikube constants_kubeadm_images.go). cri-dockerd minimums: kubelet 1.29 stopped protecting the pause image
 // from GC, so the CRI must pin it (cri-dockerd #194, v0.3.10); kubelet 1.31 needs ImageFsInfo ContainerFilesystems
 // for KubeletSeparateDiskGC (cri-dockerd #407, v0.3.16), without which eviction logs "missing image stats".
-const PINS_PAUSE = 'v0.3.10 pins the sandbox image, which kubelet 1.29+ no longer protects from image GC (cri-dockerd #194)';
-const IMAGE_FS_INFO =
-  'v0.3.16 reports ImageFsInfo ContainerFilesystems, needed by kubelet 1.31+ (else eviction fails with "missing image stats", cri-dockerd #407)';
+// Since 0.3.0 every minor needs v0.3.17: it answers the kubelet's RuntimeConfig with Docker's cgroup driver (#425), so
+// the kubelet and Docker never run two cgroup managers (1.31+ ask by default; nodes below 1.31 enable the gate).
+const RUNTIME_CONFIG = 'v0.3.17 tells the kubelet Docker\'s cgroup driver (RuntimeConfig, cri-dockerd #425); older releases leave the kubelet on its own cgroupDriver setting, and a node whose Docker uses systemd would run two cgroup managers';
+const PINS_PAUSE = `${RUNTIME_CONFIG}; v0.3.10 pins the sandbox image, which kubelet 1.29+ no longer protects from image GC (cri-dockerd #194)`;
+const IMAGE_FS_INFO = `${RUNTIME_CONFIG}; v0.3.16 reports ImageFsInfo ContainerFilesystems, needed by kubelet 1.31+ (else eviction fails with "missing image stats", cri-dockerd #407)`;
 
 export const KUBERNETES_MINORS: readonly KubernetesMinor[] = [
-  { minor: '1.29', latestPatch: 15, go: '1.21', pauseTag: '3.9', minCriDockerd: 'v0.3.10', minCriDockerdReason: PINS_PAUSE },
-  { minor: '1.30', latestPatch: 14, go: '1.22', pauseTag: '3.9', minCriDockerd: 'v0.3.10', minCriDockerdReason: PINS_PAUSE },
-  { minor: '1.31', latestPatch: 14, go: '1.22', pauseTag: '3.10', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
-  { minor: '1.32', latestPatch: 13, go: '1.23', pauseTag: '3.10', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
-  { minor: '1.33', latestPatch: 13, go: '1.24', pauseTag: '3.10', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
-  { minor: '1.34', latestPatch: 11, go: '1.24', pauseTag: '3.10.1', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
-  { minor: '1.35', latestPatch: 8, go: '1.25', pauseTag: '3.10.1', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
-  { minor: '1.36', latestPatch: 4, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.29', latestPatch: 15, go: '1.21', pauseTag: '3.9', minCriDockerd: 'v0.3.17', minCriDockerdReason: PINS_PAUSE },
+  { minor: '1.30', latestPatch: 14, go: '1.22', pauseTag: '3.9', minCriDockerd: 'v0.3.17', minCriDockerdReason: PINS_PAUSE },
+  { minor: '1.31', latestPatch: 14, go: '1.22', pauseTag: '3.10', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.32', latestPatch: 13, go: '1.23', pauseTag: '3.10', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.33', latestPatch: 13, go: '1.24', pauseTag: '3.10', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.34', latestPatch: 11, go: '1.24', pauseTag: '3.10.1', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.35', latestPatch: 8, go: '1.25', pauseTag: '3.10.1', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.36', latestPatch: 4, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
   // 1.37: go.mod `go 1.26.0` and kubeadm's PauseVersion "3.10.2" (cmd/kubeadm/app/constants/constants.go), read from
   // the k8s.io/kubernetes v1.37.2 module on the Go module proxy (2026-11-25); v1.37.2 is the newest tag it serves. The
   // conformance tests run a real v1.37.2 kubelet built from that module.
-  { minor: '1.37', latestPatch: 2, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.16', minCriDockerdReason: IMAGE_FS_INFO },
+  { minor: '1.37', latestPatch: 2, go: '1.26', pauseTag: '3.10.2', minCriDockerd: 'v0.3.17', minCriDockerdReason: IMAGE_FS_INFO },
 ];
 // Re-checked on 2026-11-25 against the Go module proxy: it serves every latest patch above (and v1.34.12 and v1.36.5,
 // 2026-09-23, which stay out of the matrix until a stored source pins their kubelet checksums; see kubelet-checksums.ts).
@@ -143,5 +145,7 @@ export const PAUSE_REPOSITORY = 'registry.k8s.io/pause';
 
 /** Kubernetes minors from which the kubelet no longer accepts `--pod-infra-container-image` (k/k #133779). */
 export const POD_INFRA_FLAG_REMOVED_IN = '1.35';
+/** KubeletCgroupDriverFromCRI (alpha in 1.28, off) is on by default from 1.31: below, nodes enable it in kubelet.yaml. */
+export const CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE = '1.31';
 /** `failCgroupV1` exists in KubeletConfiguration from 1.31 (KEP-4569); its default became true in 1.35 (KEP-5573). */
 export const FAIL_CGROUP_V1_SINCE = '1.31';

@@ -35,6 +35,7 @@ export interface KubeletConfiguration {
   maxPods?: number;
   podLogsDir?: string;
   memorySwap?: { swapBehavior?: 'NoSwap' | 'LimitedSwap' };
+  featureGates?: Record<string, boolean>;
 }
 
 type Check = (value: unknown) => boolean;
@@ -90,6 +91,8 @@ export const KUBELET_CONFIGURATION_FIELDS: Record<string, FieldSpec> = {
   hairpinMode: { check: oneOf('promiscuous-bridge', 'hairpin-veth', 'none'), expected: 'promiscuous-bridge, hairpin-veth or none' },
   maxPods: { check: (v) => Number.isInteger(v) && (v as number) > 0, expected: 'a positive integer' },
   podLogsDir: { ...string, since: '1.30' },
+  // Feature gates: a map of gate → boolean. KubeletCgroupDriverFromCRI: alpha in 1.28, on by default from 1.31, GA in 1.34.
+  featureGates: object({ KubeletCgroupDriverFromCRI: { ...boolean, since: '1.28' } }),
   memorySwap: object({ swapBehavior: { check: oneOf('NoSwap', 'LimitedSwap'), expected: 'NoSwap or LimitedSwap (UnlimitedSwap was removed in 1.30)' } }),
 };
 

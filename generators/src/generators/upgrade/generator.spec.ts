@@ -5,6 +5,7 @@ import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } 
 import { lintDockerfile } from '../../../tests/support/validators';
 import { kubeletNodeGenerator } from '../kubelet-node/generator';
 import { readNodeFiles } from '../../../tests/support/tree-files';
+import { syncGenerator } from '../sync/generator';
 import { upgradeGenerator } from './generator';
 
 const root = 'packages/n';
@@ -102,7 +103,11 @@ describe('upgrade generator', () => {
 
   it('forces a cri-dockerd new enough for the new minor, and says so', async () => {
     const old = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
-    await kubeletNodeGenerator(old, { name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' });
+    // A 1.30 node on cri-dockerd v0.3.15, as nx-kubelet 0.2.0 allowed it: declared so, and synced to it.
+    await kubeletNodeGenerator(old, { name: 'n', kubeVersion: '1.30' });
+    old.write(`${root}/project.json`, read(old, 'project.json').replace('"criDockerdVersion": "v0.3.21"', '"criDockerdVersion": "v0.3.15"').replace('"criDockerdGoVersion": "1.24"', '"criDockerdGoVersion": "1.21"'));
+    await syncGenerator(old);
+    expect(read(old, 'Dockerfile.kicbase')).toContain('\nARG CRI_DOCKERD_VERSION=v0.3.15\nARG CRI_DOCKERD_VERSION_GO=1.21\n');
     await upgradeGenerator(old, { project: 'n', kubeVersion: '1.31' });
     expect(read(old, 'Dockerfile.kicbase')).toContain('\nARG CRI_DOCKERD_VERSION=v0.3.21\nARG CRI_DOCKERD_VERSION_GO=1.24\n');
     expect(read(old, 'Dockerfile.kicbase')).toContain('ARG CRI_DOCKERD_SHA256_AMD64=6c35838bc4b1aef74f9113670e114ca729a5f295f9457b226791e18e86e91698');

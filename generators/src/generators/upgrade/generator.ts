@@ -53,8 +53,8 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
     try {
       const existing = { name: node.name, directory: root, files };
       const plan = planUpgrade(current, request);
-      const from = modelOfNode(existing, { ...current, allowUnknownVersions: true });
-      const to = modelOfNode(existing, plan.versions);
+      const from = modelOfNode(existing, current);
+      const to = modelOfNode(existing, plan.versions, false);
       const applied = upgradeNodeFiles(files, from, to, context);
       problems.push(...applied.problems.map((problem) => `${node.name}: ${problem}`));
       return [{ node, files, from, to, applied, notes: [...plan.notes, ...to.warnings, ...applied.kept] }];
