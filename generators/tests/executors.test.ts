@@ -94,7 +94,10 @@ describe('a node with stand-in binaries, from build to down', () => {
 
   it('logs: shows the kubelet journal, including the stand-in\'s own lines', () => {
     const result = nx(workspace, ['run', `${node}:logs`]);
-    expect(output(result)).toContain('kubelet-stand-in: connected to the container runtime at unix:///var/run/cri-dockerd.sock');
+    // The endpoint the generated kubelet.yaml names (the stand-in connects to what it is given).
+    const endpoint = /^containerRuntimeEndpoint: (\S+)$/m.exec(readFileSync(join(workspace, 'packages', node, 'kubelet.yaml'), 'utf8'))?.[1];
+    expect(endpoint).toMatch(/^unix:\/\/(\/var)?\/run\/cri-dockerd\.sock$/);
+    expect(output(result)).toContain(`kubelet-stand-in: connected to the container runtime at ${endpoint}`);
     expect(output(result)).toContain('kubelet-stand-in: serving healthz on 127.0.0.1:10248');
     expect(result.status).toBe(0);
   });
