@@ -167,8 +167,9 @@ require_go() {
 # Cached result: $dir/<binary> plus $dir/.built (recipe, Go, build seconds). Valid when the recipe and the
 # --version output match.
 cached() {  # dir binary expected-version-substring
+  local printed
   [ -x "$1/$2" ] && [ -f "$1/.built" ] && grep -q "^recipe=$recipe$" "$1/.built" \
-    && "$1/$2" --version 2>&1 | grep -qF "$3"
+    && printed=$("$1/$2" --version 2>&1) && [[ $printed == *"$3"* ]]
 }
 
 declare -A kube_dirs=() kube_go=() kube_pause=() kube_seconds=() cri_seconds=() cri_go=()
