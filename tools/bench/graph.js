@@ -19,6 +19,8 @@
 //   cold   NX_CACHE_PROJECT_GRAPH=false: nx recomputes everything and nx-kubelet does not read its createNodes
 //          cache (as Nx's own plugins); it computes every node and writes the cache.
 //   warm   nx's defaults after a priming run: nx-kubelet answers every node from its cache and writes nothing.
+//   warm, plugins in-process   the same with NX_ISOLATE_PLUGINS=false: no plugin worker processes, so the difference
+//          to explicit is the plugins' own work (and nx's merging of what they return), without nx's price per worker.
 // @nx/docker's inference is not measured beside them: only @nx/docker 23.x exists on this machine's registry, and
 // @nx/* 23 packages must not be mixed into this Nx 24 workspace.
 const { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } = require('node:fs');
@@ -36,6 +38,12 @@ delete baseEnv.NX_CACHE_PROJECT_GRAPH;
 const modes = {
   cold: { ...baseEnv, NX_CACHE_PROJECT_GRAPH: 'false' },
   warm: baseEnv,
+  'warm, plugins in-process': { ...baseEnv, NX_ISOLATE_PLUGINS: 'false' },
+};
+const modeTitles = {
+  cold: 'NX_CACHE_PROJECT_GRAPH=false (nx and nx-kubelet recompute everything)',
+  warm: "nx's defaults, caches primed (nx-kubelet answers from its createNodes cache)",
+  'warm, plugins in-process': "NX_ISOLATE_PLUGINS=false: nx loads every plugin into its own process, no plugin workers; what is left is the plugins' own work",
 };
 const pluginPackageFiles = ['package.json', 'generators.json', 'executors.json', 'migrations.json', 'dist'];
 
@@ -105,7 +113,7 @@ try {
   console.log(`project graph, ${nodes} nodes, no daemon; median of ${runs} runs per cell, the variants in turn (set-up ${seconds(setup.ms)})`);
   const labels = Object.keys(variants);
   for (const [mode, env] of Object.entries(modes)) {
-    if (mode === 'warm') for (const label of labels) for (const command of commands) measure(dirs[label], command, env); // priming
+    if (mode !== 'cold') for (const label of labels) for (const command of commands) measure(dirs[label], command, env); // priming
     const stamps = Object.fromEntries(labels.map((label) => [label, cacheFiles(dirs[label]).map((file) => statSync(file).mtimeMs).join()]));
     const samples = Object.fromEntries(labels.map((label) => [label, Object.fromEntries(commands.map((command) => [command, []]))]));
     const counts = {};
@@ -118,7 +126,7 @@ try {
         }
       }
     }
-    console.log(`\n${mode}: ${mode === 'cold' ? 'NX_CACHE_PROJECT_GRAPH=false (nx and nx-kubelet recompute everything)' : "nx's defaults, caches primed (nx-kubelet answers from its createNodes cache)"}`);
+    console.log(`\n${mode}: ${modeTitles[mode]}`);
     const header = ['variant', ...commands.flatMap((command) => [command === 'show' ? 'nx show projects' : 'nx graph --file', 'ratio', 'best', 'ratio'])];
     const rows = labels.map((label) => [
       label,
