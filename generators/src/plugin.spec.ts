@@ -34,6 +34,8 @@ describe('inferNodeProject', () => {
   it('uses the target names from the plugin options', () => {
     const targets = inferNodeProject('n', files('n/compose.yaml'), { buildTargetName: 'image', upTargetName: 'start' }).projects?.n.targets;
     expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell']);
+    // up runs after the node's own build, whatever the targets are called.
+    expect(targets?.start.dependsOn).toEqual(['image']);
   });
 
   it('passes another compose file name to the executors', () => {

@@ -86,7 +86,9 @@ function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: 
       inputs: ['Dockerfile.kicbase', '.dockerignore', composeFile, 'kubelet.yaml', 'units/**/*', 'manifests/**/*', 'bin/**/*'].map((path) => `{projectRoot}/${path}`),
       syncGenerators: ['nx-kubelet:sync'],
     },
-    [names.up]: target('up'),
+    // As @nx/docker runs docker:run after docker:build: the image exists before the container starts, and
+    // `nx run-many -t build,up` never starts a node before its build ends.
+    [names.up]: { ...target('up'), dependsOn: [names.build] },
     [names.down]: target('down'),
     [names.logs]: target('logs'),
     [names.status]: target('status'),

@@ -31,6 +31,8 @@ export interface NodeContext {
   service: string;
   target: DockerTarget;
   compose: ComposeCommand;
+  /** The image the compose service names (`image:`), if it names one. */
+  image?: string;
   /** Build args of the service in the compose file (versions, BINARY_SOURCE). */
   buildArgs: Record<string, string>;
   kubelet: { healthzPort: number; readOnlyPort: number };
@@ -62,6 +64,7 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
     service,
     target,
     compose,
+    image: typeof composeDocument.services[service]?.image === 'string' ? composeDocument.services[service].image : undefined,
     buildArgs: readComposeBuildArgs(composeText, service),
     kubelet: readKubeletPorts(join(dir, 'kubelet.yaml')),
   };

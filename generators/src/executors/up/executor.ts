@@ -1,6 +1,6 @@
 import { log } from '../lib/log';
 import { buildNode, BuildOptions } from '../lib/build-node';
-import { captureDocker, DockerCommandError } from '../lib/docker-cli';
+import { captureDocker, DockerCommandError, runDocker } from '../lib/docker-cli';
 import { DockerConnectionOptions, findContainer, loadNode, NodeContext, runCompose } from '../lib/node-context';
 import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from '../lib/node-probe';
 import { nodeExecutor } from '../lib/run-executor';
@@ -19,6 +19,11 @@ export interface UpExecutorOptions extends DockerConnectionOptions, BuildOptions
 export default nodeExecutor<UpExecutorOptions>(async (options, context) => {
   const node = await loadNode(options, context);
   if (options.build) await buildNode(node, options, context.root);
+  else if (node.image && !(await imageExists(node, node.image))) {
+    // Never a pull attempt from a registry and "No such image": a node's image is built here, not pulled.
+    log.info(`${node.projectName}: its image ${node.image} is not built yet: building it first (nx run ${node.projectName}:build).`);
+    await buildNode(node, options, context.root);
+  }
   const up = await runCompose(node, ['up', '--detach', '--no-build', node.service]);
   if (up.exitCode !== 0) throw new DockerCommandError(up, 'docker compose up');
   const id = await findContainer(node);
@@ -107,6 +112,10 @@ async function printSummary(node: NodeContext, id: string): Promise<void> {
       `  static pods  ${pods.length ? pods.join(', ') : 'none'}`,
     ].join('\n'),
   );
+}
+
+async function imageExists(node: NodeContext, image: string): Promise<boolean> {
+  return (await runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}}', image], { mode: 'capture' })).exitCode === 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -37,7 +37,14 @@ export function nxFactContext(): FactContext {
 /** The project.json of a new node: name, tags, declared versions; the targets only with --explicitTargets. */
 export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean): ProjectConfiguration {
   const targets: Record<string, TargetConfiguration> = Object.fromEntries(
-    NODE_OPERATIONS.map((operation) => [operation, { executor: `nx-kubelet:${operation}`, ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}) }]),
+    NODE_OPERATIONS.map((operation) => [
+      operation,
+      {
+        executor: `nx-kubelet:${operation}`,
+        ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}),
+        ...(operation === 'up' ? { dependsOn: ['build'] } : {}),
+      },
+    ]),
   );
   return {
     root: model.directory,
