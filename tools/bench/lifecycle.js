@@ -12,12 +12,16 @@
 // Steps, and what "by hand" runs for each:
 //   cold build   nx run <node>:build --noCache       docker compose build --no-cache <svc>
 //   rebuild      kubelet.yaml edited, then :build     docker compose build <svc>
-//   up           nx run <node>:up (until healthy)     docker compose up -d --no-build <svc>; compose ps -q <svc>;
-//                                                     docker logs --follow until systemd's multi-user line; one
-//                                                     docker exec polling /healthz every 100 ms (the executor's poll)
+//   up           nx run <node>:up, which runs the     docker compose build <svc>, then what "up alone" runs
+//                node's build first (dependsOn)
 //   status       nx run <node>:status                 the executor's queries: compose ps -q, inspect (state, name),
 //                                                     exec systemctl is-system-running / is-active, curl healthz, pods
 //   down         nx run <node>:down --volumes         docker compose down --remove-orphans --timeout 10 --volumes
+//   up alone     nx run <node>:up                     docker compose up -d --no-build <svc>; compose ps -q <svc>;
+//                --excludeTaskDependencies            docker logs --follow until systemd's multi-user line; one
+//                (the executor only, until healthy)   docker exec polling /healthz every 100 ms (the executor's poll)
+// (after "up alone" the node is taken down again, unmeasured). Then, in each round, "up alone" once more with the
+// up executor called in this process (no nx at all) beside by hand: how fast the executor's own wait is.
 // nx runs once without the daemon (NX_DAEMON=false) and once with it (NX_DAEMON=true, started before the first
 // round). nx's own start-up is measured apart, in the same rounds: `nx run <node>:trivial`, a target whose executor
 // (tools/bench/trivial-executor) does nothing, so that nx minus by hand minus it is what nx-kubelet's executor adds
@@ -94,6 +98,22 @@ function runHoldingStdin(argv) {
   });
 }
 
+/** Runs `fn` with this process's console output dropped (the executor's progress and summary). */
+async function quietly(fn) {
+  const saved = { info: console.info, error: console.error, log: console.log, out: process.stdout.write, err: process.stderr.write };
+  console.info = console.error = console.log = () => undefined;
+  process.stdout.write = process.stderr.write = () => true;
+  try {
+    const result = await fn();
+    if (!result.success) throw new Error('the up executor failed');
+    return result;
+  } finally {
+    Object.assign(console, { info: saved.info, error: saved.error, log: saved.log });
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+  }
+}
+
 async function main() {
   const dir = workspace();
   const nodeDir = join(dir, 'packages', name);
@@ -102,18 +122,19 @@ async function main() {
   const compose = (...args) => docker('compose', ...args);
   const editKubeletYaml = () => appendFileSync(join(nodeDir, 'kubelet.yaml'), `# bench edit ${Date.now()}\n`);
   let id;
+  const upByHand = async () => {
+    compose('up', '--detach', '--no-build', name);
+    id = compose('ps', '-q', name);
+    if (!(await followUntil(['docker', 'logs', '--follow', '--tail', '300', id], SYSTEMD_UP, 180_000))) throw new Error('by hand: systemd did not come up');
+    const poll = await runHoldingStdin(['docker', 'exec', '--interactive', id, 'sh', '-c', HEALTHZ_POLL_SCRIPT, 'sh', 'http://127.0.0.1:10248/healthz', '180']);
+    if (poll.code !== 0) throw new Error(`by hand: the kubelet did not become healthy (${poll.code})`);
+    return poll.stdout;
+  };
 
   const byHand = {
     'cold build': () => compose('build', '--no-cache', name),
     rebuild: () => (editKubeletYaml(), compose('build', name)),
-    up: async () => {
-      compose('up', '--detach', '--no-build', name);
-      id = compose('ps', '-q', name);
-      if (!(await followUntil(['docker', 'logs', '--follow', '--tail', '300', id], SYSTEMD_UP, 180_000))) throw new Error('by hand: systemd did not come up');
-      const poll = await runHoldingStdin(['docker', 'exec', '--interactive', id, 'sh', '-c', HEALTHZ_POLL_SCRIPT, 'sh', 'http://127.0.0.1:10248/healthz', '180']);
-      if (poll.code !== 0) throw new Error(`by hand: the kubelet did not become healthy (${poll.code})`);
-      return poll.stdout;
-    },
+    up: async () => (compose('build', name), upByHand()),
     status: () => {
       id = compose('ps', '-q', name);
       docker('inspect', '--format', '{{.State.Status}}', id);
@@ -124,6 +145,7 @@ async function main() {
       return docker('exec', id, 'curl', '-fsS', '--max-time', '3', 'http://127.0.0.1:10255/pods');
     },
     down: () => compose('down', '--remove-orphans', '--timeout', '10', '--volumes'),
+    'up alone': () => upByHand(),
   };
   const viaNx = (env) => ({
     'cold build': () => nx(env, 'run', `${name}:build`, '--noCache').output,
@@ -131,6 +153,7 @@ async function main() {
     up: () => nx(env, 'run', `${name}:up`).output,
     status: () => nx(env, 'run', `${name}:status`).output,
     down: () => nx(env, 'run', `${name}:down`, '--volumes').output,
+    'up alone': () => nx(env, 'run', `${name}:up`, '--excludeTaskDependencies').output,
   });
   const ways = { 'by hand': byHand, ...Object.fromEntries(Object.entries(envs).map(([label, env]) => [label, viaNx(env)])) };
   const steps = Object.keys(byHand);
@@ -146,6 +169,9 @@ async function main() {
     nx(envs['nx, daemon'], 'show', 'projects'); // starts the daemon
 
     const baselines = ['trivial', 'noop'];
+    const direct = { 'by hand': [], 'executor in-process': [] };
+    const upExecutor = require(join(dir, 'node_modules', 'nx-kubelet', 'dist', 'executors', 'up', 'executor.js')).default;
+    const executorContext = { root: dir, projectName: name, projectsConfigurations: { projects: { [name]: { root: `packages/${name}` } } } };
     const samples = Object.fromEntries(Object.keys(ways).map((way) => [way, Object.fromEntries([...steps, ...baselines, 'rebuild --skip-sync'].map((step) => [step, []]))]));
     let rebuildCached = true;
     for (let i = 0; i < runs; i++) {
@@ -157,6 +183,7 @@ async function main() {
           // The rebuild must not re-run the binaries stage (no Go build, no download): BuildKit reports it CACHED.
           if (step === 'rebuild' && way !== 'by hand' && !/binaries-local 2\/3\] COPY bin\/[^\n]*\n#\d+ CACHED/.test(output)) rebuildCached = false;
         }
+        compose('down', '--remove-orphans', '--timeout', '10', '--volumes'); // after 'up alone', not measured
         if (way !== 'by hand') {
           // The same rebuild without the nx-kubelet:sync check that nx runs before build (the target's syncGenerators).
           editKubeletYaml();
@@ -169,6 +196,14 @@ async function main() {
             samples[way][baseline].push(performance.now() - start);
           }
         }
+      }
+      // up alone once more, the executor called in this process (no nx at all) beside by hand: the wait itself.
+      for (const way of i % 2 ? ['executor in-process', 'by hand'] : ['by hand', 'executor in-process']) {
+        const start = performance.now();
+        if (way === 'by hand') await upByHand();
+        else await quietly(() => upExecutor({}, executorContext));
+        direct[way].push(performance.now() - start);
+        compose('down', '--remove-orphans', '--timeout', '10', '--volumes');
       }
     }
 
@@ -193,6 +228,9 @@ async function main() {
       steps.map((step) => [step, ...nxWays.map((way) => seconds(m(way, step) - m('by hand', step) - m(way, 'trivial')))]),
     );
     console.log(`of which, for build: nx's run of the nx-kubelet:sync check (rebuild - rebuild --skip-sync): ${nxWays.map((way) => `${way} ${seconds(m(way, 'rebuild') - m(way, 'rebuild --skip-sync'))}`).join(', ')}`);
+    console.log(
+      `up alone without nx (the up executor called in-process, beside by hand): ${seconds(median(direct['executor in-process']))} vs ${seconds(median(direct['by hand']))}, ratio ${pairedRatio(direct['executor in-process'], direct['by hand'])}`,
+    );
     console.log(`rebuild after the kubelet.yaml edit re-ran the binaries stage: ${rebuildCached ? 'no (CACHED)' : 'YES'}`);
   } finally {
     spawnSync('docker', ['compose', 'down', '--volumes'], { cwd: nodeDir, stdio: 'ignore' });
