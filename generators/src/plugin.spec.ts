@@ -35,7 +35,7 @@ describe('inferNodeProject', () => {
     const targets = inferNodeProject('n', files('n/compose.yaml'), { buildTargetName: 'image', upTargetName: 'start' }).projects?.n.targets;
     expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell']);
     // up runs after the node's own build, whatever the targets are called.
-    expect(targets?.start.dependsOn).toEqual(['image']);
+    expect(targets?.start.dependsOn).toEqual([{ target: 'image', params: 'forward' }]);
   });
 
   it('passes another compose file name to the executors', () => {

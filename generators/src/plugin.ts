@@ -88,7 +88,8 @@ function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: 
     },
     // As @nx/docker runs docker:run after docker:build: the image exists before the container starts, and
     // `nx run-many -t build,up` never starts a node before its build ends.
-    [names.up]: { ...target('up'), dependsOn: [names.build] },
+    // up's command-line options (--dockerHost, --context, --noCache…) are forwarded to that build: same engine, same flags.
+    [names.up]: { ...target('up'), dependsOn: [{ target: names.build, params: 'forward' }] },
     [names.down]: target('down'),
     [names.logs]: target('logs'),
     [names.status]: target('status'),

@@ -82,7 +82,9 @@ it(`nx migrate nx-kubelet@${currentVersion} then --run-migrations declares them 
   expect(versionArgs(after.dockerfile)).toEqual(versionArgs(before.dockerfile));
   expect(after.dockerfile).toMatch(/^ARG KUBELET_SHA256_AMD64=[0-9a-f]{64}$/m);
   expect(after.compose).toBe(before.compose);
-  expect(after.kubelet.replace(/^# KubeletConfiguration .*$/m, '')).toBe(before.kubelet.replace(/^# KubeletConfiguration .*$/m, ''));
+  const ownLines = (kubelet: string) => kubelet.replace(/^# KubeletConfiguration .*$/m, '').replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/cri-dockerd.sock');
+  expect(ownLines(after.kubelet)).toBe(ownLines(before.kubelet));
+  expect(after.kubelet).toContain('containerRuntimeEndpoint: unix:///run/cri-dockerd.sock');
   expect(after.dockerfile).not.toContain('v1.35.8 and cri-dockerd');
 });
 

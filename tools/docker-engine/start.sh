@@ -42,10 +42,25 @@ PREF
   as_root rm -f /usr/sbin/policy-rc.d
 }
 
+# Marks the dockerd this script started: only that one may ever be stopped by it.
+marker=/var/run/nx-kubelet-dockerd.pid
+
 start_daemon() {
-  if [ "$(engine_major)" = "$want_major" ]; then return 0; fi
-  if [ -n "$(engine_major)" ]; then
-    echo "docker-engine: a Docker $(engine_major) daemon is running; restarting it as ${want_major}"
+  local running
+  running=$(engine_major)
+  if [ "$running" = "$want_major" ]; then return 0; fi
+  if [ -n "$running" ]; then
+    # A daemon someone else started is never stopped: use it when it is new enough (privileged containers on VMs
+    # without CAP_SYS_RESOURCE and cri-dockerd 0.4 need Docker 23+), say what to do otherwise.
+    if [ "$running" -ge 23 ] && ! { [ -f "$marker" ] && [ "$(cat "$marker")" = "$(cat /var/run/docker.pid 2>/dev/null)" ]; }; then
+      echo "docker-engine: using the Docker ${running} daemon that is already running (not started by this script)"
+      return 0
+    fi
+    if ! { [ -f "$marker" ] && [ "$(cat "$marker")" = "$(cat /var/run/docker.pid 2>/dev/null)" ]; }; then
+      echo "docker-engine: a Docker ${running} daemon is running that this script did not start; it is too old for the tests (Docker 23 or newer is needed). Stop it yourself (e.g. sudo systemctl stop docker) and run this again." >&2
+      exit 1
+    fi
+    echo "docker-engine: restarting the Docker ${running} daemon this script started as ${want_major}"
     as_root kill "$(cat /var/run/docker.pid)" || true
     sleep 3
   fi
@@ -53,7 +68,10 @@ start_daemon() {
   # fd 9 may hold a caller's lock; dockerd must not inherit it.
   as_root setsid nohup /usr/sbin/dockerd --pidfile /var/run/docker.pid >>"$log" 2>&1 </dev/null 9>&- &
   for _ in $(seq 1 90); do
-    [ "$(engine_major)" = "$want_major" ] && return 0
+    if [ "$(engine_major)" = "$want_major" ]; then
+      as_root cp /var/run/docker.pid "$marker"
+      return 0
+    fi
     sleep 1
   done
   echo "docker-engine: dockerd did not answer within 90 s; last lines of $log:" >&2

@@ -42,7 +42,7 @@ export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVer
       {
         executor: `nx-kubelet:${operation}`,
         ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}),
-        ...(operation === 'up' ? { dependsOn: ['build'] } : {}),
+        ...(operation === 'up' ? { dependsOn: [{ target: 'build', params: 'forward' as const }] } : {}),
       },
     ]),
   );
