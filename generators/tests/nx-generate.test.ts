@@ -109,8 +109,8 @@ describe('nx g with bad input', () => {
 
 describe('nx run with a misspelled option', () => {
   it('is refused before docker runs, naming the closest option', () => {
-    const result = nx(workspace, ['run', 'example-node:up', '--timout=5']);
-    expect(`${result.stdout}${result.stderr}`).toContain('--timout is not an option of nx-kubelet:up: did you mean --timeout?');
+    const result = nx(workspace, ['run', 'example-node:down', '--timout=5']);
+    expect(`${result.stdout}${result.stderr}`).toContain('--timout is not an option of nx-kubelet:down: did you mean --timeout?');
     expect(result.status).not.toBe(0);
   });
 });
