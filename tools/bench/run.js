@@ -32,6 +32,8 @@ async function inProcess() {
   }
   console.log(`in-process, 1 node:           ${ms(median(one))} (median of ${runs})`);
   console.log(`in-process, 100 nodes:        ${ms(median(hundred))} (${ms(median(hundred) / 100)} per node)`);
+  // 1.0 when the cost per node does not grow with the nodes already in the tree (no re-reading of the workspace).
+  console.log(`per-node cost, 100 nodes / 1 node: ${(median(hundred) / 100 / median(one)).toFixed(2)}`);
 }
 
 function cli() {

@@ -43,14 +43,23 @@ function resolveNodeFromCli(tree: Tree, schema: KubeletNodeGeneratorSchema, work
 /**
  * The names taken in the workspace: its projects and the nodes the plugin infers. Read once per Tree (a run that
  * generates many nodes does not list the workspace again for each) and kept current with what this generator adds;
- * a Tree that someone else changed since is read again.
+ * a Tree in which someone else wrote files since is read again.
  */
 const takenNames = new WeakMap<Tree, { names: Set<string>; changes: number }>();
 
+/**
+ * How many paths the Tree has recorded changes for. Nx's FsTree keeps them in `recordedChanges`; counting its keys
+ * costs nothing, while listChanges() stats every changed path on disk (that made 100 nodes in one tree quadratic).
+ */
+function changedPaths(tree: Tree): number {
+  const recorded = (tree as unknown as { recordedChanges?: Record<string, unknown> }).recordedChanges;
+  return recorded ? Object.keys(recorded).length : tree.listChanges().length;
+}
+
 async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
   let taken = takenNames.get(tree);
-  if (!taken || taken.changes !== tree.listChanges().length) {
-    taken = { names: new Set([...getProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: tree.listChanges().length };
+  if (!taken || taken.changes !== changedPaths(tree)) {
+    taken = { names: new Set([...getProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: changedPaths(tree) };
     takenNames.set(tree, taken);
   }
   const names = taken.names;
@@ -64,7 +73,7 @@ function rememberProject(tree: Tree, name: string): void {
   const taken = takenNames.get(tree);
   if (!taken) return;
   taken.names.add(name);
-  taken.changes = tree.listChanges().length;
+  taken.changes = changedPaths(tree);
 }
 
 /** An absolute --directory inside the workspace becomes workspace-relative; anything else is left for validation. */
