@@ -38,7 +38,10 @@ export async function waitForSystemd(node: NodeContext, id: string, deadline: nu
     if (SYSTEMD_UP.test(recent)) stop('ready');
   };
   try {
-    const result = await runDocker(node.target, ['logs', '--follow', '--tail', '300', id], {
+    // Only this boot's lines: a restarted container still has the previous boot's "Reached target" in its log.
+    const startedAt = (await runDocker(node.target, ['inspect', '--format', '{{.State.StartedAt}}', id], { mode: 'capture' })).stdout.trim();
+    const since = /^\d{4}-\d\d-\d\dT/.test(startedAt) ? ['--since', startedAt] : ['--tail', '300'];
+    const result = await runDocker(node.target, ['logs', '--follow', ...since, id], {
       mode: 'capture',
       onSpawn: (spawned) => {
         child = spawned;
