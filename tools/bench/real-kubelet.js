@@ -94,18 +94,8 @@ function installClampAndImages(container, index, pause) {
   run(['sh', '-c', 'docker save "$@" | docker exec -i "$0" docker load', container, pause, index.workloadImage]);
 }
 
-const manifest = (image) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: httpd
-  namespace: default
-spec:
-  containers:
-    - name: httpd
-      image: ${image}
-      imagePullPolicy: Never
-      command: ["/bin/sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
-`;
+const { httpdManifest } = require('../real-binaries/workload-pod');
+const manifest = (image) => httpdManifest(image, 'httpd', 'ok');
 
 async function podRunning(container, node, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

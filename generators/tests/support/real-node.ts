@@ -121,21 +121,6 @@ export async function pollFor<T>(condition: () => T | undefined, timeoutMs: numb
   }
 }
 
-/** A static pod manifest for busybox httpd from the workload image, written like the generator's hello-world.yaml. */
-export function httpdManifest(image: string, name = 'httpd'): string {
-  return `# Static pod: busybox httpd from nx-kubelet's own workload image (side-loaded into the node, never pulled).
-apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  containers:
-    - name: httpd
-      image: ${image}
-      imagePullPolicy: Never
-      command: ["/bin/sh", "-c", "mkdir -p /www && echo nx-kubelet-conformance > /www/index.html && exec httpd -f -v -p 8080 -h /www"]
-      ports:
-        - containerPort: 8080
-`;
-}
+/** A static pod manifest for busybox httpd from the workload image (shared with tools/bench/real-kubelet.js). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const httpdManifest: (image: string, name?: string, body?: string) => string = require('../../../tools/real-binaries/workload-pod').httpdManifest;
