@@ -9,5 +9,5 @@ export * from './managed-facts';
 export * from './render-node';
 export * from './load-templates';
 export { readComposeBuildArgs, readDockerfileArg } from './locators';
-export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, valueWithoutEnvironment, versionsFromDockerfile } from './upgrade-node';
+export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, interpolateComposeValue, versionsFromDockerfile } from './upgrade-node';
 export type { ExistingNode, UpgradePlan, VersionRequest } from './upgrade-node';

@@ -30,8 +30,9 @@ const unreadable = (reason: string): Found => ({ state: 'unreadable', reason });
 // ---------------------------------------------------------------------------------------------------------------
 // Dockerfile: `ARG NAME=value` (the first one: the global ARG before the first FROM carries the default).
 
-const argLine = (name: string) => new RegExp(`^([ \\t]*ARG[ \\t]+${name}=)("[^"]*"|\\S*)(.*)$`, 'm');
-const unquote = (value: string) => (value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value);
+// Dockerfile instructions are case-insensitive (`ARG`, `arg`); the value may be quoted.
+const argLine = (name: string) => new RegExp(`^([ \\t]*[Aa][Rr][Gg][ \\t]+${name}=)("[^"]*"|'[^']*'|\\S*)(.*)$`, 'm');
+const unquote = (value: string) => (/^(["']).*\1$/.test(value) && value.length >= 2 ? value.slice(1, -1) : value);
 
 export function dockerfileArg(name: string): Locator {
   return {
@@ -43,7 +44,9 @@ export function dockerfileArg(name: string): Locator {
     },
     write(text, value) {
       if (value === undefined) throw new Error(`ARG ${name} is not removable`);
-      return text.replace(argLine(name), (_, head: string, old: string, rest: string) => `${head}${old.startsWith('"') ? JSON.stringify(value) : value}${rest}`);
+      return text.replace(argLine(name), (_, head: string, old: string, rest: string) =>
+        `${head}${old.startsWith('"') ? JSON.stringify(value) : old.startsWith("'") ? `'${value}'` : value}${rest}`,
+      );
     },
   };
 }
@@ -195,6 +198,7 @@ export function yamlTopLevelField(field: string, placement: { after?: string; co
     if (!parsed.document) return { error: `it is not valid YAML (${parsed.error})` };
     const contents = parsed.document.contents;
     if (!isMap(contents)) return { error: 'it is not a YAML mapping' };
+    if (contents.flow) return { error: 'it is written as one flow mapping (JSON style), which nx-kubelet does not edit line by line' };
     const pairs = contents.items;
     const index = pairs.findIndex((item) => isScalar(item.key) && item.key.value === field);
     return { pairs, index };
@@ -276,10 +280,12 @@ export function yamlMapEntry(map: string, key: string, placement: { after?: stri
       const { node, pair } = found as { node: import('yaml').YAMLMap; pair?: import('yaml').Pair<Scalar, Scalar> };
       if (pair && value !== undefined) return isScalar(pair.value) && pair.value.range ? replaceRange(text, pair.value, value) : text;
       if (pair) {
+        // A flow mapping ({a: true, b: false}) is not edited line by line: left as it is (applyFacts reports it).
+        if (node.flow) return text;
         if (node.items.length === 1) return mapLocator.write(text, undefined, { service: '' });
         const start = lineStart(text, (pair.key as Scalar).range![0]);
         const end = text.indexOf('\n', (pair.value as Scalar).range![1]);
-        return `${text.slice(0, start)}${text.slice(end + 1)}`;
+        return `${text.slice(0, start)}${end < 0 ? '' : text.slice(end + 1)}`;
       }
       if (value === undefined) return text;
       // A new line after the mapping's last entry, indented like its first (a flow mapping {…} cannot take one).
@@ -372,7 +378,8 @@ export function execStartFlag(binary: string, flag: string, comment?: string): L
       if (found.at! < 0) return ABSENT;
       const token = found.execStart.tokens[found.at!];
       if (token.text.includes('=')) return present(token.text.slice(flag.length + 1));
-      return present(found.execStart.tokens[found.at! + 1]?.text ?? '');
+      const next = found.execStart.tokens[found.at! + 1]?.text;
+      return present(next === undefined || next.startsWith('-') ? '' : next);
     },
     write(text, value) {
       const found = locate(text);
@@ -380,11 +387,12 @@ export function execStartFlag(binary: string, flag: string, comment?: string): L
       const { lines, execStart, at } = found as { lines: string[]; execStart: ExecStart; at: number };
       if (at >= 0) {
         const token = execStart.tokens[at];
-        const separate = !token.text.includes('=');
-        const span = separate ? [token, execStart.tokens[at + 1]].filter(Boolean) : [token];
+        const following = execStart.tokens[at + 1];
+        const separate = !token.text.includes('=') && following !== undefined && !following.text.startsWith('-');
+        const span = separate ? [token, following] : [token];
         if (value !== undefined) {
           const target = span[span.length - 1];
-          const old = separate ? target.text : token.text;
+          const old = target.text;
           const replacement = separate ? value : `${flag}=${value}`;
           lines[target.line] = `${lines[target.line].slice(0, target.column)}${replacement}${lines[target.line].slice(target.column + old.length)}`;
           return lines.join('\n');

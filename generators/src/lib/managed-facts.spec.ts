@@ -234,6 +234,35 @@ describe('facts that cannot be found', () => {
     expect(applied.changes).toEqual([]);
   });
 
+  it.each([
+    ['feature gates written as one flow mapping', (t: string) => t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', 'featureGates: {MemoryQoS: true, KubeletCgroupDriverFromCRI: true}\n'), 'cannot remove'],
+    ['a kubelet.yaml written as JSON', (t: string) => JSON.stringify(parse(t)), 'written as one flow mapping (JSON style)'],
+  ])('%s: 1.30 → 1.31 stops with a message and changes nothing', (_name, transform, message) => {
+    const from = model('1.30');
+    const to = model('1.31');
+    const files = change('kubelet.yaml', transform)(generate(from));
+    const applied = applyFacts(files, from, to, context);
+    expect(applied.problems.join('\n')).toContain(message);
+    expect(applied.files).toBe(files);
+  });
+
+  it('removes the feature gate on the last line of a file without a final newline, and nothing else', () => {
+    const from = model('1.30');
+    const to = model('1.31');
+    const gateLast = (t: string) => `${t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', '')}featureGates:\n  MyGate: true\n  KubeletCgroupDriverFromCRI: true`;
+    const upgraded = upgrade(change('kubelet.yaml', gateLast)(generate(from)), from, to);
+    expect(parse(upgraded['kubelet.yaml'])).toEqual({ ...parse(generate(to)['kubelet.yaml']), featureGates: { MyGate: true } });
+    expect(upgraded['kubelet.yaml'].match(/^apiVersion:/gm)).toHaveLength(1);
+  });
+
+  it("keeps a value of the user's own that is no longer needed (KubeletCgroupDriverFromCRI: false on 1.32)", () => {
+    const m = model('1.32');
+    const files = change('kubelet.yaml', (t) => `${t}featureGates:\n  KubeletCgroupDriverFromCRI: false\n`)(generate(m));
+    const applied = applyFacts(files, m, m, context);
+    expect(applied.files).toEqual(files);
+    expect(applied.changes).toEqual([]);
+  });
+
   it('does not stop for a fact this move does not touch (a script in ExecStart, 1.35 → 1.36)', () => {
     const from = model('1.35');
     const to = model('1.36');

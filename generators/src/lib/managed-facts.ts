@@ -54,6 +54,11 @@ export interface ManagedFact {
   usersOwn?(current: string, model: { from: NodeModel; to: NodeModel }, context: FactContext): boolean;
   /** When two values say the same (documentation a formatter touched). @default equal text */
   equivalent?(a: string, b: string): boolean;
+  /**
+   * What a value of undefined means: `rejected` (the kubelet refuses the setting, so it is removed whoever wrote it)
+   * or `unneeded` (nx-kubelet no longer writes it, but a value of the user's own stays). @default rejected
+   */
+  absentMeans?: 'rejected' | 'unneeded';
 }
 
 const POD_INFRA = '--pod-infra-container-image';
@@ -75,7 +80,7 @@ export function renderTemplate(template: string, data: Record<string, unknown>, 
 }
 
 /** Text that a reformatting tool may change without changing what it says (whitespace, table padding, list markers). */
-function normalizeDocument(text: string): string {
+export function normalizeDocument(text: string): string {
   return text.replace(/[\s|:*_\\-]/g, '');
 }
 
@@ -160,6 +165,7 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
     }),
     value: (m) => (compareMinors(m.kubernetes.minor, CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE) < 0 ? 'true' : undefined),
     usersOwn: (current) => current !== 'true',
+    absentMeans: 'unneeded',
   },
   {
     id: `kubelet.service:${POD_INFRA}`,
@@ -234,7 +240,14 @@ const shorten = (value: string) => (value.length > 60 ? `${value.slice(0, 57)}â€
  * Sync is `applyFacts(files, model, model)`; an upgrade passes the old and the new model; generation renders the
  * templates and applies the facts of the model onto them (`from` undefined: every fact is new).
  */
-export function applyFacts(files: NodeFiles, from: NodeModel | undefined, to: NodeModel, context: FactContext): AppliedFacts {
+export function applyFacts(
+  files: NodeFiles,
+  from: NodeModel | undefined,
+  to: NodeModel,
+  context: FactContext,
+  /** Ids of facts that a newer nx-kubelet manages and the node's files never had: added where missing. */
+  newFacts: readonly string[] = [],
+): AppliedFacts {
   const out: NodeFiles = { ...files };
   const changes: string[] = [];
   const kept: string[] = [];
@@ -260,10 +273,11 @@ export function applyFacts(files: NodeFiles, from: NodeModel | undefined, to: No
     }
     if (found.state === 'absent') {
       if (wanted === undefined) continue;
-      if (from === undefined || previous === undefined) {
-        // New for this node (a field that exists from this minor on, or a new node): added.
+      if (from === undefined || previous === undefined || newFacts.includes(fact.id)) {
+        // New for this node (a field that exists from this minor on, a new node, a fact this release introduced): added.
         const next = fact.locator.canAdd ? fact.locator.write(text ?? '', wanted, locatorContext) : text;
-        if (next === undefined || next === text) problem('cannot add');
+        const reread = next === undefined ? undefined : fact.locator.read(next, locatorContext);
+        if (next === undefined || next === text || reread?.state !== 'present' || reread.value !== wanted) problem('cannot add');
         else {
           out[path] = next;
           changes.push(fact.locator === wholeFile ? `${path}: created` : `${where} added ${shorten(wanted)}`);
@@ -284,9 +298,15 @@ export function applyFacts(files: NodeFiles, from: NodeModel | undefined, to: No
           delete out[path];
           changes.push(`${path}: removed`);
         }
+      } else if (fact.absentMeans === 'unneeded' && usersOwn()) {
+        kept.push(`${where} kept your ${shorten(current)} (nx-kubelet no longer sets it for this node)`);
       } else {
-        out[path] = fact.locator.write(text!, undefined, locatorContext);
-        changes.push(`${where} removed (was ${shorten(current)})`);
+        const next = fact.locator.write(text!, undefined, locatorContext);
+        if (fact.locator.read(next, locatorContext).state !== 'absent') problem('cannot remove');
+        else {
+          out[path] = next;
+          changes.push(`${where} removed (was ${shorten(current)})`);
+        }
       }
       continue;
     }

@@ -48,12 +48,19 @@ export function managedPaths(exists: (path: string) => boolean): string[] {
 }
 
 /**
- * The value a compose or Dockerfile value stands for when nothing is set in the environment: `${VAR:-default}` and
- * `${VAR-default}` give the default, plain text itself, anything else undefined.
+ * A compose (or Dockerfile) value as it takes effect with the variables `env`: `${VAR:-default}` (default when VAR is
+ * unset or empty), `${VAR-default}` (default when unset), `${VAR}`; plain text is itself. Anything more complex gives
+ * undefined. With no `env`, the value a node has when nothing is set (what the model of a node is built from).
  */
-export function valueWithoutEnvironment(value: string | undefined): string | undefined {
+export function interpolateComposeValue(value: string | undefined, env: Record<string, string | undefined> = {}): string | undefined {
   if (value === undefined || !value.includes('$')) return value;
-  return /^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]*)\}$/.exec(value)?.[1];
+  const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}$]*))?\}$/.exec(value);
+  if (!match) return undefined;
+  const [, name, operator, fallback] = match;
+  const set = env[name];
+  if (operator === ':-') return set ? set : fallback;
+  if (operator === '-') return set ?? fallback;
+  return set;
 }
 
 /**
@@ -67,9 +74,9 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
   const args = readComposeBuildArgs(compose, service);
   // The node's own service: another service's hostname (a user's sidecar) must not be taken for it.
   const hostnameNode = parseDocument(compose).getIn(['services', service, 'hostname']);
-  const hostname = hostnameNode === undefined || hostnameNode === null ? undefined : valueWithoutEnvironment(String(hostnameNode));
+  const hostname = hostnameNode === undefined || hostnameNode === null ? undefined : interpolateComposeValue(String(hostnameNode));
   const binarySource =
-    valueWithoutEnvironment(args.BINARY_SOURCE) ?? valueWithoutEnvironment(readDockerfileArg(node.files[DOCKERFILE] ?? '', 'BINARY_SOURCE')) ?? 'source';
+    interpolateComposeValue(args.BINARY_SOURCE) ?? interpolateComposeValue(readDockerfileArg(node.files[DOCKERFILE] ?? '', 'BINARY_SOURCE')) ?? 'source';
   const options: KubeletNodeOptions = {
     name: node.name,
     directory: node.directory,

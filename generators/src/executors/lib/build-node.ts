@@ -2,6 +2,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readDockerfileArg } from '../../lib/locators';
+import { interpolateComposeValue } from '../../lib/upgrade-node';
 import { BINARY_SOURCES } from '../../lib/node-model';
 import { DockerCommandError } from './docker-cli';
 import { NodeContext, runCompose } from './node-context';
@@ -34,19 +35,9 @@ export function composeBuildArgs(service: string, options: BuildOptions): string
 export function binarySourceOf(node: NodeContext, options: BuildOptions): string {
   const dockerfile = join(node.dir, 'Dockerfile.kicbase');
   const fromDockerfile = existsSync(dockerfile) ? readDockerfileArg(readFileSync(dockerfile, 'utf8'), 'BINARY_SOURCE') : undefined;
-  return options.buildArgs?.BINARY_SOURCE ?? interpolate(node.buildArgs.BINARY_SOURCE) ?? fromDockerfile ?? 'source';
+  return options.buildArgs?.BINARY_SOURCE ?? interpolateComposeValue(node.buildArgs.BINARY_SOURCE, process.env) ?? fromDockerfile ?? 'source';
 }
 
-/** A compose value as Compose will see it: `${VAR:-default}` / `${VAR-default}` / `${VAR}` from this environment. */
-function interpolate(value: string | undefined): string | undefined {
-  const match = value === undefined ? null : /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}$]*))?\}$/.exec(value);
-  if (!match) return value;
-  const [, name, operator, fallback] = match;
-  const set = process.env[name];
-  if (operator === ':-') return set ? set : fallback;
-  if (operator === '-') return set ?? fallback;
-  return set;
-}
 
 /** Fails before docker runs when BINARY_SOURCE=local and a binary is missing from the node's bin/ folder. */
 export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): void {

@@ -7,7 +7,7 @@ import { applyEdits, modify } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadNodeTemplates } from '../../lib/load-templates';
-import { composeFileOf, FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
+import { FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
 import { DeclaredVersions, NodeModel } from '../../lib/node-model';
 import { COMPOSE_FILES, DOCKERFILE, NodeFiles } from '../../lib/node-files';
 import { managedPaths } from '../../lib/upgrade-node';
@@ -125,4 +125,3 @@ export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, a
   for (const path of Object.keys(before)) if (!(path in after)) tree.delete(`${root}/${path}`);
 }
 
-export { composeFileOf };

@@ -1,3 +1,4 @@
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,8 @@ import { nxFactContext } from '../../generators/lib/kubelet-nodes';
 import { resolveNode } from '../../lib/node-model';
 import { renderNode } from '../../lib/render-node';
 import { KICBASE_REPOSITORY } from '../../lib/version-matrix';
-import { refreshDockerfileStages, refreshLegacyLines } from './move-to-default-versions';
+import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
+import moveToDefaultVersions, { refreshDockerfileStages, refreshLegacyLines } from './move-to-default-versions';
 
 const model = resolveNode({ name: 'n', kubeVersion: 'v1.34.0', binarySource: 'release' }, { hasProject: () => false, directoryHasFiles: () => false });
 const context = nxFactContext();
@@ -37,5 +39,20 @@ describe('0.3.0: what 0.2.0 generated and nobody edited', () => {
       'units/kubelet.service': '[Unit]\nDescription=kubelet (standalone: static pods from /etc/kubernetes/manifests)\n',
       'units/cri-docker.service': "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.\n",
     });
+  });
+});
+
+describe('0.3.0: facts that 0.2.0 never wrote', () => {
+  it('gives a 1.30 node the KubeletCgroupDriverFromCRI gate, and leaves the rest of kubelet.yaml alone', async () => {
+    const tree = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
+    await kubeletNodeGenerator(tree, { name: 'old', kubeVersion: '1.30', skipFormat: true });
+    const path = 'packages/old/kubelet.yaml';
+    const generated = tree.read(path, 'utf-8')!;
+    // As 0.2.0 wrote it: no gate (and an own setting at the end).
+    const asOf020 = `${generated.replace(/^# Take the cgroup driver.*\nfeatureGates:\n  KubeletCgroupDriverFromCRI: true\n/m, '')}maxPods: 50\n`;
+    expect(asOf020).not.toContain('featureGates');
+    tree.write(path, asOf020);
+    await moveToDefaultVersions(tree);
+    expect(tree.read(path, 'utf-8')).toBe(`${generated}maxPods: 50\n`);
   });
 });

@@ -2,7 +2,7 @@ import { formatFiles, Tree } from '@nx/devkit';
 import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { managedFact } from '../../lib/managed-facts';
+import { applyFacts, managedFact, normalizeDocument } from '../../lib/managed-facts';
 import { renderNode } from '../../lib/render-node';
 import { KICBASE_REPOSITORY } from '../../lib/version-matrix';
 import { CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from '../../lib/node-files';
@@ -45,9 +45,13 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
           `copy those stages from a new node (nx g nx-kubelet:kubelet-node scratch --dry-run shows one), then nx sync fills in the values.`,
       );
     }
-    if (next[README] !== undefined && sameText(next[README], render(legacyReadme, { ...model }))) {
+    if (next[README] !== undefined && normalizeDocument(next[README]) === normalizeDocument(render(legacyReadme, { ...model }))) {
       next[README] = managedFact(`doc:${README}`).value(model, context)!;
     }
+    // A fact 0.3.0 introduced and 0.2.0 never wrote: 1.29 and 1.30 nodes take the cgroup driver from cri-dockerd.
+    const gate = applyFacts(next, model, model, context, [CGROUP_DRIVER_GATE]);
+    if (gate.problems.length === 0) Object.assign(next, gate.files);
+    else notes.push(...gate.problems.map((problem) => `${node.name}: ${problem}`));
     if (Object.keys(next).some((path) => next[path] !== files[path])) {
       writeChangedFiles(tree, root, files, next);
       refreshed.push(node.name);
@@ -63,6 +67,8 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
     ...steps,
   ];
 }
+
+const CGROUP_DRIVER_GATE = 'kubelet.yaml:featureGates.KubeletCgroupDriverFromCRI';
 
 /** Lines nx-kubelet 0.2.0 generated with versions in them, each with what 0.3.0 writes instead. */
 function legacyLines(model: NodeModel): { file: string; old: string; now: string }[] {
@@ -131,8 +137,3 @@ function sections(dockerfile: string): { key: string; text: string }[] {
     .map((text, i) => ({ key: i === 0 ? 'head' : text.split('\n')[0].split(/[:,]/)[0], text: i === 0 ? text.replace(/^# kubelet node .*\n/, '') : text }));
 }
 
-/** Equal but for whitespace and markdown table padding (what a formatter changes). */
-function sameText(a: string, b: string): boolean {
-  const normalize = (text: string) => text.replace(/[\s|:*_\\-]/g, '');
-  return normalize(a) === normalize(b);
-}
