@@ -88,7 +88,7 @@ function printNextSteps(model: NodeModel): void {
   logger.info(
     [
       `nx-kubelet: created node "${model.name}" in ${model.directory} (kubelet ${model.kubernetes.version}, cri-dockerd ${model.criDockerd.version}, kicbase ${model.kicbase.version}).`,
-      `Next: nx run ${model.name}:build && nx run ${model.name}:up`,
+      `Next: nx run ${model.name}:up   (builds the image first, then starts the node and waits for its kubelet)`,
     ].join('\n'),
   );
 }
