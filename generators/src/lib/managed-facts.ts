@@ -51,7 +51,7 @@ export interface ManagedFact {
    * True when a present value is the user's own rather than one nx-kubelet wrote: kept, and reported as kept.
    * Always true for interpolated values (`${…}`), whatever this says.
    */
-  usersOwn?(current: string, model: { from: NodeModel; to: NodeModel }, context: FactContext): boolean;
+  usersOwn?(current: string, node: { from: NodeModel; to: NodeModel; previous?: string; wanted?: string }): boolean;
   /** When two values say the same (documentation a formatter touched). @default equal text */
   equivalent?(a: string, b: string): boolean;
   /**
@@ -94,8 +94,8 @@ function generatedDocument(path: string, exists: (model: NodeModel) => boolean):
     what: 'documentation generated for the node',
     locator: wholeFile,
     value: renderDocument,
-    usersOwn: (current, { from, to }, context) =>
-      ![from, to].some((model) => normalizeDocument(renderDocument(model, context) ?? '') === normalizeDocument(current)),
+    // Edited: neither what nx-kubelet rendered for the old versions nor for the new ones (values applyFacts has already).
+    usersOwn: (current, { previous, wanted }) => ![previous, wanted].some((text) => normalizeDocument(text ?? '') === normalizeDocument(current)),
     equivalent: (a, b) => normalizeDocument(a) === normalizeDocument(b),
   };
 }
@@ -289,7 +289,7 @@ export function applyFacts(
     }
     const current = found.value;
     const usersOwn = () =>
-      (current.includes('${') && !same(current, previous)) || (!same(current, previous) && !!fact.usersOwn?.(current, { from: from ?? to, to }, context));
+      !same(current, previous) && (current.includes('${') || !!fact.usersOwn?.(current, { from: from ?? to, to, previous, wanted }));
     if (wanted === undefined) {
       // Not there for this Kubernetes (the kubelet would refuse it): removed, unless it is documentation you edited.
       if (fact.locator === wholeFile) {
