@@ -9,7 +9,8 @@ want_major=26
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-engine_major() { docker version --format '{{.Server.Version}}' 2>/dev/null | cut -d. -f1; }
+# Empty when no daemon answers (never a failure: under `set -e -o pipefail` that would end the script silently).
+engine_major() { { docker version --format '{{.Server.Version}}' 2>/dev/null || true; } | cut -d. -f1; }
 
 install_packages() {
   if dpkg-query -W -f='${Version}' docker.io 2>/dev/null | grep -q "^${want_major}\." \
