@@ -1,21 +1,29 @@
-// Two projects: fast unit specs beside the code, and integration tests that drive real tools (nx CLI, docker,
-// systemd-analyze). `npm test` runs both; `npm run test:unit` only the first.
+// Two kinds of tests: fast unit specs beside the code, and integration/e2e tests that drive real tools (nx CLI, docker,
+// projen, systemd-analyze). `npm test` runs all; `npm run test:unit` only the first. Tests use the packages' sources
+// (kubelet-node, projen-kubelet) through the mapper below; tests that need the packed packages build them first.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/generators/tsconfig.spec.json' }];
+const moduleNameMapper = {
+  '^kubelet-node$': '<rootDir>/packages/kubelet-node/src/index.ts',
+  '^kubelet-node/dist/(.*)$': '<rootDir>/packages/kubelet-node/src/$1',
+  '^projen-kubelet$': '<rootDir>/packages/projen-kubelet/src/index.ts',
+};
 
 module.exports = {
   projects: [
     {
       displayName: 'unit',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/generators/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/generators/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
       testEnvironment: 'node',
     },
     {
       displayName: 'integration',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/generators/tests/**/*.test.ts'],
+      testMatch: ['<rootDir>/generators/tests/**/*.test.ts', '<rootDir>/packages/*/tests/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
       testEnvironment: 'node',
     },
     {
@@ -23,6 +31,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/tools/e2e/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
       testEnvironment: 'node',
     },
   ],

@@ -1,7 +1,8 @@
 // Builds the publishable plugin: compiles src/ to dist/ with tsc, then copies what tsc does not emit
-// (the JSON schemas beside each generator/executor, migration docs (.md) and templates (.ejs), and the top-level templates/ that every node is rendered from).
+// (the JSON schemas beside each generator, the executors' schemas from kubelet-node, migration docs (.md) and
+// migration templates (.ejs)). The node templates are kubelet-node's.
 const { execFileSync } = require('node:child_process');
-const { cpSync, rmSync, readdirSync, statSync, mkdirSync, copyFileSync } = require('node:fs');
+const { rmSync, readdirSync, statSync, mkdirSync, copyFileSync } = require('node:fs');
 const { join, dirname, relative } = require('node:path');
 
 const pluginRoot = __dirname;
@@ -23,5 +24,10 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', joi
   stdio: 'inherit',
 });
 copyAssets(join(pluginRoot, 'src'), dist);
-cpSync(join(pluginRoot, '..', 'templates'), join(dist, 'templates'), { recursive: true });
+// The executors' schemas are the node operations' own (kubelet-node/schemas): one description of each option.
+const operationSchemas = join(dirname(require.resolve('kubelet-node/package.json')), 'schemas');
+for (const file of readdirSync(operationSchemas)) {
+  mkdirSync(join(dist, 'executors', file.replace(/\.json$/, '')), { recursive: true });
+  copyFileSync(join(operationSchemas, file), join(dist, 'executors', file.replace(/\.json$/, ''), 'schema.json'));
+}
 console.log(`nx-kubelet: built ${relative(process.cwd(), dist) || dist}`);

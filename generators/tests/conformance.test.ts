@@ -13,7 +13,7 @@
  */
 import { chmodSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from '../src/lib/version-matrix';
+import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from 'kubelet-node';
 import { KICBASE_FLAG, leftovers, removeProject, requireEngine } from './support/engine';
 import {
   conformanceCases, httpdManifest, installRuncOomClamp, kubeletPods, nodeSh, pollFor, RealBinaries, readRealBinaries, sideLoadImages,

@@ -1,7 +1,7 @@
 /**
- * The core (generators/dist/lib) is usable from plain code with no Nx installed: copied into a folder whose
- * node_modules hold only its own dependencies (ejs, yaml), it renders, upgrades and syncs a node. A second front-end
- * (projen, the node CLI) depends on exactly this.
+ * kubelet-node (the core and the node operations) is usable from plain code with no Nx and no projen installed:
+ * copied as packed into a folder whose node_modules hold only its own dependencies (ejs, yaml), it renders, upgrades
+ * and syncs a node, and its CLI runs. projen-kubelet and the node CLI depend on exactly this.
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,32 +13,35 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-core-'));
-  cpSync(join(REPO_ROOT, 'generators/dist/lib'), join(dir, 'lib'), { recursive: true });
-  cpSync(join(REPO_ROOT, 'generators/dist/templates'), join(dir, 'templates'), { recursive: true });
-  mkdirSync(join(dir, 'node_modules'));
-  const dependencies = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'generators/package.json'), 'utf8')).dependencies);
-  for (const name of ['ejs', 'yaml']) {
-    expect(dependencies).toContain(name);
-    symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
-  }
+  const packageDir = join(dir, 'node_modules', 'kubelet-node');
+  mkdirSync(packageDir, { recursive: true });
+  for (const entry of ['dist', 'schemas', 'package.json']) cpSync(join(REPO_ROOT, 'packages/kubelet-node', entry), join(packageDir, entry), { recursive: true });
+  const dependencies = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'packages/kubelet-node/package.json'), 'utf8')).dependencies);
+  expect(dependencies.sort()).toEqual(['ejs', 'yaml']);
+  for (const name of dependencies) symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
 });
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-it('imports nothing from Nx or projen (the sources say so)', () => {
-  const sources = readdirSync(join(REPO_ROOT, 'generators/src/lib')).filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
-  const offending = sources.filter((file) => /from '(nx|@nx\/[^']*|projen|nx\/[^']*)'|require\('(nx|@nx|projen)/.test(readFileSync(join(REPO_ROOT, 'generators/src/lib', file), 'utf8')));
-  expect(offending).toEqual([]);
+it('imports nothing from Nx or projen, and writes no Nx wording (the sources say so)', () => {
+  const root = join(REPO_ROOT, 'packages/kubelet-node/src');
+  const sources = (readdirSync(root, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
+  expect(sources.length).toBeGreaterThan(20);
+  const text = (file: string) => readFileSync(join(root, file), 'utf8');
+  expect(sources.filter((file) => /from '(nx|@nx\/[^']*|projen|nx\/[^']*)'|require\('(nx|@nx|projen)/.test(text(file)))).toEqual([]);
+  // Strings (not comments) that name an Nx command.
+  const code = (file: string) => text(file).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  expect(sources.filter((file) => /['`"][^'`"\n]*\bnx (run|g|sync|migrate)\b/.test(code(file)))).toEqual([]);
 });
 
 it('renders, upgrades and syncs a node with no Nx installed', () => {
   writeFileSync(
     join(dir, 'use-core.js'),
     `
-    const core = require('./lib');
-    const frontEnd = { command: (op, node) => 'make ' + op + ' NODE=' + node, versionsHowTo: () => 'See versions.json.' };
+    const core = require('kubelet-node');
+    const frontEnd = { command: (op, node) => 'make ' + op + ' NODE=' + node, versionsHowTo: () => 'See versions.json.', provenance: 'Made by make.' };
     const workspace = { hasProject: () => false, directoryHasFiles: () => false };
     const context = { templates: core.loadNodeTemplates(), frontEnd };
     const from = core.resolveNode({ name: 'plain', kubeVersion: '1.34' }, workspace);
@@ -51,6 +54,7 @@ it('renders, upgrades and syncs a node with no Nx installed', () => {
       changes: upgraded.changes.length,
       synced: core.syncNodeFiles(direct, to, context).changes.length,
       readme: direct['README.md'].includes('make up NODE=plain'),
+      provenance: direct['kubelet.yaml'].includes('Made by make.') && !Object.values(direct).some((text) => text.includes('nx-kubelet (kubelet-node generator)')),
       nxWording: Object.values(direct).some((text) => /\\bnx (run|g|sync)\\b/.test(text)),
       loadedNx: Object.keys(require.cache).some((path) => /node_modules[\\\\/](nx|@nx)[\\\\/]/.test(path)),
     }));
@@ -58,6 +62,16 @@ it('renders, upgrades and syncs a node with no Nx installed', () => {
   );
   const result = run(process.execPath, ['use-core.js'], { cwd: dir });
   expect(result.stderr).toBe('');
-  expect(JSON.parse(result.stdout)).toEqual({ same: true, changes: expect.any(Number), synced: 0, readme: true, nxWording: false, loadedNx: false });
+  expect(JSON.parse(result.stdout)).toEqual({ same: true, changes: expect.any(Number), synced: 0, readme: true, provenance: true, nxWording: false, loadedNx: false });
   expect(JSON.parse(result.stdout).changes).toBeGreaterThan(5);
+});
+
+it('runs its CLI with no Nx installed', () => {
+  const cli = join(dir, 'node_modules/kubelet-node/dist/cli.js');
+  const help = run(process.execPath, [cli, 'up', '--help'], { cwd: dir });
+  expect(help.status).toBe(0);
+  expect(help.stdout).toMatch(/--timeout=<number>/);
+  const missing = run(process.execPath, [cli, 'status', 'no-such-node'], { cwd: dir });
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toContain('no-such-node: no such folder.');
 });

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, KICBASE_STAND_IN, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
-import { DEFAULT_VERSIONS } from '../src/lib/version-matrix';
+import { DEFAULT_VERSIONS } from 'kubelet-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, REPO_ROOT, removeWorkspace } from './support/workspace';
 

@@ -1,4 +1,4 @@
-/** What `npm pack` ships: compiled JavaScript, declarations, templates, manifests, schemas, docs; nothing else. */
+/** What `npm pack` ships of each package: compiled JavaScript, declarations, templates, manifests, schemas, docs; nothing else. */
 import { join } from 'node:path';
 import { run } from './support/validators';
 import { REPO_ROOT } from './support/workspace';
@@ -18,7 +18,6 @@ const ALLOWED = [
   /^dist\/migrations\/update-[\d-]+\/[^/]+\.md$/,
   // A migration may carry the template an older release generated with, to recognise its unedited output.
   /^dist\/migrations\/update-[\d-]+\/[^/]+\.ejs$/,
-  /^dist\/templates\/node\/.+\.ejs$/,
 ];
 
 it('npm pack succeeds', () => {
@@ -32,10 +31,51 @@ it('contains only compiled code, declarations, templates, manifests, schemas and
   expect(files.filter((file) => /\.spec\.|\/tests?\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
 });
 
-it('ships every template of a node', () => {
-  for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'README.md.ejs', 'bin/README.md.ejs']) {
-    expect(files).toContain(`dist/templates/node/${template}`);
-  }
+it('ships no templates of its own: the node templates are kubelet-node\'s', () => {
+  expect(files.filter((file) => file.startsWith('dist/templates/'))).toEqual([]);
+});
+
+describe('kubelet-node', () => {
+  const root = join(REPO_ROOT, 'packages/kubelet-node');
+  const result = run('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: { npm_config_loglevel: 'error' } });
+  const shipped: string[] = result.status === 0 ? JSON.parse(result.stdout)[0].files.map((f: { path: string }) => f.path) : [];
+  const pkg = JSON.parse(require('node:fs').readFileSync(join(root, 'package.json'), 'utf8'));
+
+  it('packs compiled code, declarations, templates and the operations\' schemas only', () => {
+    expect(result.status).toBe(0);
+    const allowed = [/^package\.json$/, /^README\.md$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/templates\/node\/.+\.ejs$/, /^schemas\/[a-z-]+\.json$/];
+    expect(shipped.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([]);
+    for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'README.md.ejs', 'bin/README.md.ejs']) {
+      expect(shipped).toContain(`dist/templates/node/${template}`);
+    }
+    expect(shipped).toContain(pkg.bin['kubelet-node'].replace(/^\.\//, ''));
+    expect(shipped).toContain(pkg.main.replace(/^\.\//, ''));
+  });
+
+  it('depends on neither Nx nor projen, and nx-kubelet depends on this very version', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['ejs', 'yaml']);
+    expect(pkg.peerDependencies).toBeUndefined();
+    expect(manifest('package.json').dependencies['kubelet-node']).toBe(pkg.version);
+  });
+});
+
+describe('projen-kubelet', () => {
+  const root = join(REPO_ROOT, 'packages/projen-kubelet');
+  const result = run('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: { npm_config_loglevel: 'error' } });
+  const shipped: string[] = result.status === 0 ? JSON.parse(result.stdout)[0].files.map((f: { path: string }) => f.path) : [];
+  const pkg = JSON.parse(require('node:fs').readFileSync(join(root, 'package.json'), 'utf8'));
+
+  it('packs compiled code and declarations only', () => {
+    expect(result.status).toBe(0);
+    expect(shipped.filter((file) => !/^(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/.test(file))).toEqual([]);
+    expect(shipped).toContain('dist/index.js');
+  });
+
+  it('takes projen as a peer over an explicit range of 0.x minors, never Nx', () => {
+    expect(pkg.peerDependencies).toEqual({ projen: '>=0.100.0 <0.200.0', constructs: '^10.0.0' });
+    expect(pkg.dependencies['kubelet-node']).toBe(JSON.parse(require('node:fs').readFileSync(join(REPO_ROOT, 'packages/kubelet-node/package.json'), 'utf8')).version);
+    expect(Object.keys(pkg.dependencies).filter((name) => /^(@nx\/|nx$|projen$)/.test(name))).toEqual([]);
+  });
 });
 
 it('resolves every factory, implementation, schema and documentation path of the manifests inside the package', () => {

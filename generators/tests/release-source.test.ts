@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { KICBASE_FLAG, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
-import { DEFAULT_VERSIONS } from '../src/lib/version-matrix';
+import { DEFAULT_VERSIONS } from 'kubelet-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 

@@ -29,7 +29,7 @@ const name = `bench-real-${process.pid.toString(36)}`;
 
 let probe = {};
 try {
-  probe = require(join(root, 'generators', 'dist', 'executors', 'lib', 'node-probe.js'));
+  probe = require(join(root, 'packages', 'kubelet-node', 'dist', 'operations', 'node-probe.js'));
 } catch {
   // older builds: the fallback below
 }

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KICBASE_FLAG, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
-import { DEFAULT_VERSIONS } from '../../generators/src/lib/version-matrix';
+import { DEFAULT_VERSIONS } from 'kubelet-node';
 import { run } from '../../generators/tests/support/validators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,7 +37,7 @@ beforeAll(async () => {
   requireEngine();
   tmp = mkdtempSync(join(tmpdir(), 'nx-kubelet-e2e-'));
   registry = await startLocalRegistry();
-  registry.publish(packPlugin(tmp));
+  for (const tarball of packPlugin(tmp)) registry.publish(tarball);
   env = { ...registry.npmEnv, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', CI: 'true', NX_SKIP_PROVENANCE_CHECK: 'true' };
   sh('npx', ['--yes', CREATE_NX_WORKSPACE, 'new-user', '--preset=apps', '--nxCloud=skip', '--no-interactive', '--packageManager=npm', '--skipGit'], tmp);
   workspace = join(tmp, 'new-user');

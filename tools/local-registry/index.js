@@ -1,5 +1,5 @@
 // A local npm registry for end-to-end tests: verdaccio 6.8 (the last release for Node 20) with its storage in a
-// temporary folder, nx-kubelet served only from what the test publishes (never proxied, so a test can't pick up a
+// temporary folder, this repository's packages served only from what the test publishes (never proxied, so a test can't pick up a
 // package from the public registry), everything else proxied to the registry npm is configured with.
 // Usage from tests: const registry = await startLocalRegistry(); await registry.publish(tgz); …; await registry.stop();
 // Usage from a shell: node tools/local-registry/index.js [tarball ...]   (Ctrl-C stops it and removes its storage)
@@ -10,6 +10,8 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
+// This repository's packages: never proxied, only what a test publishes.
+const PACKAGE_DIRS = { 'kubelet-node': 'packages/kubelet-node', 'nx-kubelet': 'generators', 'projen-kubelet': 'packages/projen-kubelet' };
 
 async function freePort() {
   const probe = createServer();
@@ -28,7 +30,7 @@ function upstreamRegistry() {
 }
 
 /** Starts verdaccio; resolves once it answers HTTP. */
-async function startLocalRegistry({ own = ['nx-kubelet'] } = {}) {
+async function startLocalRegistry({ own = Object.keys(PACKAGE_DIRS) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-registry-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -103,13 +105,18 @@ async function startLocalRegistry({ own = ['nx-kubelet'] } = {}) {
   };
 }
 
-/** Packs the plugin from generators/ (after `npm run build`) into `destination`; returns the tarball path. */
-function packPlugin(destination) {
-  const output = execFileSync('npm', ['pack', '--pack-destination', destination, '--json'], { cwd: join(root, 'generators'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** Packs one of this repository's packages (after `npm run build`) into `destination`; returns the tarball path. */
+function packPackage(name, destination) {
+  const output = execFileSync('npm', ['pack', '--pack-destination', destination, '--json'], { cwd: join(root, PACKAGE_DIRS[name]), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return join(destination, JSON.parse(output)[0].filename);
 }
 
-module.exports = { startLocalRegistry, packPlugin };
+/** Packs the Nx plugin and what it depends on (kubelet-node); returns the tarball paths. */
+function packPlugin(destination) {
+  return ['kubelet-node', 'nx-kubelet'].map((name) => packPackage(name, destination));
+}
+
+module.exports = { startLocalRegistry, packPlugin, packPackage, PACKAGE_DIRS };
 
 if (require.main === module) {
   startLocalRegistry().then((registry) => {

@@ -5,7 +5,7 @@
  * ../shared/reference/kubelet-domain.md §4).
  */
 import { parse } from 'yaml';
-import { compareMinors } from '../../src/lib/versions';
+import { compareMinors } from 'kubelet-node';
 
 export interface KubeletConfiguration {
   apiVersion: 'kubelet.config.k8s.io/v1beta1';

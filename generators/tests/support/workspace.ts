@@ -6,22 +6,38 @@ import { CommandResult, run } from './validators';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 
-// What a workspace copy needs: the root config, the built plugin (not its sources or tests) and the nodes.
-const COPIED = ['package.json', 'nx.json', 'tsconfig.base.json', 'packages', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist'];
+// What a workspace copy needs: the root config, the built packages (not their sources or tests) and the example node.
+const COPIED = [
+  'package.json',
+  'nx.json',
+  'tsconfig.base.json',
+  'packages/example-node',
+  'packages/kubelet-node/package.json',
+  'packages/kubelet-node/schemas',
+  'packages/kubelet-node/dist',
+  'generators/package.json',
+  'generators/generators.json',
+  'generators/executors.json',
+  'generators/migrations.json',
+  'generators/dist',
+];
+// Packages of this repository that a copy links to its own copy (as npm workspaces would link them).
+const OWN_PACKAGES: Record<string, string> = { 'nx-kubelet': 'generators', 'kubelet-node': 'packages/kubelet-node' };
 
 /**
  * Copies the workspace into a temporary folder. node_modules entries are linked to the repository's, except
- * nx-kubelet itself, which points at the copy's own plugin (as npm workspaces would link it).
+ * nx-kubelet and kubelet-node, which point at the copy's own (as npm workspaces would link them); projen-kubelet is
+ * not there (Nx users never install projen).
  */
 export function copyWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-ws-'));
   for (const path of COPIED) cpSync(join(REPO_ROOT, path), join(dir, path), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   for (const entry of readdirSync(join(REPO_ROOT, 'node_modules'))) {
-    if (entry === 'nx-kubelet') continue;
+    if (entry in OWN_PACKAGES || entry === 'projen-kubelet') continue;
     symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
   }
-  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  for (const [name, path] of Object.entries(OWN_PACKAGES)) symlinkSync(join(dir, path), join(dir, 'node_modules', name));
   return dir;
 }
 

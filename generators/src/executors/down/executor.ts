@@ -1,27 +1,4 @@
-import { log } from '../lib/log';
-import { DockerCommandError } from '../lib/docker-cli';
-import { DockerConnectionOptions, loadNode, runCompose } from '../lib/node-context';
 import { nodeExecutor } from '../lib/run-executor';
 
-export interface DownExecutorOptions extends DockerConnectionOptions {
-  /** Also remove the node's /var volume (Docker images and kubelet state). @default false */
-  volumes?: boolean;
-  /** Seconds to wait for systemd to shut down before the container is killed. @default the compose file's stop_grace_period (30 s) */
-  timeout?: number;
-}
-
-/** `nx run <node>:down`: stops and removes the node's container and network (and with --volumes its /var). */
-export default nodeExecutor<DownExecutorOptions>(async (options, context) => {
-  const node = await loadNode(options, context);
-  // Without --timeout, Compose gives the node its stop_grace_period: the node's dockerd needs up to 15 s of its own.
-  const timeout = options.timeout === undefined ? [] : ['--timeout', String(options.timeout)];
-  const args = ['down', '--remove-orphans', ...timeout, ...(options.volumes ? ['--volumes'] : [])];
-  const result = await runCompose(node, args);
-  if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose down');
-  if (!options.volumes) {
-    log.info(
-      `The node's /var volume is kept (its Docker images and kubelet state). After a rebuild that changes /var (a new kicbase or Kubernetes version), remove it: nx run ${node.projectName}:down --volumes`,
-    );
-  }
-  return true;
-});
+/** `nx run <node>:down`: the node operation "down" of kubelet-node, for this project. */
+export default nodeExecutor('down');

@@ -1,22 +1,31 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { join } from 'node:path';
-import { refuseUnknownOptions, schemaOptions } from '../../options-check';
-import { log } from './log';
+import { OperationName, runOperation } from 'kubelet-node';
 
 /**
- * Turns an executor body into an Nx executor: options are checked against the executor's schema first (a misspelled
- * option is refused with the closest known one named), and a thrown error becomes one clear message and
- * `{ success: false }` (no stack trace for expected failures such as a stopped daemon).
+ * The Nx executor of a node operation: the project's folder and Nx's wording (`nx run <node>:<operation>`) go to the
+ * one implementation of the operation (kubelet-node), which checks the options against its schema (the executor's
+ * schema.json is a copy), runs it, and prints a clear message on failure.
  */
-export function nodeExecutor<T>(body: (options: T, context: ExecutorContext) => Promise<boolean>) {
-  return async (options: T, context: ExecutorContext): Promise<{ success: boolean }> => {
-    try {
-      const executor = context.target?.executor?.split(':')[1];
-      if (executor) refuseUnknownOptions(options as object, schemaOptions(join(__dirname, '..', executor)), context.target!.executor!);
-      return { success: await body(options, context) };
-    } catch (error) {
-      log.error(`nx-kubelet: ${error instanceof Error ? error.message : String(error)}`);
+export function nodeExecutor(operation: OperationName) {
+  return async (options: object, context: ExecutorContext): Promise<{ success: boolean }> => {
+    const projectName = context.projectName;
+    const project = projectName ? context.projectsConfigurations?.projects[projectName] : undefined;
+    if (!projectName || !project) {
+      console.error('nx-kubelet: executors run for a project: use `nx run <node>:<target>`.');
       return { success: false };
     }
+    const exitCode = await runOperation(
+      operation,
+      {
+        name: projectName,
+        dir: `${context.root}/${project.root}`,
+        displayDir: project.root,
+        workspaceRoot: context.root,
+        command: (name, args) => `nx run ${projectName}:${name}${args ? ` ${args}` : ''}`,
+      },
+      options,
+      context.target?.executor ?? `nx-kubelet:${operation}`,
+    );
+    return { success: exitCode === 0 };
   };
 }

@@ -1,7 +1,7 @@
 import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { join, relative, sep } from 'node:path';
-import { readTextFiles } from '../../lib/load-templates';
+import { readTextFiles } from 'kubelet-node';
 import { parse } from 'yaml';
 import {
   checkKubeletConfiguration,

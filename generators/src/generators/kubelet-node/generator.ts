@@ -1,9 +1,7 @@
 import { addProjectConfiguration, formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
 import { isAbsolute, relative } from 'node:path';
-import { loadNodeTemplates } from '../../lib/load-templates';
-import { declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts } from '../../lib/node-model';
-import { renderNode } from '../../lib/render-node';
-import { refuseUnknownOptions, schemaOptions } from '../../options-check';
+import { loadNodeTemplates, declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts, renderNode } from 'kubelet-node';
+import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { withVersionStrings } from '../lib/cli-versions';
 import { inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../lib/kubelet-nodes';
 import { registerPlugin } from '../init/generator';

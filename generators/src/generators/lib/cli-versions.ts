@@ -1,4 +1,4 @@
-import { InvalidNodeOptionsError } from '../../lib/node-model';
+import { InvalidNodeOptionsError } from 'kubelet-node';
 
 export const VERSION_OPTIONS = ['kubeVersion', 'criDockerdVersion', 'kicbaseVersion', 'kubeGoVersion', 'criDockerdGoVersion'] as const;
 type VersionOptions = Partial<Record<(typeof VERSION_OPTIONS)[number], string | number>>;

@@ -6,11 +6,7 @@ import { getProjects, globAsync, parseJson, ProjectConfiguration, TargetConfigur
 import { applyEdits, modify } from 'jsonc-parser';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadNodeTemplates } from '../../lib/load-templates';
-import { FactContext, FrontEnd, NodeOperation } from '../../lib/managed-facts';
-import { DeclaredVersions, NodeModel } from '../../lib/node-model';
-import { COMPOSE_FILES, DOCKERFILE, NodeFiles } from '../../lib/node-files';
-import { managedPaths } from '../../lib/upgrade-node';
+import { loadNodeTemplates, FactContext, FrontEnd, NodeOperation, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
 export const DECLARATION_KEY = 'nx-kubelet';
@@ -21,6 +17,7 @@ export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down',
 /** What generated files say about running and upgrading a node, in Nx's words. */
 export const NX_FRONT_END: FrontEnd = {
   command: (operation, node) => `nx run ${node}:${operation}`,
+  provenance: 'Created by nx-kubelet (kubelet-node generator); yours to edit.',
   versionsHowTo: (node) =>
     [
       'The versions above are declared in `project.json` (`metadata["nx-kubelet"]`); change them with',

@@ -1,5 +1,5 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { modelOfNode, syncNodeFiles } from '../../lib/upgrade-node';
+import { modelOfNode, syncNodeFiles } from 'kubelet-node';
 import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../lib/kubelet-nodes';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */

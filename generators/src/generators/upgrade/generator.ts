@@ -1,8 +1,6 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { declaredVersionsOf, InvalidNodeOptionsError } from '../../lib/node-model';
-import { DOCKERFILE } from '../../lib/node-files';
-import { modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from '../../lib/upgrade-node';
-import { refuseUnknownOptions, schemaOptions } from '../../options-check';
+import { declaredVersionsOf, InvalidNodeOptionsError, DOCKERFILE, modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from 'kubelet-node';
+import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { declareVersionsInProjectJson, kubeletNodes, nxFactContext, readManagedFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
 import { withVersionStrings } from '../lib/cli-versions';
 import type { UpgradeGeneratorSchema } from './schema';

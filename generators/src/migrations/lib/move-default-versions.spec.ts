@@ -2,7 +2,7 @@ import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_VERSIONS } from '../../lib/version-matrix';
+import { DEFAULT_VERSIONS } from 'kubelet-node';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
 import { readNodeFiles } from '../../../tests/support/tree-files';
 import { moveNodesOnDefaults } from './move-default-versions';

@@ -1,7 +1,6 @@
 import { Tree } from '@nx/devkit';
-import { VersionRequest } from '../../lib/upgrade-node';
+import { VersionRequest, InvalidNodeOptionsError } from 'kubelet-node';
 import { NodeNotUpgradableError, upgradeNodes } from '../../generators/upgrade/generator';
-import { InvalidNodeOptionsError } from '../../lib/node-model';
 import { kubeletNodes } from '../../generators/lib/kubelet-nodes';
 import { Defaults } from './released-defaults';
 

@@ -1,6 +1,5 @@
 import { formatFiles, Tree } from '@nx/devkit';
-import { declaredVersionsOf } from '../../lib/node-model';
-import { modelOfNode, versionsFromDockerfile } from '../../lib/upgrade-node';
+import { declaredVersionsOf, modelOfNode, versionsFromDockerfile } from 'kubelet-node';
 import { DECLARATION_KEY, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../generators/lib/kubelet-nodes';
 
 /**

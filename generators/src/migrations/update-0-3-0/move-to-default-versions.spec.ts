@@ -3,9 +3,7 @@ import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nxFactContext } from '../../generators/lib/kubelet-nodes';
-import { resolveNode } from '../../lib/node-model';
-import { renderNode } from '../../lib/render-node';
-import { KICBASE_REPOSITORY } from '../../lib/version-matrix';
+import { resolveNode, renderNode, KICBASE_REPOSITORY } from 'kubelet-node';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
 import moveToDefaultVersions, { refreshDockerfileStages, refreshLegacyLines } from './move-to-default-versions';
 

@@ -1,7 +1,7 @@
 /**
  * The one way nx-kubelet runs docker: argument arrays (never a shell string), output streamed while its tail is kept
  * for error messages, the exit code passed on, SIGINT/SIGTERM forwarded to the child, `--context` and DOCKER_HOST
- * honoured. Executors never spawn docker themselves.
+ * honoured. Node operations never spawn docker themselves.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';

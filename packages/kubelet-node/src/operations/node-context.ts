@@ -2,17 +2,16 @@
  * What every executor needs to know about the node it runs for, read from the node's own files: its folder, compose
  * file and service, how docker is reached, and the kubelet's ports (from kubelet.yaml).
  */
-import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { readComposeBuildArgs } from '../../lib/locators';
-import { composeFileOf } from '../../lib/managed-facts';
-import { DOCKERFILE } from '../../lib/node-files';
+import { readComposeBuildArgs } from '../core/locators';
+import { composeFileOf } from '../core/managed-facts';
+import { DOCKERFILE } from '../core/node-files';
 import { DockerTarget, dockerEnv, runCommand, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
-/** Options every nx-kubelet executor accepts. */
+/** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
 export interface DockerConnectionOptions {
   /** Compose file, relative to the node's folder. @default compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml, whichever exists */
   composeFile?: string;
@@ -24,9 +23,26 @@ export interface DockerConnectionOptions {
   dockerHost?: string;
 }
 
-export interface NodeContext {
-  projectName: string;
+/** Which node an operation runs for, as the front-end (Nx, projen, the CLI) knows it. */
+export interface NodeRef {
+  /** The node's name: its compose service is the one named so, if there is one. */
+  name: string;
+  /** The node's folder (absolute, or relative to the current directory). */
   dir: string;
+  /** The folder as messages show it (workspace-relative in Nx, as typed in the CLI). @default dir */
+  displayDir?: string;
+  /** How the user runs an operation on this node, for messages: e.g. `nx run my-node:up`, `kubelet-node up nodes/my-node`. */
+  command(operation: string, args?: string): string;
+  /** The workspace root, for messages about paths. @default the current directory */
+  workspaceRoot?: string;
+}
+
+export interface NodeContext {
+  name: string;
+  dir: string;
+  displayDir: string;
+  workspaceRoot: string;
+  command(operation: string, args?: string): string;
   composeFile: string;
   service: string;
   target: DockerTarget;
@@ -38,28 +54,30 @@ export interface NodeContext {
   kubelet: { healthzPort: number; readOnlyPort: number };
 }
 
-/** Resolves the node of `context.projectName` and runs the docker preflight checks. */
-export async function loadNode(options: DockerConnectionOptions, context: ExecutorContext): Promise<NodeContext> {
-  const projectName = context.projectName;
-  const project = projectName ? context.projectsConfigurations?.projects[projectName] : undefined;
-  if (!projectName || !project) throw new Error('nx-kubelet executors run for a project: use `nx run <node>:<target>`.');
-  const dir = join(context.root, project.root);
+/** Reads the node's compose file and kubelet.yaml, and runs the docker preflight checks. */
+export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): Promise<NodeContext> {
+  const dir = resolve(ref.dir);
+  const displayDir = ref.displayDir ?? ref.dir;
+  if (!existsSync(dir)) throw new Error(`${displayDir}: no such folder.`);
   const composeFile = options.composeFile ?? composeFileOf((path) => existsSync(join(dir, path)));
   const composePath = join(dir, composeFile);
   if (!existsSync(composePath)) {
-    throw new Error(`${join(project.root, composeFile)} does not exist. Is "${projectName}" a kubelet node (nx g nx-kubelet:kubelet-node)? Set the composeFile option otherwise.`);
+    throw new Error(`${join(displayDir, composeFile)} does not exist. Is ${displayDir} a kubelet node? Set the composeFile option otherwise.`);
   }
   const composeText = readFileSync(composePath, 'utf8');
   const composeDocument = parse(composeText) ?? {};
-  const service = options.service ?? nodeService(composeDocument.services ?? {}, projectName, join(project.root, composeFile));
+  const service = options.service ?? nodeService(composeDocument.services ?? {}, ref.name, join(displayDir, composeFile));
   if (!(service in (composeDocument.services ?? {}))) {
-    throw new Error(`${join(project.root, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`);
+    throw new Error(`${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`);
   }
   const target: DockerTarget = { context: options.context, host: options.dockerHost };
   const { compose } = await preflight(target);
   return {
-    projectName,
+    name: ref.name,
     dir,
+    displayDir,
+    workspaceRoot: resolve(ref.workspaceRoot ?? '.'),
+    command: ref.command,
     composeFile,
     service,
     target,
@@ -71,12 +89,12 @@ export async function loadNode(options: DockerConnectionOptions, context: Execut
 }
 
 /**
- * The compose service that is the node: the one named after the project (as nx-kubelet generates it), else the only
+ * The compose service that is the node: the one named after the node (as it is generated), else the only
  * service that builds Dockerfile.kicbase, else the only service. Never just "the first": a sidecar may come first.
  */
-function nodeService(services: Record<string, { build?: string | { dockerfile?: string } }>, projectName: string, composePath: string): string {
+function nodeService(services: Record<string, { build?: string | { dockerfile?: string } }>, nodeName: string, composePath: string): string {
   const names = Object.keys(services);
-  if (names.includes(projectName)) return projectName;
+  if (names.includes(nodeName)) return nodeName;
   const building = names.filter((name) => {
     const build = services[name]?.build;
     return typeof build === 'object' && build !== null && build.dockerfile === DOCKERFILE;
@@ -84,7 +102,7 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
   if (building.length === 1) return building[0];
   if (names.length === 1) return names[0];
   throw new Error(
-    `${composePath}: cannot tell which service is the node (services: ${names.join(', ') || 'none'}). Name it "${projectName}", or set the service option.`,
+    `${composePath}: cannot tell which service is the node (services: ${names.join(', ') || 'none'}). Name it "${nodeName}", or set the service option.`,
   );
 }
 

@@ -21,6 +21,11 @@ export interface FrontEnd {
   command(operation: NodeOperation, node: string): string;
   /** A sentence or two: where the node's versions are declared and how to change them. */
   versionsHowTo(node: string): string;
+  /**
+   * Who made the generated files and who owns them, said in their header comments: e.g. `Created by nx-kubelet
+   * (kubelet-node generator); yours to edit.`, or projen's "do not edit" marker.
+   */
+  provenance: string;
 }
 
 /** Template sources keyed by their path below `templates/node/` (e.g. `units/kubelet.service.ejs`). */
@@ -208,6 +213,7 @@ export function templateData(model: NodeModel, context: FactContext, withVersion
     fact: (id: string) => managedFact(id).value(model, context) ?? '',
     command: (operation: NodeOperation) => context.frontEnd.command(operation, model.name),
     versionsHowTo: context.frontEnd.versionsHowTo(model.name),
+    provenance: context.frontEnd.provenance,
   };
   return withVersions ? { ...model, ...neutral, compose: model.compose } : neutral;
 }

@@ -1,9 +1,9 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readDockerfileArg } from '../../lib/locators';
-import { interpolateComposeValue } from '../../lib/upgrade-node';
-import { BINARY_SOURCES } from '../../lib/node-model';
+import { readDockerfileArg } from '../core/locators';
+import { interpolateComposeValue } from '../core/upgrade-node';
+import { BINARY_SOURCES } from '../core/node-model';
 import { DockerCommandError } from './docker-cli';
 import { NodeContext, runCompose } from './node-context';
 
@@ -59,13 +59,13 @@ export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): v
 }
 
 /** Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. */
-export async function buildNode(node: NodeContext, options: BuildOptions, workspaceRoot: string): Promise<void> {
+export async function buildNode(node: NodeContext, options: BuildOptions): Promise<void> {
   const binarySource = binarySourceOf(node, options);
   // An unknown value would make BuildKit look for an image "binaries-<value>" on Docker Hub: say it plainly instead.
   if (!(BINARY_SOURCES as readonly string[]).includes(binarySource)) {
     throw new Error(`BINARY_SOURCE=${binarySource} is not one of ${BINARY_SOURCES.join(', ')} (compose.yaml build args, or --buildArgs.BINARY_SOURCE).`);
   }
-  if (binarySource === 'local') assertLocalBinaries(node, workspaceRoot);
+  if (binarySource === 'local') assertLocalBinaries(node, node.workspaceRoot);
   const env = options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {};
   const result = await runCompose(node, composeBuildArgs(node.service, options), { env });
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose build');

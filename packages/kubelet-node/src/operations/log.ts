@@ -1,5 +1,5 @@
 /**
- * Executor output. Plain console: importing @nx/devkit for its logger costs ~0.4 s per `nx run` (it loads much of
+ * Operation output. Plain console: importing a framework logger (e.g. @nx/devkit's) costs ~0.4 s per run (it loads much of
  * nx), which is a third of an executor's own time.
  */
 export const log = {

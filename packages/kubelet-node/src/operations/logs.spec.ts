@@ -1,4 +1,4 @@
-import { followWrapper, journalctlArgs } from './executor';
+import { followWrapper, journalctlArgs } from './logs';
 
 describe('journalctlArgs', () => {
   it.each([

@@ -7,9 +7,9 @@ import type { NodeTemplates } from './managed-facts';
  * repository's top-level `templates/node` when running from source (tests with ts-jest).
  */
 export function nodeTemplatesDir(): string {
-  const candidates = [join(__dirname, '..', 'templates', 'node'), join(__dirname, '..', '..', '..', 'templates', 'node')];
+  const candidates = [join(__dirname, '..', 'templates', 'node'), join(__dirname, '..', '..', '..', '..', 'templates', 'node')];
   const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new Error(`nx-kubelet: node templates not found (looked in ${candidates.join(', ')}). Is the package built?`);
+  if (!found) throw new Error(`kubelet-node: node templates not found (looked in ${candidates.join(', ')}). Is the package built?`);
   return found;
 }
 

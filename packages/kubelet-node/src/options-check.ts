@@ -17,11 +17,12 @@ export class UnknownOptionError extends Error {
   }
 }
 
-/** The property names of the schema.json in `dir` (a generator's or executor's folder), read once per folder. */
+/** The property names of the JSON schema `file` in `dir` (a generator's or operation's), read once per file. */
 const known = new Map<string, string[]>();
-export function schemaOptions(dir: string): string[] {
-  if (!known.has(dir)) known.set(dir, Object.keys(JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')).properties ?? {}));
-  return known.get(dir)!;
+export function schemaOptions(dir: string, file = 'schema.json'): string[] {
+  const path = join(dir, file);
+  if (!known.has(path)) known.set(path, Object.keys(JSON.parse(readFileSync(path, 'utf8')).properties ?? {}));
+  return known.get(path)!;
 }
 
 /** Throws, naming each unknown option and the known option closest to it. */

@@ -1,4 +1,4 @@
-import { shellArgs } from './executor';
+import { shellArgs } from './shell';
 
 describe('shellArgs', () => {
   it('opens an interactive login shell with a TTY on a terminal', () => {

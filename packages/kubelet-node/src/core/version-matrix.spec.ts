@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRI_DOCKERD_RELEASES, DEFAULT_VERSIONS, KICBASE_RELEASES, KUBERNETES_MINORS } from './version-matrix';
+
+// The README's version tables are documentation of this matrix; they must not drift from it.
+const readme = readFileSync(join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+
+describe('README version matrix', () => {
+  it.each(KUBERNETES_MINORS.map((k) => [k.minor, k]))('lists Kubernetes %s as in the matrix', (_, k) => {
+    expect(readme).toContain(`| ${k.minor} | v${k.minor}.${k.latestPatch} | ${k.go} | ${k.pauseTag} | ${k.minCriDockerd} |`);
+  });
+
+  it.each(KICBASE_RELEASES.map((r) => [r.version, r]))('lists kicbase %s as in the matrix', (_, r) => {
+    expect(readme).toContain(`| ${r.version} | ${r.minikube} | ${r.baseOs.replace(/ \(.*\)$/, '')} | ${r.pairedKubernetes} | ${r.docker} |`);
+  });
+
+  it('mentions every cri-dockerd release of the matrix', () => {
+    const range = readme.slice(readme.indexOf('| cri-dockerd | Go (go.mod)'), readme.indexOf('The 0.4 line'));
+    for (const { version } of CRI_DOCKERD_RELEASES) {
+      const [, patch] = /^v0\.\d+\.(\d+)$/.exec(version)!;
+      const inRange = /v0\.3\.21 – v0\.3\.25/.test(range) && version.startsWith('v0.3.') && Number(patch) >= 21 && Number(patch) <= 25;
+      expect(inRange || range.includes(version)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,7 @@
+// kubelet-node: the framework-free part of nx-kubelet, shared by the Nx plugin (nx-kubelet), the projen component
+// (projen-kubelet) and the `kubelet-node` CLI. The core: version matrix → node model → rendered files, and the one
+// table of managed facts that upgrade and sync set. The operations: build, up, down, logs, status and shell over one
+// docker runner. No Nx and no projen here.
+export * from './core';
+export * from './operations';
+export { refuseUnknownOptions, schemaOptions, closestOption, UnknownOptionError } from './options-check';

@@ -1,0 +1,68 @@
+/**
+ * The node operations, one implementation for every front-end: the Nx executors, the projen tasks and the
+ * `kubelet-node` CLI all call {@link runOperation}. Each operation's options are described by `schemas/<name>.json`
+ * of this package (the Nx executors' schemas are copies of them).
+ */
+import { join } from 'node:path';
+import { refuseUnknownOptions, schemaOptions } from '../options-check';
+import { build } from './build';
+import { down } from './down';
+import { log } from './log';
+import { logs } from './logs';
+import { loadNode, NodeContext, NodeRef } from './node-context';
+import { shell } from './shell';
+import { status } from './status';
+import { up } from './up';
+
+export const OPERATIONS = {
+  build,
+  up,
+  down,
+  logs,
+  status,
+  // The only operation whose exit code is the command's own (a shell command's).
+  shell,
+} as const;
+export type OperationName = keyof typeof OPERATIONS;
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+
+/** The folder that holds `<operation>.json`, the JSON schema of each operation's options. */
+export const OPERATION_SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
+
+/** The option names an operation accepts. */
+export function operationOptions(operation: OperationName): string[] {
+  return schemaOptions(OPERATION_SCHEMAS_DIR, `${operation}.json`);
+}
+
+export function isOperation(name: string): name is OperationName {
+  return Object.prototype.hasOwnProperty.call(OPERATIONS, name);
+}
+
+/**
+ * Runs an operation for a node: checks the options against the operation's schema (a misspelled option is refused
+ * with the closest one named), reads the node, checks docker, runs. Resolves with an exit code (0 = success); an
+ * error becomes one clear message on stderr and exit code 1 (no stack trace for expected failures such as a stopped
+ * daemon). `what` names the operation in messages the way the user called it.
+ */
+export async function runOperation(operation: OperationName, ref: NodeRef, options: object, what: string = operation): Promise<number> {
+  try {
+    refuseUnknownOptions(options, operationOptions(operation), what);
+    const node: NodeContext = await loadNode(ref, options);
+    const outcome = await (OPERATIONS[operation] as (node: NodeContext, options: object) => Promise<boolean | number>)(node, options);
+    return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;
+  } catch (error) {
+    log.error(`kubelet-node: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+export type { NodeContext, NodeRef, DockerConnectionOptions } from './node-context';
+export type { BuildNodeOptions } from './build';
+export type { UpOptions } from './up';
+export type { DownOptions } from './down';
+export type { LogsOptions, LogUnit } from './logs';
+export type { StatusOptions } from './status';
+export type { ShellOptions } from './shell';
+export { DockerCommandError, DockerNotFoundError, formatCommand, runCommand, runDocker } from './docker-cli';
+export type { DockerTarget, RunOptions, RunResult } from './docker-cli';
+export { loadNode } from './node-context';

@@ -1,0 +1,121 @@
+import { log } from './log';
+import { buildNode, BuildOptions } from './build-node';
+import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
+import { DockerConnectionOptions, findContainer, NodeContext, runCompose } from './node-context';
+import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
+import { Progress } from './progress';
+
+export interface UpOptions extends DockerConnectionOptions, BuildOptions {
+  /** Build the image first. @default false */
+  build?: boolean;
+  /** Wait until the kubelet answers /healthz. @default true */
+  wait?: boolean;
+  /** Seconds to wait for systemd and the kubelet. @default 180 */
+  timeout?: number;
+}
+
+/** `up`: starts the node and waits until its kubelet is healthy, then says what runs. */
+export async function up(node: NodeContext, options: UpOptions): Promise<boolean> {
+  if (options.build) await buildNode(node, options);
+  else if (node.image && !(await imageExists(node, node.image))) {
+    // Never a pull attempt from a registry and "No such image": a node's image is built here, not pulled.
+    log.info(`${node.name}: its image ${node.image} is not built yet: building it first (${node.command('build')}).`);
+    await buildNode(node, options);
+  }
+  const started = await runCompose(node, ['up', '--detach', '--no-build', node.service]);
+  if (started.exitCode !== 0) throw new DockerCommandError(started, 'docker compose up');
+  const id = await findContainer(node);
+  if (!id) throw new Error(`docker compose up succeeded but no container of service "${node.service}" exists.`);
+  if (options.wait === false) return true;
+
+  const healthy = await waitUntilHealthy(node, id, (options.timeout ?? 180) * 1000);
+  if (!healthy) return false;
+  await printSummary(node, id);
+  return true;
+}
+
+/**
+ * Waits for systemd, then for the kubelet, each as soon as the engine can tell: the container's console log is
+ * followed until systemd reports multi-user.target (no `docker exec` before that: an early exec lands in the
+ * container's root cgroup, kind #2409), then one `docker exec` polls /healthz inside the node every 100 ms.
+ */
+async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number): Promise<boolean> {
+  const progress = new Progress(`${node.name}: waiting for the kubelet`, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  let phase = 'systemd starting';
+  const stopUpdating = progress.keepUpdating(() => phase);
+  try {
+    let systemd = await waitForSystemd(node, id, deadline);
+    while (systemd === 'ended') {
+      await failIfStopped(node, id, progress);
+      // The log ended while the container runs (it restarted, or its log driver cannot be followed): look again.
+      await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+      systemd = Date.now() >= deadline ? 'timeout' : await waitForSystemd(node, id, deadline);
+    }
+    if (systemd === 'interrupted') return interrupted(node, progress);
+    if (systemd === 'ready' && !progress.expired()) {
+      phase = 'kubelet starting';
+      while (!progress.expired()) {
+        const kubelet = await waitForHealthz(node, id, Math.max(1, Math.round((deadline - Date.now()) / 1000)));
+        if (kubelet.outcome === 'interrupted') return interrupted(node, progress);
+        if (kubelet.outcome === 'healthy') {
+          progress.done(`${node.name}: kubelet healthy after ${progress.elapsedSeconds()} s`);
+          return true;
+        }
+        if (kubelet.outcome === 'timeout') break;
+        // The exec itself failed: the container is stopping (it may still say running), or the engine hiccuped.
+        // Stopped: say so with its console lines; otherwise ask again shortly, until the timeout.
+        await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+        await failIfStopped(node, id, progress);
+      }
+    }
+  } finally {
+    stopUpdating();
+  }
+  progress.done();
+  const journal = await journalTail(node, id, 'kubelet', 30);
+  log.error(`kubelet-node: the kubelet of ${node.name} did not become healthy within ${timeoutMs / 1000} s (${phase}). Last kubelet journal lines:\n${journal}`);
+  log.error(`More: ${node.command('logs')}, ${node.command('status')}. The container keeps running; stop it with ${node.command('down')}.`);
+  return false;
+}
+
+/** Throws with the container's last console lines when it is no longer running. */
+async function failIfStopped(node: NodeContext, id: string, progress: Progress): Promise<void> {
+  const state = await containerState(node, id);
+  if (state === 'running') return;
+  progress.done();
+  const logs = await captureDocker(node.target, ['logs', '--tail', '30', id]).catch((error: Error) => error.message);
+  throw new Error(`The node's container stopped (state: ${state}) while starting. Its last console lines:\n${logs}`);
+}
+
+function interrupted(node: NodeContext, progress: Progress): false {
+  progress.done();
+  log.error(`kubelet-node: interrupted while waiting for the kubelet of ${node.name}. The container keeps running; stop it with ${node.command('down')}.`);
+  return false;
+}
+
+async function printSummary(node: NodeContext, id: string): Promise<void> {
+  // Independent questions, asked at once.
+  const [name, hostname, pods] = await Promise.all([
+    containerName(node, id),
+    captureDocker(node.target, ['exec', id, 'hostname']),
+    kubeletPods(node, id).then(async (pods) => pods ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`)),
+  ]);
+  log.info(
+    [
+      `${node.name} is up`,
+      `  container    ${name} (${id.slice(0, 12)})`,
+      `  node name    ${hostname}`,
+      `  kubelet      healthy: http://127.0.0.1:${node.kubelet.healthzPort}/healthz inside the container`,
+      `  static pods  ${pods.length ? pods.join(', ') : 'none'}`,
+    ].join('\n'),
+  );
+}
+
+async function imageExists(node: NodeContext, image: string): Promise<boolean> {
+  return (await runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}}', image], { mode: 'capture' })).exitCode === 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
