@@ -41,7 +41,7 @@ it('renders, upgrades and syncs a node with no Nx installed', () => {
     join(dir, 'use-core.js'),
     `
     const core = require('kubelet-node');
-    const frontEnd = { command: (op, node) => 'make ' + op + ' NODE=' + node, versionsHowTo: () => 'See versions.json.', provenance: 'Made by make.' };
+    const frontEnd = { command: (op, node) => 'make ' + op + ' NODE=' + node, versionsHowTo: () => 'See versions.json.', provenance: 'Made by make.', ownership: 'Made by make; yours.' };
     const workspace = { hasProject: () => false, directoryHasFiles: () => false };
     const context = { templates: core.loadNodeTemplates(), frontEnd };
     const from = core.resolveNode({ name: 'plain', kubeVersion: '1.34' }, workspace);

@@ -18,6 +18,7 @@ export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down',
 export const NX_FRONT_END: FrontEnd = {
   command: (operation, node) => `nx run ${node}:${operation}`,
   provenance: 'Created by nx-kubelet (kubelet-node generator); yours to edit.',
+  ownership: 'Created by the nx-kubelet `kubelet-node` generator; every file here is yours to edit.',
   versionsHowTo: (node) =>
     [
       'The versions above are declared in `project.json` (`metadata["nx-kubelet"]`); change them with',

@@ -16,7 +16,7 @@ import { NodeFiles } from './node-files';
 import { renderNode } from './render-node';
 import { KICBASE_RELEASES, KUBERNETES_MINORS } from './version-matrix';
 
-const frontEnd: FrontEnd = { command: (operation, node) => `kubelet-node ${operation} ${node}`, versionsHowTo: () => 'Versions: see the declaration.', provenance: 'Yours to edit.' };
+const frontEnd: FrontEnd = { command: (operation, node) => `kubelet-node ${operation} ${node}`, versionsHowTo: () => 'Versions: see the declaration.', provenance: 'Yours to edit.', ownership: 'Yours.' };
 const context: FactContext = { templates: loadNodeTemplates(), frontEnd };
 const workspace = { hasProject: () => false, directoryHasFiles: () => false };
 

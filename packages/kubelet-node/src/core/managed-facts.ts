@@ -26,6 +26,8 @@ export interface FrontEnd {
    * (kubelet-node generator); yours to edit.`, or projen's "do not edit" marker.
    */
   provenance: string;
+  /** The README's sentence on who made the node's files and who may edit them. */
+  ownership: string;
 }
 
 /** Template sources keyed by their path below `templates/node/` (e.g. `units/kubelet.service.ejs`). */
@@ -214,6 +216,7 @@ export function templateData(model: NodeModel, context: FactContext, withVersion
     command: (operation: NodeOperation) => context.frontEnd.command(operation, model.name),
     versionsHowTo: context.frontEnd.versionsHowTo(model.name),
     provenance: context.frontEnd.provenance,
+    ownership: context.frontEnd.ownership,
   };
   return withVersions ? { ...model, ...neutral, compose: model.compose } : neutral;
 }

@@ -1,0 +1,179 @@
+/**
+ * `KubeletNode`: a standalone kubelet node in a projen project, the same node that `nx g nx-kubelet:kubelet-node`
+ * writes, from the same core (kubelet-node): the same options, defaults, validation and templates.
+ *
+ * Ownership, the projen way: the files whose content is derived from the options (Dockerfile.kicbase, the systemd
+ * units, kubelet.yaml, compose.yaml, .dockerignore and the READMEs) are synthesized on every synth, read-only, with
+ * projen's marker in their header comment; customize them through the options (kubeletSettings, kubeletFlags,
+ * composeOverrides) or the escape hatches below. manifests/ holds samples: written once, then the user's.
+ * Changing `kubeVersion` (or any version) and synthesizing again is the upgrade: every managed fact is rendered anew.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Component, FileBase, IResolver, Project } from 'projen';
+import {
+  BinarySource,
+  FrontEnd,
+  KubeletNodeOptions as CoreNodeOptions,
+  loadNodeTemplates,
+  NodeFiles,
+  NodeModel,
+  NodeOperation,
+  OPERATION_NAMES,
+  renderNode,
+  resolveNode,
+} from 'kubelet-node';
+import { applyCustomizations, Customizations } from './customize';
+
+export interface KubeletNodeOptions extends Customizations {
+  /** The node's name: its compose project and service, and the default hostname. Lowercase letters, digits and dashes. */
+  readonly name: string;
+  /** The node's folder, relative to the project. @default packages/<name> */
+  readonly directory?: string;
+  /** Kubernetes version of the kubelet: a minor (`1.35`: its newest patch) or a release (`v1.35.2`). @default v1.34.11 */
+  readonly kubeVersion?: string;
+  /** cri-dockerd release (`v0.3.21`) or line (`0.4`). @default v0.3.21 */
+  readonly criDockerdVersion?: string;
+  /** minikube kicbase release, the base image. @default v0.0.47 */
+  readonly kicbaseVersion?: string;
+  /** Go that builds the kubelet. @default the version matrix's for the Kubernetes minor */
+  readonly kubeGoVersion?: string;
+  /** Go that builds cri-dockerd. @default the version matrix's for the cri-dockerd release */
+  readonly criDockerdGoVersion?: string;
+  /** Ship the sample static pod manifests/hello-world.yaml. @default true */
+  readonly examplePod?: boolean;
+  /** Container hostname, which the kubelet uses as its node name. @default the name */
+  readonly hostname?: string;
+  /** Where kubelet and cri-dockerd come from: `source`, `release` (checksum-pinned downloads) or `local` (bin/). @default source */
+  readonly binarySource?: BinarySource;
+  /** Base image instead of gcr.io/k8s-minikube/kicbase:<kicbaseVersion> (a mirror, a digest pin). */
+  readonly kicbaseImage?: string;
+  /** Accept versions outside the version matrix, with a warning. @default false */
+  readonly allowUnknownVersions?: boolean;
+  /** Add the node's tasks (`<name>:build`, `:up`, `:down`, `:logs`, `:status`, `:shell`). @default true */
+  readonly tasks?: boolean;
+}
+
+/** What generated files say about running and upgrading a node, in projen's words. */
+export function projenFrontEnd(project: Project, provenance: string): FrontEnd {
+  return {
+    command: (operation, node) => `${project.projenCommand} ${node}:${operation}`,
+    versionsHowTo: () =>
+      [
+        "The versions above are the `KubeletNode` options in your projenrc; change them there (e.g. `kubeVersion: '1.36'`)",
+        `and run \`${project.projenCommand}\`: the node's files are synthesized anew, which is the upgrade.`,
+      ].join('\n'),
+    provenance,
+    ownership:
+      "Synthesized by projen-kubelet's `KubeletNode` on every synth: change the node through its options in your projenrc (the files are read-only); the files in `manifests/` are samples, yours to edit.",
+  };
+}
+
+/** Nodes already declared, per root project: two nodes may not share a name or a folder. */
+const declared = new WeakMap<Project, Map<string, string>>();
+
+export class KubeletNode extends Component {
+  /** The validated node: versions, images, ports. */
+  public readonly model: NodeModel;
+  /** The node's folder, relative to the project. */
+  public readonly directory: string;
+  /** The synthesized (read-only) files, by path relative to the node's folder: escape hatches go here. */
+  public readonly files: Readonly<Record<string, FileBase>>;
+  private readonly customizations: Customizations;
+  private rendered?: { provenance: string; files: NodeFiles };
+
+  constructor(project: Project, options: KubeletNodeOptions) {
+    super(project, `KubeletNode#${options?.name}`);
+    const { kubeletSettings, kubeletFlags, composeOverrides, tasks, ...nodeOptions } = options;
+    const taken = declared.get(project.root) ?? new Map<string, string>();
+    declared.set(project.root, taken);
+    this.model = resolveNode(nodeOptions as CoreNodeOptions, {
+      hasProject: (name) => taken.has(name),
+      // projen owns the folder: a second synth finds its own files there.
+      directoryHasFiles: (directory) => [...taken.values()].includes(directory),
+    });
+    this.model.warnings.forEach((warning) => project.logger.warn(`projen-kubelet: ${warning}`));
+    taken.set(this.model.name, this.model.directory);
+    this.directory = this.model.directory;
+    this.customizations = { kubeletSettings, kubeletFlags, composeOverrides };
+
+    // Which files exist depends only on the model; their content is rendered again at synth, when projen's marker is
+    // known. Rendering now also refuses bad customizations here, where the projenrc calls us.
+    const paths = Object.keys(this.render(''));
+    const files: Record<string, FileBase> = {};
+    for (const path of paths) {
+      const projectPath = `${this.directory}/${path}`;
+      if (path.startsWith('manifests/')) {
+        new NodeSample(project, projectPath, this.render('')[path]);
+      } else {
+        files[path] = new NodeFile(project, projectPath, this, path);
+      }
+    }
+    this.files = files;
+    if (tasks ?? true) this.addTasks(project);
+  }
+
+  /** The node's files rendered with `provenance` in their header comments, customized; rendered once per marker. */
+  render(provenance: string): NodeFiles {
+    if (this.rendered?.provenance !== provenance) {
+      const files = renderNode(this.model, loadNodeTemplates(), projenFrontEnd(this.project, provenance));
+      this.rendered = { provenance, files: applyCustomizations(files, this.model, this.customizations) };
+    }
+    return this.rendered.files;
+  }
+
+  private addTasks(project: Project): void {
+    const descriptions: Record<NodeOperation, string> = {
+      build: 'Build the image (docker compose build)',
+      up: 'Start the node and wait until its kubelet answers /healthz (builds a missing image first)',
+      down: 'Stop and remove the container (--volumes also removes its /var)',
+      logs: "Show the kubelet's journal (--unit=cri-docker|docker|all, --follow, --since, --tail)",
+      status: 'Container, systemd units, kubelet health and static pods',
+      shell: 'A shell in the node (--command="crictl ps" for one command)',
+    };
+    for (const operation of OPERATION_NAMES) {
+      project.addTask(`${this.model.name}:${operation}`, {
+        description: `${this.model.name}: ${descriptions[operation]}`,
+        // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`-- --timeout=60`).
+        steps: [{ execArgs: ['npx', '--no', 'kubelet-node', operation, this.directory, `--name=${this.model.name}`], receiveArgs: true }],
+      });
+    }
+  }
+}
+
+/** A synthesized node file: the node's rendering of `path`, with projen's marker as its provenance. */
+class NodeFile extends FileBase {
+  constructor(
+    project: Project,
+    projectPath: string,
+    private readonly kubeletNode: KubeletNode,
+    private readonly nodePath: string,
+  ) {
+    super(project, projectPath, { readonly: true, marker: true, executable: false });
+  }
+
+  protected synthesizeContent(_resolver: IResolver): string | undefined {
+    return this.kubeletNode.render(this.marker ?? 'Created by projen-kubelet (KubeletNode); yours to edit.')[this.nodePath];
+  }
+}
+
+/**
+ * A sample (projen's SampleFile, which cannot write an empty file such as manifests/.gitkeep): written when missing,
+ * never overwritten, never listed in files.json, so never removed.
+ */
+class NodeSample extends Component {
+  constructor(
+    project: Project,
+    private readonly filePath: string,
+    private readonly contents: string,
+  ) {
+    super(project, `NodeSample#${filePath}`);
+  }
+
+  synthesize(): void {
+    const path = join(this.project.outdir, this.filePath);
+    if (existsSync(path)) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, this.contents);
+  }
+}
