@@ -126,6 +126,16 @@ export function usage(operation?: OperationName): string {
   ].join('\n');
 }
 
+/**
+ * How messages tell the user to run another operation: `kubelet-node <operation> <dir>`, or, when a front-end runs
+ * the CLI for its users (projen's tasks), its own command from KUBELET_NODE_COMMAND, where `{operation}` stands for
+ * the operation (e.g. `npx projen my-node:{operation}`).
+ */
+export function hint(operation: string, args: string | undefined, dir: string, template = process.env.KUBELET_NODE_COMMAND): string {
+  const command = template?.includes('{operation}') ? template.split('{operation}').join(operation) : formatCommand(['kubelet-node', operation, dir]);
+  return args ? `${command} ${args}` : command;
+}
+
 /** Runs the CLI; resolves with the process's exit code. */
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
@@ -156,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
       name: command.name,
       dir,
       displayDir: shownDir,
-      command: (operation, args) => formatCommand(['kubelet-node', operation, shownDir, ...(args ? args.split(' ') : [])]),
+      command: (operation, args) => hint(operation, args, shownDir),
     },
     command.options,
     `kubelet-node ${command.operation}`,

@@ -136,6 +136,8 @@ export class KubeletNode extends Component {
         description: `${this.model.name}: ${descriptions[operation]}`,
         // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`-- --timeout=60`).
         steps: [{ execArgs: ['npx', '--no', 'kubelet-node', operation, this.directory, `--name=${this.model.name}`], receiveArgs: true }],
+        // Messages then name projen's tasks ("start it: npx projen my-node:up"), not the CLI.
+        env: { KUBELET_NODE_COMMAND: `${project.projenCommand} ${this.model.name}:{operation}` },
       });
     }
   }

@@ -1,0 +1,42 @@
+import { hint, parseCommandLine, usage } from './cli';
+
+describe('kubelet-node CLI arguments', () => {
+  it('converts values to the types of the operation schema', () => {
+    expect(parseCommandLine(['up', 'nodes/a', '--timeout=60', '--no-wait', '--build', '--buildArgs.KUBE_VERSION_GO=1.25', '--platform', 'linux/arm64'])).toEqual({
+      operation: 'up',
+      dir: 'nodes/a',
+      name: 'a',
+      options: { timeout: 60, wait: false, build: true, buildArgs: { KUBE_VERSION_GO: '1.25' }, platform: 'linux/arm64' },
+    });
+  });
+
+  it('takes the node name from --name, else from the folder', () => {
+    expect(parseCommandLine(['status', './x/edge-7/']).name).toBe('edge-7');
+    expect(parseCommandLine(['status', 'x/edge-7', '--name=site-a']).name).toBe('site-a');
+  });
+
+  it('keeps unknown options for the operation to refuse by name', () => {
+    expect(parseCommandLine(['up', 'n', '--timout=5']).options).toEqual({ timout: '5' });
+  });
+
+  it.each([
+    [['launch', 'n'], /"launch" is not an operation: use build, up, down, /],
+    [['up'], /which node\? Give its folder/],
+    [['up', 'a', 'b'], /one node folder, not "a", "b"/],
+    [['up', 'a', '--timeout=soon'], /--timeout is a number, not "soon"/],
+    [['up', 'a', '--wait=maybe'], /--wait is true or false, not "maybe"/],
+    [['logs', 'a', '--since'], /--since needs a value/],
+  ])('%j is a usage error: %s', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  it('lists an operation\'s options with their descriptions and defaults', () => {
+    expect(usage('down')).toMatch(/--volumes\s+Also remove/);
+    expect(usage('up')).toContain('(default: 180)');
+  });
+
+  it('names the front-end\'s command in hints when one runs the CLI for its users', () => {
+    expect(hint('up', undefined, 'nodes/a', undefined)).toBe('kubelet-node up nodes/a');
+    expect(hint('down', '--volumes', 'nodes/a', 'npx projen a:{operation}')).toBe('npx projen a:down --volumes');
+  });
+});
