@@ -69,6 +69,9 @@ export function projenFrontEnd(project: Project, provenance: string): FrontEnd {
   };
 }
 
+/** Stands for projen's marker until synth, when it is known (it names the projenrc file and projen's command). */
+const PROVENANCE = '@@projen-kubelet-provenance@@';
+
 /** Nodes already declared, per root project: two nodes may not share a name or a folder. */
 const declared = new WeakMap<Project, Map<string, string>>();
 
@@ -79,8 +82,8 @@ export class KubeletNode extends Component {
   public readonly directory: string;
   /** The synthesized (read-only) files, by path relative to the node's folder: escape hatches go here. */
   public readonly files: Readonly<Record<string, FileBase>>;
-  private readonly customizations: Customizations;
-  private rendered?: { provenance: string; files: NodeFiles };
+  /** The node's files, rendered once: projen's marker (known only at synth) replaces {@link PROVENANCE} then. */
+  private readonly rendered: NodeFiles;
 
   constructor(project: Project, options: KubeletNodeOptions) {
     super(project, `KubeletNode#${options?.name}`);
@@ -95,16 +98,15 @@ export class KubeletNode extends Component {
     this.model.warnings.forEach((warning) => project.logger.warn(`projen-kubelet: ${warning}`));
     taken.set(this.model.name, this.model.directory);
     this.directory = this.model.directory;
-    this.customizations = { kubeletSettings, kubeletFlags, composeOverrides };
-
-    // Which files exist depends only on the model; their content is rendered again at synth, when projen's marker is
-    // known. Rendering now also refuses bad customizations here, where the projenrc calls us.
-    const paths = Object.keys(this.render(''));
+    // Rendering here refuses bad customizations where the projenrc calls us, not later during synth.
+    const rendered = renderNode(this.model, loadNodeTemplates(), projenFrontEnd(project, PROVENANCE));
+    this.rendered = applyCustomizations(rendered, this.model, { kubeletSettings, kubeletFlags, composeOverrides });
+    const paths = Object.keys(this.rendered);
     const files: Record<string, FileBase> = {};
     for (const path of paths) {
       const projectPath = `${this.directory}/${path}`;
       if (path.startsWith('manifests/')) {
-        new NodeSample(project, projectPath, this.render('')[path]);
+        new NodeSample(project, projectPath, this.rendered[path]);
       } else {
         files[path] = new NodeFile(project, projectPath, this, path);
       }
@@ -113,13 +115,9 @@ export class KubeletNode extends Component {
     if (tasks ?? true) this.addTasks(project);
   }
 
-  /** The node's files rendered with `provenance` in their header comments, customized; rendered once per marker. */
-  render(provenance: string): NodeFiles {
-    if (this.rendered?.provenance !== provenance) {
-      const files = renderNode(this.model, loadNodeTemplates(), projenFrontEnd(this.project, provenance));
-      this.rendered = { provenance, files: applyCustomizations(files, this.model, this.customizations) };
-    }
-    return this.rendered.files;
+  /** The file at `path` (relative to the node's folder) with `provenance` in its header comment. */
+  render(path: string, provenance: string): string | undefined {
+    return this.rendered[path]?.split(PROVENANCE).join(provenance);
   }
 
   private addTasks(project: Project): void {
@@ -155,7 +153,7 @@ class NodeFile extends FileBase {
   }
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
-    return this.kubeletNode.render(this.marker ?? 'Created by projen-kubelet (KubeletNode); yours to edit.')[this.nodePath];
+    return this.kubeletNode.render(this.nodePath, this.marker ?? 'Created by projen-kubelet (KubeletNode); yours to edit.');
   }
 }
 
