@@ -34,7 +34,7 @@ beforeAll(async () => {
   registry = await startLocalRegistry();
   registry.publish(join(REPO_ROOT, 'tools/fixtures/nx-kubelet-0.1.0.tgz'));
   registry.publish(join(REPO_ROOT, 'tools/fixtures/nx-kubelet-0.2.0.tgz'));
-  registry.publish(packPlugin(dir));
+  for (const tarball of packPlugin(dir)) registry.publish(tarball);
   // NX_MIGRATE_USE_LOCAL: nx migrate would first fetch nx@latest and check its npm provenance, which fails here.
   env = { ...registry.npmEnv, NX_MIGRATE_USE_LOCAL: 'true', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', CI: 'true' };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'migrate-e2e', private: true, devDependencies: { nx: nxVersion, 'nx-kubelet': '0.1.0' } }, null, 2));
