@@ -7,13 +7,13 @@ import { createNodes, inferNodeProject, inferNodes, KubeletPluginOptions, normal
 const files = (...paths: string[]) => (path: string) => paths.includes(path);
 
 describe('inferNodeProject', () => {
-  it('gives a folder with Dockerfile.kicbase and compose.yaml the six targets, named after the folder', () => {
+  it('gives a folder with Dockerfile.kicbase and compose.yaml the nine targets, named after the folder', () => {
     const result = inferNodeProject('nodes/edge', files('nodes/edge/compose.yaml'));
     const project = result.projects?.['nodes/edge'];
     expect(project?.name).toBe('edge');
-    expect(Object.keys(project?.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell']);
+    expect(Object.keys(project?.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
     expect(project?.targets?.up.executor).toBe('nx-kubelet:up');
-    expect(project?.metadata?.targetGroups).toEqual({ 'Kubelet node': ['build', 'up', 'down', 'logs', 'status', 'shell'] });
+    expect(project?.metadata?.targetGroups).toEqual({ 'Kubelet node': ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'] });
   });
 
   it('never caches build (an image is not a file) and lists what the image is built from as inputs', () => {
@@ -33,9 +33,14 @@ describe('inferNodeProject', () => {
 
   it('uses the target names from the plugin options', () => {
     const targets = inferNodeProject('n', files('n/compose.yaml'), { buildTargetName: 'image', upTargetName: 'start' }).projects?.n.targets;
-    expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell']);
-    // up runs after the node's own build, whatever the targets are called.
-    expect(targets?.start.dependsOn).toEqual([{ target: 'image', params: 'forward' }]);
+    expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
+    // up runs after the node's own build, whatever the targets are called, and after the image builds of the
+    // projects it depends on (those that declare images its manifests run).
+    expect(targets?.start.dependsOn).toEqual([{ target: 'image', params: 'forward' }, { target: 'docker:build', dependencies: true }]);
+    expect(targets?.load.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
+    expect(targets?.apply.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
+    const custom = inferNodeProject('n', files('n/compose.yaml'), { imageBuildTargetName: 'container' }).projects?.n.targets;
+    expect(custom?.apply.dependsOn).toEqual([{ target: 'container', dependencies: true }]);
   });
 
   it('passes another compose file name to the executors', () => {
@@ -50,7 +55,9 @@ describe('inferNodeProject', () => {
   });
 
   it('normalizes options once, with every target named', () => {
-    expect(normalizePluginOptions(undefined)).toEqual({ build: 'build', up: 'up', down: 'down', logs: 'logs', status: 'status', shell: 'shell' });
+    expect(normalizePluginOptions(undefined)).toEqual({
+      build: 'build', up: 'up', down: 'down', logs: 'logs', status: 'status', shell: 'shell', load: 'load', apply: 'apply', 'export-logs': 'export-logs',
+    });
   });
 });
 

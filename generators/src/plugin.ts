@@ -1,12 +1,13 @@
 /**
  * Inferred targets: any folder with a Dockerfile.kicbase and a compose file is a kubelet node and gets build, up,
- * down, logs, status and shell targets, without hand-written configuration. Register it in nx.json
+ * down, logs, status, shell, load, apply and export-logs targets, without hand-written configuration. And graph edges:
+ * a node depends on each workspace project that declares an image its manifests run (see createDependencies). Register it in nx.json
  * (`nx add nx-kubelet` does): `"plugins": [{ "plugin": "nx-kubelet", "options": { "buildTargetName": "image" } }]`.
  */
 // Types only: importing @nx/devkit's code would cost every plugin worker ~0.4 s of start-up. Everything below is
 // node: built-ins; nx's own module for the data directory is required only when createNodes runs, and the plugin
 // worker has loaded it already by then.
-import type { CreateNodes, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
+import type { CreateDependencies, CreateNodes, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -20,9 +21,20 @@ export interface KubeletPluginOptions {
   logsTargetName?: string;
   statusTargetName?: string;
   shellTargetName?: string;
+  loadTargetName?: string;
+  applyTargetName?: string;
+  exportLogsTargetName?: string;
+  /**
+   * The target that builds an image in the projects a node depends on (those that declare the images its manifests
+   * run): `up`, `load` and `apply` run it there first. @default 'docker:build' (as @nx/docker infers it)
+   */
+  imageBuildTargetName?: string;
 }
 
-type TargetKind = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell';
+type TargetKind = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell' | 'load' | 'apply' | 'export-logs';
+
+/** The default of {@link KubeletPluginOptions.imageBuildTargetName}. */
+export const IMAGE_BUILD_TARGET = 'docker:build';
 
 
 const DESCRIPTIONS: Record<TargetKind, [string, string]> = {
@@ -32,6 +44,9 @@ const DESCRIPTIONS: Record<TargetKind, [string, string]> = {
   logs: ["Show the kubelet's journal (--unit, --follow, --since, --tail).", 'journalctl --help'],
   status: ['Show container, systemd units, kubelet health and static pods.', 'systemctl --help'],
   shell: ['Open a shell in the node (--command for one command).', 'docker compose exec --help'],
+  load: ["Load images from the host's engine into the running node (--images; default: the manifests' and the pause image).", 'docker save --help'],
+  apply: ['Apply manifests/ to the running node without a rebuild, then wait for the pods (--watch until Ctrl-C).', 'docker exec --help'],
+  'export-logs': ["Collect the node's logs and diagnostics into a folder (--outputPath).", 'journalctl --help'],
 };
 
 /** Normalizes the plugin options once: every target has a name. */
@@ -43,6 +58,9 @@ export function normalizePluginOptions(options: KubeletPluginOptions | undefined
     logs: options?.logsTargetName ?? 'logs',
     status: options?.statusTargetName ?? 'status',
     shell: options?.shellTargetName ?? 'shell',
+    load: options?.loadTargetName ?? 'load',
+    apply: options?.applyTargetName ?? 'apply',
+    'export-logs': options?.exportLogsTargetName ?? 'export-logs',
   };
 }
 
@@ -73,6 +91,9 @@ export function inferNodeProject(root: string, fileExists: (path: string) => boo
 function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: KubeletPluginOptions): CreateNodesResult {
   if (!composeFile || root === '.') return {};
   const names = normalizePluginOptions(options);
+  // The images a node runs may be built by projects it depends on (graph edges from createDependencies): their
+  // image build runs first, wherever a node needs its images. Projects without that target are skipped by Nx.
+  const imageBuild = { target: options?.imageBuildTargetName ?? IMAGE_BUILD_TARGET, dependencies: true };
   const composeOption = composeFile === 'compose.yaml' ? {} : { composeFile };
   const target = (kind: TargetKind): TargetConfiguration => ({
     executor: `nx-kubelet:${kind}`,
@@ -89,11 +110,15 @@ function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: 
     // As @nx/docker runs docker:run after docker:build: the image exists before the container starts, and
     // `nx run-many -t build,up` never starts a node before its build ends.
     // up's command-line options (--dockerHost, --context, --noCache…) are forwarded to that build: same engine, same flags.
-    [names.up]: { ...target('up'), dependsOn: [{ target: names.build, params: 'forward' }] },
+    [names.up]: { ...target('up'), dependsOn: [{ target: names.build, params: 'forward' }, imageBuild] },
     [names.down]: target('down'),
     [names.logs]: target('logs'),
     [names.status]: target('status'),
     [names.shell]: target('shell'),
+    // Day-2 operations on the running node; never cached (their result is state in the node).
+    [names.load]: { ...target('load'), cache: false, dependsOn: [imageBuild] },
+    [names.apply]: { ...target('apply'), cache: false, dependsOn: [imageBuild] },
+    [names['export-logs']]: { ...target('export-logs'), cache: false },
   };
   // A folder without project.json or package.json is named after itself; otherwise their name stands.
   return {
@@ -216,7 +241,7 @@ export function inferNodes(
   const cachePath = pluginCachePath(workspaceRoot, options);
   const cached = readCache(cachePath);
   const used: Record<string, CreateNodesResult> = {};
-  const keyBase = [CACHE_FORMAT, readPluginIdentity(), JSON.stringify(normalizePluginOptions(options))];
+  const keyBase = [CACHE_FORMAT, readPluginIdentity(), JSON.stringify(normalizePluginOptions(options)), options?.imageBuildTargetName ?? IMAGE_BUILD_TARGET];
   let changed = false;
   const results = configFiles.map((file): [string, CreateNodesResult] => {
     const root = dirname(file);
@@ -241,3 +266,15 @@ export const createNodes: CreateNodes<KubeletPluginOptions> = [
 
 /** Nx 21 loads `createNodesV2`, Nx 22+ `createNodes`: the same tuple under both names. */
 export const createNodesV2 = createNodes;
+
+/**
+ * Graph edges from a node to the workspace projects that build the images its manifests run: a project declares
+ * them in `metadata["nx-kubelet"].images` of its project.json (or package.json's "nx"); nothing is guessed from
+ * Dockerfiles or tags. Recomputed in full on every graph build from the manifests on disk (implicit edges, no stale
+ * cache), so `nx affected` lists the node when such a project changes. The manifest reader is loaded only here.
+ */
+export const createDependencies: CreateDependencies<KubeletPluginOptions> = (_options, context) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { imageDependencies } = require('./image-dependencies') as typeof import('./image-dependencies');
+  return imageDependencies(context.projects, context.workspaceRoot);
+};

@@ -103,6 +103,9 @@ describe('parity with nx g nx-kubelet:kubelet-node', () => {
       examplePod: false,
       hostname: 'edge-a',
       kicbaseImage: 'mirror.example.com/kicbase:v0.0.49',
+      dockerContext: 'site-a',
+      cpus: 2,
+      memory: '2g',
     };
     expectSameNode(synthNode(options), await nxNode(options), 'site-a');
   });
@@ -155,7 +158,7 @@ describe('the projen way', () => {
     expect(registered).toEqual(expect.arrayContaining(['packages/ro-1/Dockerfile.kicbase', 'packages/ro-1/kubelet.yaml', 'packages/ro-1/units/kubelet.service', 'packages/ro-1/compose.yaml']));
     expect(registered.filter((path) => path.includes('manifests/'))).toEqual([]);
     const tasks = output['.projen/tasks.json'].tasks;
-    for (const operation of ['build', 'up', 'down', 'logs', 'status', 'shell']) {
+    for (const operation of ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']) {
       expect(tasks[`ro-1:${operation}`].steps).toEqual([{ execArgs: ['npx', '--no', 'kubelet-node', operation, 'packages/ro-1', '--name=ro-1'], receiveArgs: true }]);
     }
   });

@@ -128,6 +128,9 @@ export class KubeletNode extends Component {
       logs: "Show the kubelet's journal (--unit=cri-docker|docker|all, --follow, --since, --tail)",
       status: 'Container, systemd units, kubelet health and static pods',
       shell: 'A shell in the node (--command="crictl ps" for one command)',
+      load: "Load images from the host's engine into the node (--images=a:1,b:2; default: the manifests' images and the pause image)",
+      apply: 'Apply manifests/ to the running node without a rebuild and wait for the pods (--watch until Ctrl-C)',
+      'export-logs': "Collect the node's logs and diagnostics into a folder (--outputPath, default dist/kubelet-logs/<node>)",
     };
     for (const operation of OPERATION_NAMES) {
       project.addTask(`${this.model.name}:${operation}`, {

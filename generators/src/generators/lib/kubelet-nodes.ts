@@ -12,7 +12,9 @@ import { loadNodeTemplates, FactContext, FrontEnd, NodeOperation, DeclaredVersio
 export const DECLARATION_KEY = 'nx-kubelet';
 /** The sync generator that keeps a node's files in line with its declared versions (registered on `build`). */
 export const SYNC_GENERATOR = 'nx-kubelet:sync';
-export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down', 'logs', 'status', 'shell'];
+export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'];
+/** What up, load and apply run first in the projects a node depends on (those that build its images): as the plugin's default. */
+const IMAGE_BUILD = { target: 'docker:build', dependencies: true };
 
 /** What generated files say about running and upgrading a node, in Nx's words. */
 export const NX_FRONT_END: FrontEnd = {
@@ -40,7 +42,8 @@ export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVer
       {
         executor: `nx-kubelet:${operation}`,
         ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}),
-        ...(operation === 'up' ? { dependsOn: [{ target: 'build', params: 'forward' as const }] } : {}),
+        ...(operation === 'up' ? { dependsOn: [{ target: 'build', params: 'forward' as const }, IMAGE_BUILD] } : {}),
+        ...(operation === 'load' || operation === 'apply' ? { dependsOn: [IMAGE_BUILD] } : {}),
       },
     ]),
   );

@@ -37,7 +37,8 @@ describe('0.2.0 migration: declare node versions', () => {
       kicbaseVersion: 'v0.0.47',
     });
     expect(project.targets.build.syncGenerators).toEqual(['nx-kubelet:sync']);
-    expect(project.targets.up).toEqual({ executor: 'nx-kubelet:up', dependsOn: [{ target: 'build', params: 'forward' }] });
+    // up as the generator wrote it (the migration leaves it alone).
+    expect(project.targets.up).toEqual({ executor: 'nx-kubelet:up', dependsOn: [{ target: 'build', params: 'forward' }, { target: 'docker:build', dependencies: true }] });
     const after = readNodeFiles(tree, 'packages/old');
     for (const path of Object.keys(before).filter((p) => p !== 'project.json')) expect(after[path]).toBe(before[path]);
     expect(nextSteps[0]).toContain('declared the versions of 1 node(s) in project.json (old)');

@@ -13,7 +13,7 @@ import { CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE, KICBASE_REPOSITORY } from './vers
 import { compareMinors } from './versions';
 
 /** Node operations whose commands generated files mention; the front-end (Nx, projen, the CLI) says how to run them. */
-export type NodeOperation = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell';
+export type NodeOperation = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell' | 'load' | 'apply' | 'export-logs';
 
 /** What a front-end contributes to generated files: its own commands, and where a node's versions are declared. */
 export interface FrontEnd {

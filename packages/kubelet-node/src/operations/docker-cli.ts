@@ -154,6 +154,82 @@ export async function captureDocker(target: DockerTarget, args: string[], option
   return result.stdout.trim();
 }
 
+/** What {@link pipeDocker} reports: each side's result. */
+export interface PipeResult {
+  from: RunResult;
+  to: RunResult;
+}
+
+/**
+ * Runs two docker commands with the first one's stdout streamed into the second one's stdin, as `a | b` would,
+ * without a shell and without a temporary file (e.g. `docker save` into `docker exec -i <node> docker load`). Both
+ * outputs besides that stream are kept; SIGINT/SIGTERM reach both; when one side fails the other is ended too.
+ */
+export function pipeDocker(
+  from: { target: DockerTarget; args: string[] },
+  to: { target: DockerTarget; args: string[] },
+  options: { onOutput?: (chunk: string) => void } = {},
+): Promise<PipeResult> {
+  const spawnSide = (side: { target: DockerTarget; args: string[] }, stdin: 'ignore' | 'pipe') => {
+    const argv = dockerArgv(side.target, side.args);
+    const child = spawn(argv[0], argv.slice(1), { env: dockerEnv(side.target), stdio: [stdin, 'pipe', 'pipe'], windowsHide: true });
+    return { argv, child };
+  };
+  const writer = spawnSide(from, 'ignore');
+  const reader = spawnSide(to, 'pipe');
+  let interrupted = false;
+  const forward = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    writer.child.kill(signal);
+    reader.child.kill(signal);
+  };
+  const onSigint = () => forward('SIGINT');
+  const onSigterm = () => forward('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  writer.child.stdout!.pipe(reader.child.stdin!);
+  // A reader that exits early (an error) closes its stdin: end the writer rather than fail with EPIPE.
+  reader.child.stdin!.on('error', () => writer.child.kill('SIGTERM'));
+  const watch = (side: { argv: string[]; child: import('node:child_process').ChildProcess }, keepStdout: boolean) =>
+    new Promise<RunResult>((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      const tail = new TailBuffer(TAIL_LINES);
+      if (keepStdout) {
+        side.child.stdout?.on('data', (chunk: Buffer) => {
+          stdout += chunk;
+          tail.push(chunk.toString());
+          options.onOutput?.(chunk.toString());
+        });
+      }
+      side.child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+        tail.push(chunk.toString());
+      });
+      side.child.on('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'ENOENT' || error.code === 'EACCES' ? new DockerNotFoundError(side.argv[0], error.message) : error),
+      );
+      side.child.on('close', (code, signal) => {
+        const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
+        resolve({ exitCode, signal, interrupted, stdout, stderr, tail: tail.text(), argv: side.argv });
+      });
+    });
+  const fromDone = watch(writer, false).then((result) => {
+    if (result.exitCode !== 0) reader.child.kill('SIGTERM');
+    return result;
+  });
+  const toDone = watch(reader, true).then((result) => {
+    if (result.exitCode !== 0) writer.child.kill('SIGTERM');
+    return result;
+  });
+  return Promise.all([fromDone, toDone])
+    .then(([fromResult, toResult]) => ({ from: { ...fromResult, interrupted }, to: { ...toResult, interrupted } }))
+    .finally(() => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    });
+}
+
 /** Keeps the last N lines of a stream of chunks. */
 class TailBuffer {
   private lines: string[] = [''];

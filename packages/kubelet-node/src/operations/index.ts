@@ -5,8 +5,11 @@
  */
 import { join } from 'node:path';
 import { refuseUnknownOptions, schemaOptions } from '../options-check';
+import { apply } from './apply';
 import { build } from './build';
 import { down } from './down';
+import { exportLogs } from './export-logs';
+import { load } from './load';
 import { log } from './log';
 import { logs } from './logs';
 import { loadNode, NodeContext, NodeRef } from './node-context';
@@ -20,6 +23,10 @@ export const OPERATIONS = {
   down,
   logs,
   status,
+  // Day-2 operations on a running node.
+  load,
+  apply,
+  'export-logs': exportLogs,
   // The only operation whose exit code is the command's own (a shell command's).
   shell,
 } as const;
@@ -63,6 +70,11 @@ export type { DownOptions } from './down';
 export type { LogsOptions, LogUnit } from './logs';
 export type { StatusOptions } from './status';
 export type { ShellOptions } from './shell';
+export type { LoadOptions } from './load';
+export type { ApplyOptions } from './apply';
+export type { ExportLogsOptions } from './export-logs';
+export { ManifestError, manifestImages, normalizeImageRef, parseManifest, readManifestFolder } from './manifests';
+export type { StaticPod } from './manifests';
 export { DockerCommandError, DockerNotFoundError, formatCommand, runCommand, runDocker } from './docker-cli';
 export type { DockerTarget, RunOptions, RunResult } from './docker-cli';
 export { loadNode } from './node-context';

@@ -1,4 +1,4 @@
-import { DockerCommandError, runDocker } from './docker-cli';
+import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
 import { DockerConnectionOptions, findContainer, NodeContext, runCompose } from './node-context';
 
 export type LogUnit = 'kubelet' | 'cri-docker' | 'docker' | 'all';
@@ -12,8 +12,13 @@ export interface LogsOptions extends DockerConnectionOptions {
   since?: string;
   /** Only the last N lines. */
   tail?: number;
-  /** The container's own console log (systemd's boot messages) instead of the journal. @default false */
-  container?: boolean;
+  /**
+   * Without --pod: true shows the node container's own console log (systemd's boot messages) instead of the journal.
+   * With --pod: the name of the pod's container whose log to show (needed when the pod has several). @default false
+   */
+  container?: boolean | string;
+  /** A static pod's logs instead of the journal: its manifest name (`web`) or the kubelet's (`web-<node>`). */
+  pod?: string;
 }
 
 const UNIT_NAMES: Record<Exclude<LogUnit, 'all'>, string[]> = {
@@ -45,12 +50,77 @@ export function followWrapper(journalArgs: string[]): string[] {
   return ['sh', '-c', 'journalctl "$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null', 'journalctl', ...journalArgs];
 }
 
-/** `logs`: the kubelet's journal by default; Ctrl-C ends --follow cleanly. */
+/**
+ * The same for any command run in the node: it runs in the background and is killed when our stdin closes, so that
+ * a Ctrl-C of `--follow` leaves nothing running in the node.
+ */
+export function stopWithStdin(argv: string[]): string[] {
+  return ['sh', '-c', '"$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null', 'sh', ...argv];
+}
+
+/** `logs`: the kubelet's journal by default, a static pod's container with --pod; Ctrl-C ends --follow cleanly. */
 export async function logs(node: NodeContext, options: LogsOptions): Promise<boolean> {
-  const result = options.container ? await containerLog(node, options) : await journal(node, options);
+  if (typeof options.container === 'string' && options.pod === undefined) {
+    throw new Error(`--container=${options.container} names a pod's container: give the pod too (--pod=<name>), or use --container alone for the node's console log.`);
+  }
+  const what = options.pod !== undefined ? 'docker logs' : options.container ? 'docker compose logs' : 'journalctl';
+  const result = options.pod !== undefined ? await podLog(node, options) : options.container ? await containerLog(node, options) : await journal(node, options);
   if (result.interrupted) return true;
-  if (result.exitCode !== 0) throw new DockerCommandError(result, options.container ? 'docker compose logs' : 'journalctl');
+  if (result.exitCode !== 0) throw new DockerCommandError(result, what);
   return true;
+}
+
+export interface PodContainer {
+  id: string;
+  pod: string;
+  namespace: string;
+  container: string;
+}
+
+/**
+ * Picks the container whose log `logs --pod` shows, from the node dockerd's k8s containers (newest first, as docker
+ * ps lists them). Pure, unit-tested: the pod by its manifest name or the kubelet's `<name>-<node>`, the container by
+ * name or as the pod's only one; a clear error otherwise.
+ */
+export function pickPodContainer(containers: PodContainer[], pod: string, container: string | undefined, nodeName: string): PodContainer {
+  const ofPod = containers.filter((entry) => entry.container !== 'POD' && (entry.pod === pod || entry.pod === `${pod}-${nodeName}`));
+  if (ofPod.length === 0) {
+    const pods = [...new Set(containers.filter((entry) => entry.container !== 'POD').map((entry) => entry.pod))];
+    throw new Error(`No container of a pod "${pod}" in the node${pods.length ? ` (pods with containers: ${pods.join(', ')})` : ' (no pod has started a container yet)'}. Its state and reason are in status.`);
+  }
+  const names = [...new Set(ofPod.map((entry) => entry.container))];
+  if (container === undefined) {
+    if (names.length > 1) throw new Error(`Pod ${ofPod[0].pod} has the containers ${names.join(', ')}: choose one with --container=<name>.`);
+    return ofPod[0];
+  }
+  const chosen = ofPod.find((entry) => entry.container === container);
+  if (!chosen) throw new Error(`Pod ${ofPod[0].pod} has no container "${container}" (its containers: ${names.join(', ')}).`);
+  return chosen;
+}
+
+/** A pod container's log, read by the node's own dockerd (cri-dockerd keeps the logs there, json-file). */
+async function podLog(node: NodeContext, options: LogsOptions) {
+  const id = await findContainer(node);
+  if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
+  const listed = await captureDocker(node.target, [
+    'exec', id, 'docker', 'ps', '--all', '--filter', 'label=io.kubernetes.pod.name',
+    '--format', '{{.ID}}|{{.Label "io.kubernetes.pod.name"}}|{{.Label "io.kubernetes.pod.namespace"}}|{{.Label "io.kubernetes.container.name"}}',
+  ]);
+  const containers = listed.split('\n').filter(Boolean).map((line) => {
+    const [cid, pod, namespace, container] = line.split('|');
+    return { id: cid, pod, namespace, container };
+  });
+  const hostname = await captureDocker(node.target, ['exec', id, 'hostname']);
+  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, hostname);
+  const args = [
+    'docker', 'logs',
+    ...(options.since ? ['--since', options.since] : []),
+    ...(options.tail !== undefined ? ['--tail', String(options.tail)] : []),
+    ...(options.follow ? ['--follow'] : []),
+    chosen.id,
+  ];
+  if (!options.follow) return runDocker(node.target, ['exec', id, ...args]);
+  return runDocker(node.target, ['exec', '--interactive', id, ...stopWithStdin(args)], { holdStdin: true });
 }
 
 function containerLog(node: NodeContext, options: LogsOptions) {

@@ -15,6 +15,10 @@ export class Progress {
     return Date.now() - this.start >= this.timeoutMs;
   }
 
+  elapsedMs(): number {
+    return Date.now() - this.start;
+  }
+
   elapsedSeconds(): number {
     return Math.round((Date.now() - this.start) / 1000);
   }

@@ -1,14 +1,16 @@
 import { log } from './log';
 import { captureDocker } from './docker-cli';
 import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
-import { containerName, containerState, kubeletHealthz, kubeletPods, manifestFiles, unitStates } from './node-probe';
+import { containerName, containerState, kubeletHealthz, manifestFiles, unitStates } from './node-probe';
+import { formatPod, readPods, summarizePod } from './pods';
 
 export type StatusOptions = DockerConnectionOptions;
 
 const UNITS = ['docker.service', 'cri-docker.socket', 'cri-docker.service', 'kubelet.service'];
 
 /**
- * `status`: container state, systemd units, kubelet health and static pods. Succeeds only when the
+ * `status`: container state, systemd units, kubelet health and static pods (each with phase, readiness, restarts and
+ * the reason when it is not Running). Succeeds only when the
  * node is running and its kubelet is healthy, so that scripts can rely on it.
  */
 export async function status(node: NodeContext, _options: StatusOptions): Promise<boolean> {
@@ -27,14 +29,16 @@ export async function status(node: NodeContext, _options: StatusOptions): Promis
   const system = (await captureDocker(node.target, ['exec', id, 'systemctl', 'is-system-running']).catch(() => 'unknown')) || 'unknown';
   const units = await unitStates(node, id, UNITS);
   const healthz = await kubeletHealthz(node, id);
-  const pods = await kubeletPods(node, id);
+  const pods = (await readPods(node, id))?.map(summarizePod);
   lines.push(
     `  systemd      ${system}`,
     ...UNITS.map((unit) => `  ${unit.padEnd(20)} ${units[unit]}`),
     `  kubelet      ${healthz === undefined ? 'not healthy' : `healthy (/healthz: ${healthz})`}`,
     pods !== undefined
-      ? `  static pods  ${pods.length ? pods.join(', ') : 'none'} (read-only API :${node.kubelet.readOnlyPort})`
+      ? `  static pods  ${pods.length ? pods.map((pod) => pod.key).join(', ') : 'none'} (read-only API :${node.kubelet.readOnlyPort})`
       : `  manifests    ${(await manifestFiles(node, id)).join(', ') || 'none'} (read-only API off or not answering)`,
+    // One line per pod: phase, readiness, restarts, and the kubelet's reason when it is not Running.
+    ...(pods ?? []).map((pod) => `    ${formatPod(pod)}`),
   );
   log.info(lines.join('\n'));
   return healthz !== undefined;

@@ -4,6 +4,9 @@ import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
 import { DockerConnectionOptions, findContainer, NodeContext, runCompose } from './node-context';
 import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
 import { Progress } from './progress';
+import { readNodeFolder, reportWait } from './apply';
+import { loadImages } from './load';
+import { manifestImages, parseManifest, pauseImageOf, StaticPod, staticPodPath } from './manifests';
 
 export interface UpOptions extends DockerConnectionOptions, BuildOptions {
   /** Build the image first. @default false */
@@ -12,10 +15,17 @@ export interface UpOptions extends DockerConnectionOptions, BuildOptions {
   wait?: boolean;
   /** Seconds to wait for systemd and the kubelet. @default 180 */
   timeout?: number;
+  /** After /healthz, wait until the static pods are Running. @default true */
+  waitForPods?: boolean;
+  /** Seconds to wait for the static pods. @default 120 */
+  podTimeout?: number;
+  /** Load the pods' images (and the pause image) from the host's engine when the node lacks them. @default true */
+  load?: boolean;
 }
 
 /** `up`: starts the node and waits until its kubelet is healthy, then says what runs. */
 export async function up(node: NodeContext, options: UpOptions): Promise<boolean> {
+  const startedAt = Date.now();
   if (options.build) await buildNode(node, options);
   else if (node.image && !(await imageExists(node, node.image))) {
     // Never a pull attempt from a registry and "No such image": a node's image is built here, not pulled.
@@ -30,8 +40,42 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
 
   const healthy = await waitUntilHealthy(node, id, (options.timeout ?? 180) * 1000);
   if (!healthy) return false;
+  const podsReady = options.waitForPods === false ? true : await waitForStaticPods(node, id, options, startedAt);
   await printSummary(node, id);
-  return true;
+  return podsReady;
+}
+
+/**
+ * After /healthz: the pods of the node's static pod folder, Running. Their images (and the pause image) come from the
+ * host's engine first when the node lacks them (as `load` does). A pod whose image is in neither engine would need a
+ * registry: it is named, not awaited (a pull can take minutes; status shows when it runs).
+ */
+async function waitForStaticPods(node: NodeContext, id: string, options: UpOptions, startedAt: number): Promise<boolean> {
+  const folder = staticPodPath(node.dir);
+  const pods: StaticPod[] = [];
+  for (const [file, text] of await readNodeFolder(node, id, folder)) {
+    try {
+      pods.push(parseManifest(file, text, `${folder}/${file}`));
+    } catch (error) {
+      log.error(`kubelet-node: ${(error as Error).message} (the kubelet cannot run it; fix manifests/ and ${node.command('apply')})`);
+    }
+  }
+  if (pods.length === 0) return true;
+  const pause = pauseImageOf(node.dir);
+  const images = [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
+  const { absent } =
+    options.load === false
+      ? { absent: [] as string[] }
+      : await loadImages(node, id, images, { required: false, quiet: true }).catch((error: Error) => {
+          log.error(`kubelet-node: loading the pods' images failed: ${error.message}`);
+          return { absent: [] as string[] };
+        });
+  const awaited = pods.filter((pod) => !pod.images.some((image) => absent.includes(image)));
+  for (const pod of pods.filter((candidate) => !awaited.includes(candidate))) {
+    log.info(`${node.name}: not waiting for pod ${pod.name}: ${pod.images.filter((image) => absent.includes(image)).join(', ')} is in neither engine (${node.command('load', '--images=<image>')} once you have it).`);
+  }
+  if (awaited.length === 0) return true;
+  return reportWait(node, id, { running: awaited.map((pod) => ({ name: pod.name, namespace: pod.namespace })), gone: [] }, (options.podTimeout ?? 120) * 1000, { startedAt });
 }
 
 /**

@@ -1,0 +1,266 @@
+/**
+ * `apply`: the node's `manifests/` into its running kubelet's static pod folder, without a rebuild. The kubelet
+ * watches that folder itself; apply only has to put files there the way the kubelet can read them: each new or
+ * changed file is written under a dot-name in the same folder (the kubelet ignores dotfiles) and renamed into place
+ * (a rename within a folder is atomic, so the kubelet never reads half a file), removed files are removed, unchanged
+ * ones are not touched (an identical rewrite would restart nothing, but costs a watch event). Then it waits until
+ * the affected pods are Running, or reports the kubelet's reason. `build` still bakes manifests/ into the image, so
+ * a rebuilt node starts with the same pods.
+ */
+import { existsSync, watch as watchFolder } from 'node:fs';
+import { join } from 'node:path';
+import { log } from './log';
+import { DockerCommandError, runDocker } from './docker-cli';
+import { loadImages, runningContainer } from './load';
+import { manifestImages, parseManifest, pauseImageOf, readManifestFolder, samePod, StaticPod, staticPodPath } from './manifests';
+import { DockerConnectionOptions, NodeContext } from './node-context';
+import { journalTail } from './node-probe';
+import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod, nodeName } from './pods';
+import { Progress } from './progress';
+
+export interface ApplyOptions extends DockerConnectionOptions {
+  /** Keep applying on every change of manifests/ until Ctrl-C. @default false */
+  watch?: boolean;
+  /** Wait until the affected pods are Running. @default true */
+  wait?: boolean;
+  /** Seconds to wait for the pods. @default 120 */
+  timeout?: number;
+  /** Load the manifests' images (and the pause image) from the host's engine when the node lacks them. @default true */
+  load?: boolean;
+}
+
+/** What one apply changes, by file name (pure, unit-tested). */
+export interface ManifestChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+export function diffManifests(host: Map<string, string>, node: Map<string, string>): ManifestChanges {
+  const changes: ManifestChanges = { added: [], changed: [], removed: [], unchanged: [] };
+  for (const [file, text] of host) {
+    if (!node.has(file)) changes.added.push(file);
+    else if (node.get(file) !== text) changes.changed.push(file);
+    else changes.unchanged.push(file);
+  }
+  for (const file of node.keys()) if (!host.has(file)) changes.removed.push(file);
+  return changes;
+}
+
+/** `apply`, once or (with --watch) on every change until Ctrl-C. */
+export async function apply(node: NodeContext, options: ApplyOptions): Promise<boolean> {
+  if (!options.watch) return applyOnce(node, options);
+  return watchManifests(node, options);
+}
+
+/**
+ * Lists the node's static pod folder with each file's content, in one `docker exec`: a name line, then the
+ * content in base64 on one line (dotfiles are skipped, as the kubelet skips them).
+ */
+export const READ_FOLDER_SCRIPT = [
+  'cd "$1" 2>/dev/null || exit 0',
+  'for f in *; do',
+  '  [ -f "$f" ] || continue',
+  '  printf "%s\\n" "$f"; base64 -w0 < "$f"; printf "\\n"',
+  'done',
+].join('\n');
+
+/** Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename. */
+export const WRITE_FILE_SCRIPT = 'set -e; mkdir -p "$1"; cd "$1"; tmp=".$2.nx-kubelet-tmp"; cat > "$tmp"; mv -f "$tmp" "$2"';
+
+export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
+  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', READ_FOLDER_SCRIPT, 'sh', folder], { mode: 'capture' });
+  if (result.exitCode !== 0) throw new DockerCommandError(result, `reading ${folder} in the node`);
+  const lines = result.stdout.split('\n');
+  const files = new Map<string, string>();
+  for (let index = 0; index + 1 < lines.length; index += 2) {
+    if (lines[index]) files.set(lines[index], Buffer.from(lines[index + 1], 'base64').toString('utf8'));
+  }
+  return files;
+}
+
+async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: () => boolean): Promise<boolean> {
+  // Checked before anything is touched: an invalid file changes nothing in the node.
+  const pods = readManifestFolder(join(node.dir, 'manifests'), join(node.displayDir, 'manifests'));
+  const id = await runningContainer(node);
+  const folder = staticPodPath(node.dir);
+  const inNode = await readNodeFolder(node, id, folder);
+  const changes = diffManifests(new Map(pods.map((pod) => [pod.file, pod.text])), inNode);
+  const touched = [...changes.added, ...changes.changed];
+  if (touched.length === 0 && changes.removed.length === 0) {
+    log.info(`${node.name}: ${folder} already matches manifests/ (${changes.unchanged.length} unchanged): nothing to apply.`);
+    return true;
+  }
+  const byFile = new Map(pods.map((pod) => [pod.file, pod]));
+  const touchedPods = touched.map((file) => byFile.get(file)!);
+  if (options.load !== false) {
+    const pause = pauseImageOf(node.dir);
+    await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
+  }
+  const wait = await podsToWaitFor(node, id, touchedPods, changes, inNode);
+
+  // Removed first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
+  if (changes.removed.length) {
+    const removed = await runDocker(node.target, ['exec', id, 'sh', '-c', 'cd "$1" && shift && rm -f -- "$@"', 'sh', folder, ...changes.removed], { mode: 'capture' });
+    if (removed.exitCode !== 0) throw new DockerCommandError(removed, `removing manifests from ${folder} in the node`);
+  }
+  for (const pod of touchedPods) {
+    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file], { mode: 'capture', input: pod.text });
+    if (written.exitCode !== 0) throw new DockerCommandError(written, `writing ${folder}/${pod.file} in the node`);
+  }
+  const summary = [
+    ...changes.added.map((file) => `+ ${file}`),
+    ...changes.changed.map((file) => `~ ${file}`),
+    ...changes.removed.map((file) => `- ${file}`),
+  ].join(', ');
+  log.info(`${node.name}: applied ${summary} to ${folder}${changes.unchanged.length ? ` (${changes.unchanged.length} unchanged)` : ''}`);
+  if (options.wait === false || (wait.running.length === 0 && wait.gone.length === 0)) return true;
+  return reportWait(node, id, wait, (options.timeout ?? 120) * 1000, { cancelled });
+}
+
+/**
+ * Which pods the apply affects: added files' pods must come up; changed files' pods must come up in their new
+ * version (a different config hash), unless only comments or formatting changed; removed files' pods must go.
+ */
+async function podsToWaitFor(node: NodeContext, id: string, touched: StaticPod[], changes: ManifestChanges, inNode: Map<string, string>): Promise<PodWait> {
+  const wait: PodWait = { running: [], gone: [] };
+  const before = (await readPods(node, id)) ?? [];
+  const host = await nodeName(node, id);
+  const oldPod = (file: string): StaticPod | undefined => {
+    try {
+      return parseManifest(file, inNode.get(file) ?? '');
+    } catch {
+      return undefined; // the node had a file the kubelet could not read either
+    }
+  };
+  for (const pod of touched) {
+    const previous = changes.changed.includes(pod.file) ? oldPod(pod.file) : undefined;
+    if (previous && (previous.name !== pod.name || previous.namespace !== pod.namespace)) wait.gone.push(ref(previous));
+    if (previous && previous.name === pod.name && previous.namespace === pod.namespace) {
+      if (samePod(previous.object, pod.object)) continue; // the kubelet sees the same pod: nothing restarts
+      const current = findPod(before, ref(pod), host);
+      wait.running.push({ ...ref(pod), notHash: current ? summarizePod(current).configHash : undefined });
+    } else {
+      wait.running.push(ref(pod));
+    }
+  }
+  for (const file of changes.removed) {
+    const previous = oldPod(file);
+    if (previous && !touched.some((pod) => pod.name === previous.name && pod.namespace === previous.namespace)) wait.gone.push(ref(previous));
+  }
+  return wait;
+}
+
+function ref(pod: StaticPod): PodRef {
+  return { name: pod.name, namespace: pod.namespace };
+}
+
+/** Waits for the pods with a progress line; prints each pod's state and, on failure, what to look at. */
+export async function reportWait(
+  node: NodeContext,
+  id: string,
+  wait: PodWait,
+  timeoutMs: number,
+  { cancelled, startedAt }: { cancelled?: () => boolean; startedAt?: number } = {},
+): Promise<boolean> {
+  const waitStart = Date.now();
+  const progress = new Progress(`${node.name}: waiting for ${wait.running.length + wait.gone.length} pod${wait.running.length + wait.gone.length === 1 ? '' : 's'}`, timeoutMs);
+  let state = 'starting';
+  const stop = progress.keepUpdating(() => state);
+  let outcome;
+  try {
+    outcome = await waitForPods(node, id, wait, timeoutMs, { onState: (now) => (state = now), cancelled });
+  } finally {
+    stop();
+  }
+  if (outcome.ok) {
+    const first =
+      startedAt !== undefined && outcome.firstRunningMs !== undefined
+        ? `; first pod Running ${((waitStart - startedAt + outcome.firstRunningMs) / 1000).toFixed(1)} s after start`
+        : '';
+    progress.done(`${node.name}: pods ready after ${(progress.elapsedMs() / 1000).toFixed(1)} s${first}${outcome.lines.length ? `\n${outcome.lines.map((line) => `  ${line}`).join('\n')}` : ''}`);
+    return true;
+  }
+  progress.done();
+  if (outcome.why === 'cancelled') return false;
+  const why =
+    outcome.why === 'failed'
+      ? 'a pod reports a failure that waiting does not cure'
+      : outcome.why === 'timeout'
+        ? `not ready within ${timeoutMs / 1000} s`
+        : 'cannot read the pods';
+  const journal = outcome.why === 'timeout' ? `\nLast kubelet journal lines:\n${await journalTail(node, id, 'kubelet', 15)}` : '';
+  log.error(
+    [
+      `kubelet-node: ${node.name}: ${why}:`,
+      ...outcome.lines.map((line) => `  ${line}`),
+      `Images come from the host with ${node.command('load')}; a pod's output: ${node.command('logs', '--pod=<name>')}; all pods: ${node.command('status')}.${journal}`,
+    ].join('\n'),
+  );
+  return false;
+}
+
+/**
+ * `apply --watch`: applies now, then after every change of manifests/ (debounced: an editor's save is several
+ * events), one apply at a time, until Ctrl-C (SIGINT) or SIGTERM, which end it with success.
+ */
+async function watchManifests(node: NodeContext, options: ApplyOptions): Promise<boolean> {
+  const dir = join(node.dir, 'manifests');
+  if (!existsSync(dir)) throw new Error(`${join(node.displayDir, 'manifests')} does not exist: nothing to watch.`);
+  let stopping = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const runOnce = async () => {
+    try {
+      await applyOnce(node, options, () => stopping);
+    } catch (error) {
+      if (!stopping) log.error(`kubelet-node: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const trigger = () => {
+    if (stopping) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = runOnce().finally(() => {
+      running = undefined;
+      if (again && !stopping) {
+        again = false;
+        trigger();
+      }
+    });
+  };
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const watcher = watchFolder(dir, () => {
+    clearTimeout(timer);
+    timer = setTimeout(trigger, 300);
+  });
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    clearTimeout(timer);
+    watcher.close();
+    // Let an apply in flight end (its docker commands got the signal too) before saying we stopped.
+    void (running ?? Promise.resolve()).then(() => stopped());
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  watcher.on('error', (error) => {
+    log.error(`kubelet-node: watching ${dir} failed: ${error.message}`);
+    stop();
+  });
+  try {
+    log.info(`${node.name}: watching ${join(node.displayDir, 'manifests')} (Ctrl-C to stop)`);
+    trigger();
+    await done;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  log.info(`${node.name}: stopped watching.`);
+  return true;
+}

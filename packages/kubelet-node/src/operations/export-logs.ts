@@ -1,0 +1,135 @@
+/**
+ * `export-logs`: a node's diagnostics in one folder, as `kind export logs` collects them, for a CI artifact or a bug
+ * report. Best effort: every file is collected on its own (with a timeout), a failure is written down in
+ * errors.txt and the rest goes on, so it works on a node whose kubelet is crash-looping, and on a stopped node it
+ * keeps what the engine still knows (inspect, console log).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { log } from './log';
+import { runDocker } from './docker-cli';
+import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
+import { containerState } from './node-probe';
+
+export interface ExportLogsOptions extends DockerConnectionOptions {
+  /** Folder to write into (relative to the workspace root). @default dist/kubelet-logs/<node> */
+  outputPath?: string;
+  /** Seconds each collector may take. @default 30 */
+  timeout?: number;
+}
+
+/** cri-dockerd's socket in every generated node (kubelet.yaml's containerRuntimeEndpoint). */
+const CRI_ENDPOINT = 'unix:///run/cri-dockerd.sock';
+
+/** A file of the export and how to get its content: a docker command on the host, or one run inside the node. */
+interface Collector {
+  file: string;
+  /** docker arguments; `{id}` is the container. */
+  args: string[];
+  /** Needs the container to be running (a `docker exec`). */
+  exec: boolean;
+  /** The exit code alone does not mean failure (e.g. crictl with nothing to list). */
+  allowFailure?: boolean;
+}
+
+/** What is collected (kind's set, in this node's terms). The kubelet's config comes from its loopback API. */
+export function collectors(node: NodeContext): Collector[] {
+  const inNode = (file: string, ...command: string[]): Collector => ({ file, args: ['exec', '{id}', ...command], exec: true });
+  const journal = (file: string, ...units: string[]) => inNode(file, 'journalctl', '--no-pager', '--output', 'short-precise', ...units.flatMap((unit) => ['--unit', unit]));
+  const readOnly = node.kubelet.readOnlyPort;
+  return [
+    { file: 'inspect.json', args: ['inspect', '{id}'], exec: false },
+    { file: 'console.log', args: ['logs', '--timestamps', '{id}'], exec: false },
+    journal('journal.log'),
+    journal('kubelet.log', 'kubelet.service'),
+    journal('cri-docker.log', 'cri-docker.service', 'cri-docker.socket'),
+    journal('docker.log', 'docker.service'),
+    inNode('units.txt', 'systemctl', 'status', '--no-pager', '--full', 'kubelet.service', 'cri-docker.service', 'cri-docker.socket', 'docker.service'),
+    // The effective configuration, from the kubelet itself: /configz on its main port (loopback, anonymous AlwaysAllow).
+    inNode('kubelet-configz.json', 'curl', '-fsSk', '--max-time', '5', 'https://127.0.0.1:10250/configz'),
+    inNode('kubelet.yaml', 'cat', '/kubelet.yaml'),
+    ...(readOnly ? [inNode('pods.json', 'curl', '-fsS', '--max-time', '5', `http://127.0.0.1:${readOnly}/pods`)] : []),
+    inNode('manifests.txt', 'sh', '-c', 'for f in /etc/kubernetes/manifests/*; do [ -f "$f" ] && { echo "# $f"; cat "$f"; echo; }; done; true'),
+    inNode('crictl-ps.txt', 'crictl', '--runtime-endpoint', CRI_ENDPOINT, 'ps', '--all'),
+    inNode('crictl-images.txt', 'crictl', '--runtime-endpoint', CRI_ENDPOINT, 'images'),
+    inNode('docker-ps.txt', 'docker', 'ps', '--all'),
+    inNode('docker-images.txt', 'docker', 'images', '--digests'),
+    inNode('docker-info.txt', 'docker', 'info'),
+    inNode(
+      'versions.txt',
+      'sh',
+      '-c',
+      'echo "kubelet: $(kubelet --version 2>&1)"; echo "cri-dockerd: $(cri-dockerd --version 2>&1)"; echo "docker: $(docker version --format "{{.Server.Version}}" 2>&1)"; echo "kernel: $(uname -a)"; cat /etc/os-release',
+    ),
+  ];
+}
+
+/** `export-logs`: writes the files into the output folder and prints its path; fails only when there is no container. */
+export async function exportLogs(node: NodeContext, options: ExportLogsOptions): Promise<boolean> {
+  const output = resolveOutput(node, options.outputPath);
+  const id = await findContainer(node);
+  if (!id) throw new Error(`${node.name} has no container: there are no logs to export. Start it: ${node.command('up')}`);
+  const state = await containerState(node, id);
+  mkdirSync(output, { recursive: true });
+  const timeoutMs = (options.timeout ?? 30) * 1000;
+  const errors: string[] = [];
+  const written: string[] = [];
+  const work = collectors(node).map(async (collector) => {
+    if (collector.exec && state !== 'running') {
+      errors.push(`${collector.file}: not collected, the container is ${state}`);
+      return;
+    }
+    const args = collector.args.map((arg) => (arg === '{id}' ? id : arg));
+    let child: ChildProcess | undefined;
+    const timer = setTimeout(() => child?.kill('SIGKILL'), timeoutMs);
+    try {
+      const result = await runDocker(node.target, args, { mode: 'capture', onSpawn: (spawned) => (child = spawned) });
+      const content = collector.file === 'console.log' ? result.stdout + result.stderr : result.stdout;
+      if (content) {
+        writeFileSync(join(output, collector.file), content);
+        written.push(collector.file);
+      }
+      if (result.exitCode !== 0 && !collector.allowFailure) {
+        errors.push(`${collector.file}: \`${args.join(' ')}\` exited ${result.exitCode}${result.signal === 'SIGKILL' ? ` (stopped after ${timeoutMs / 1000} s)` : ''}: ${result.stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
+      }
+    } catch (error) {
+      errors.push(`${collector.file}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  await Promise.all(work);
+  writeFileSync(join(output, 'nx-kubelet.txt'), exportInfo(node, id, state));
+  written.push('nx-kubelet.txt');
+  if (errors.length) {
+    writeFileSync(join(output, 'errors.txt'), `${errors.sort().join('\n')}\n`);
+    written.push('errors.txt');
+  }
+  const shown = relative(node.workspaceRoot, output) || '.';
+  log.info(`${node.name}: ${written.length} files in ${shown.startsWith('..') ? output : shown}${errors.length ? ` (${errors.length} not collected: see errors.txt)` : ''}`);
+  return true;
+}
+
+function resolveOutput(node: NodeContext, outputPath: string | undefined): string {
+  const path = outputPath ?? join('dist', 'kubelet-logs', node.name);
+  return isAbsolute(path) ? path : join(node.workspaceRoot, path);
+}
+
+function exportInfo(node: NodeContext, id: string, state: string): string {
+  let version = 'unknown';
+  try {
+    version = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+  } catch {
+    // keep unknown
+  }
+  const engine = node.target.context ? `docker context ${node.target.context}` : node.target.host ? `DOCKER_HOST=${node.target.host}` : (process.env.DOCKER_HOST ?? 'the default docker engine');
+  return [
+    `node: ${node.name} (${node.displayDir})`,
+    `container: ${id} (${state})`,
+    `engine: ${engine}`,
+    `kubelet-node: ${version}`,
+    `exported: ${new Date().toISOString()}`,
+    '',
+  ].join('\n');
+}

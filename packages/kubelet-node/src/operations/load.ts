@@ -1,0 +1,127 @@
+/**
+ * `load`: images from the host's engine into the node's own dockerd, as `kind load docker-image` does for kind:
+ * `docker save` streamed into `docker exec -i <node> docker load` (no temporary file), skipping images whose ID the
+ * node already has. No registry is involved: an air-gapped node, or an image just built in the workspace, runs.
+ */
+import { join } from 'node:path';
+import { log } from './log';
+import { DockerCommandError, pipeDocker, runDocker } from './docker-cli';
+import { manifestImages, pauseImageOf, readManifestFolder } from './manifests';
+import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
+import { containerState } from './node-probe';
+
+export interface LoadOptions extends DockerConnectionOptions {
+  /** Images to load, comma-separated (`a:1,b:2`) or a list. @default every image of the node's manifests and its pause image that the host has */
+  images?: string | string[];
+}
+
+/** `load`: the named images, or by default those of the manifests and the pause image that the host has. */
+export async function load(node: NodeContext, options: LoadOptions): Promise<boolean> {
+  const id = await runningContainer(node);
+  const named = imageList(options.images);
+  if (named.length) {
+    await loadImages(node, id, named, { required: true });
+  } else {
+    const images = defaultImages(node);
+    if (images.length === 0) {
+      log.info(`${node.name}: its manifests reference no image and it names no pause image: nothing to load.`);
+      return true;
+    }
+    await loadImages(node, id, images, { required: false });
+  }
+  return true;
+}
+
+/** The images `load` copies by default: those of the node's manifests/ and its pause image. */
+export function defaultImages(node: NodeContext): string[] {
+  const pause = pauseImageOf(node.dir);
+  return [...new Set([...manifestImages(readManifestFolder(join(node.dir, 'manifests'), join(node.displayDir, 'manifests'))), ...(pause ? [pause] : [])])];
+}
+
+/** `--images=a:1,b:2` or a list (Nx passes either), trimmed, each once. */
+export function imageList(images: string | string[] | undefined): string[] {
+  const list = Array.isArray(images) ? images : typeof images === 'string' ? images.split(',') : [];
+  return [...new Set(list.map((image) => image.trim()).filter(Boolean))];
+}
+
+/** The node's container when it runs; otherwise an error that says how to start it. */
+export async function runningContainer(node: NodeContext): Promise<string> {
+  const id = await findContainer(node);
+  if (!id) throw new Error(`${node.name} is not running (it has no container). Start it: ${node.command('up')}`);
+  const state = await containerState(node, id);
+  if (state !== 'running') throw new Error(`${node.name} is not running (its container is ${state}). Start it: ${node.command('up')}`);
+  return id;
+}
+
+interface ImageFacts {
+  image: string;
+  hostId?: string;
+  size: number;
+  nodeId?: string;
+}
+
+async function inspectImage(node: NodeContext, id: string, image: string): Promise<ImageFacts> {
+  const [host, inNode] = await Promise.all([
+    runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image], { mode: 'capture' }),
+    runDocker(node.target, ['exec', id, 'docker', 'image', 'inspect', '--format', '{{.Id}}', image], { mode: 'capture' }),
+  ]);
+  const [hostId, size] = host.exitCode === 0 ? host.stdout.trim().split(' ') : [];
+  return { image, hostId, size: Number(size) || 0, nodeId: inNode.exitCode === 0 ? inNode.stdout.trim() : undefined };
+}
+
+export interface LoadSummary {
+  loaded: string[];
+  present: string[];
+  /** Not in the host's engine (only when not `required`). */
+  missing: string[];
+  /** In neither engine: a pod with such an image runs only if the kubelet can pull it. */
+  absent: string[];
+}
+
+/**
+ * Copies `images` from the host's engine into the node's dockerd: one `docker save` of every image the node lacks,
+ * streamed into `docker load` in the node. `required`: an image missing on the host is an error (named images);
+ * otherwise it is reported and left to the kubelet (which pulls it if a registry is reachable).
+ */
+export async function loadImages(node: NodeContext, id: string, images: string[], { required, quiet = false }: { required: boolean; quiet?: boolean }): Promise<LoadSummary> {
+  const facts = await Promise.all(images.map((image) => inspectImage(node, id, image)));
+  const missing = facts.filter((fact) => !fact.hostId).map((fact) => fact.image);
+  if (required && missing.length) {
+    throw new Error(
+      `${missing.join(', ')}: not in the host's Docker engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or docker pull ${missing.length > 1 ? 'them' : 'it'} first.`,
+    );
+  }
+  const say = (line: string) => (quiet ? undefined : log.info(line));
+  const absent = facts.filter((fact) => !fact.hostId && !fact.nodeId).map((fact) => fact.image);
+  for (const image of absent) say(`${image}: neither in the host's engine nor in ${node.name}, skipped (the kubelet pulls it if it can reach a registry)`);
+  const present = facts.filter((fact) => fact.hostId && fact.hostId === fact.nodeId);
+  for (const fact of present) say(`${fact.image}: already in ${node.name} (${fact.hostId!.replace(/^sha256:/, '').slice(0, 12)}), skipped`);
+  const toLoad = facts.filter((fact) => fact.hostId && fact.hostId !== fact.nodeId);
+  if (toLoad.length === 0) return { loaded: [], present: present.map((fact) => fact.image), missing, absent };
+
+  const started = Date.now();
+  const total = toLoad.reduce((sum, fact) => sum + fact.size, 0);
+  for (const fact of toLoad) log.info(`${fact.image}: loading into ${node.name} (${megabytes(fact.size)})`);
+  const { from, to } = await pipeDocker(
+    { target: node.target, args: ['save', ...toLoad.map((fact) => fact.image)] },
+    { target: node.target, args: ['exec', '--interactive', id, 'docker', 'load'] },
+  );
+  if (from.interrupted || to.interrupted) throw new Error(`interrupted while loading images into ${node.name}.`);
+  if (from.exitCode !== 0) throw new DockerCommandError(from, 'docker save');
+  if (to.exitCode !== 0) {
+    const hint = /digest .* not found|content digest/i.test(to.tail)
+      ? "\nThe host's engine uses the containerd image store, whose `docker save` can name layers it does not have (kind #3795): save the image for one platform or turn the store off."
+      : '';
+    throw new Error(`${new DockerCommandError(to, 'docker load in the node').message}${hint}`);
+  }
+  // Checked, not assumed: the node's engine must now have each image under the host's ID.
+  const after = await Promise.all(toLoad.map((fact) => inspectImage(node, id, fact.image)));
+  const wrong = after.filter((fact) => fact.nodeId !== fact.hostId);
+  if (wrong.length) throw new Error(`docker load in ${node.name} ended without ${wrong.map((fact) => fact.image).join(', ')} under the host's image ID.`);
+  log.info(`${node.name}: loaded ${toLoad.length} image${toLoad.length === 1 ? '' : 's'} (${megabytes(total)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { loaded: toLoad.map((fact) => fact.image), present: present.map((fact) => fact.image), missing, absent };
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+}

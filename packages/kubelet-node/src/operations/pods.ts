@@ -1,0 +1,201 @@
+/**
+ * The static pods as the kubelet reports them: its read-only API (/pods on readOnlyPort, loopback inside the node)
+ * fills in the status of static pods although there is no API server. Read through `docker exec … curl`, never
+ * through a published port.
+ */
+import { captureDocker, runDocker } from './docker-cli';
+import { NodeContext } from './node-context';
+
+export interface ContainerStatus {
+  name: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    running?: { startedAt?: string };
+    terminated?: { reason?: string; exitCode?: number; message?: string };
+  };
+}
+
+export interface KubeletPod {
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: { nodeName?: string; containers?: { name: string }[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+/** Waiting reasons after which a pod does not get Running by waiting longer: report them at once. */
+export const FAILURE_REASONS = new Set([
+  'ErrImageNeverPull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+/** The kubelet's pods (undefined when the read-only API is off or does not answer). */
+export async function readPods(node: NodeContext, id: string): Promise<KubeletPod[] | undefined> {
+  if (!node.kubelet.readOnlyPort) return undefined;
+  const url = `http://127.0.0.1:${node.kubelet.readOnlyPort}/pods`;
+  const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', url], { mode: 'capture' });
+  if (result.exitCode !== 0) return undefined;
+  try {
+    return ((JSON.parse(result.stdout) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PodSummary {
+  /** namespace/name as the kubelet names it (`<manifest name>-<node name>`). */
+  key: string;
+  phase: string;
+  /** ready containers / containers */
+  ready: string;
+  restarts: number;
+  /** Why it is not Running and ready: the kubelet's reason and message, if it gave one. */
+  reason?: string;
+  /** Running with every container ready, or Succeeded (a run-once pod that finished). */
+  done: boolean;
+  /** Will not get Running by waiting: a reason in {@link FAILURE_REASONS}, or phase Failed. */
+  failed: boolean;
+  configHash?: string;
+}
+
+/** What a pod's status says, in one line's worth of fields (pure, unit-tested). */
+export function summarizePod(pod: KubeletPod): PodSummary {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const containers = Math.max(statuses.length, pod.spec?.containers?.length ?? 0);
+  const ready = statuses.filter((status) => status.ready).length;
+  const phase = pod.status?.phase ?? 'Unknown';
+  const restarts = statuses.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
+  const reasons: string[] = [];
+  let failed = phase === 'Failed';
+  for (const status of [...(pod.status?.initContainerStatuses ?? []), ...statuses]) {
+    const waiting = status.state?.waiting;
+    const terminated = status.state?.terminated;
+    if (waiting?.reason) {
+      if (FAILURE_REASONS.has(waiting.reason)) failed = true;
+      reasons.push(`${status.name}: ${waiting.reason}${waiting.message ? ` (${firstLine(waiting.message)})` : ''}`);
+    } else if (terminated && phase !== 'Succeeded') {
+      reasons.push(`${status.name}: ${terminated.reason ?? 'Terminated'} (exit code ${terminated.exitCode ?? '?'})${terminated.message ? ` ${firstLine(terminated.message)}` : ''}`);
+    }
+  }
+  if (pod.status?.reason) reasons.unshift(`${pod.status.reason}${pod.status.message ? `: ${firstLine(pod.status.message)}` : ''}`);
+  const done = phase === 'Succeeded' || (phase === 'Running' && containers > 0 && ready === containers);
+  return {
+    key: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`,
+    phase,
+    ready: `${ready}/${containers}`,
+    restarts,
+    reason: done ? undefined : reasons.join('; ') || (phase === 'Pending' ? 'no container started yet' : undefined),
+    done,
+    failed,
+    configHash: pod.metadata.annotations?.['kubernetes.io/config.hash'],
+  };
+}
+
+/** One line per pod: `default/web-node1  Running  1/1 ready  0 restarts`, with the reason when not Running. */
+export function formatPod(summary: PodSummary): string {
+  const restarts = `${summary.restarts} restart${summary.restarts === 1 ? '' : 's'}`;
+  return `${summary.key}  ${summary.phase}  ${summary.ready} ready  ${restarts}${summary.reason ? `  ${summary.reason}` : ''}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/** A static pod as its manifest names it; the kubelet names the pod `<name>-<node name>`. */
+export interface PodRef {
+  name: string;
+  namespace: string;
+}
+
+/** The kubelet's pod for a manifest's pod, if it reports one. */
+export function findPod(pods: KubeletPod[], ref: PodRef, nodeName: string): KubeletPod | undefined {
+  return pods.find((pod) => (pod.metadata.namespace ?? 'default') === ref.namespace && pod.metadata.name === `${ref.name}-${pod.spec?.nodeName ?? nodeName}`);
+}
+
+/** The node's name as the kubelet uses it in pod names (the container's hostname). */
+export async function nodeName(node: NodeContext, id: string): Promise<string> {
+  return captureDocker(node.target, ['exec', id, 'hostname']);
+}
+
+export interface PodWait {
+  /** Pods that must be Running and ready (or Succeeded); with `notHash`, only once their config hash differs from it. */
+  running: (PodRef & { notHash?: string })[];
+  /** Pods that must be gone (their manifest was removed). */
+  gone: PodRef[];
+}
+
+export interface PodWaitOutcome {
+  ok: boolean;
+  /** ms from the wait's start until the first awaited pod was Running (undefined if none was). */
+  firstRunningMs?: number;
+  /** One line per awaited pod (its state at the end). */
+  lines: string[];
+  /** Why the wait ended without success: 'failed' (a pod reported a failure reason), 'timeout', 'no-api', 'cancelled'. */
+  why?: 'failed' | 'timeout' | 'no-api' | 'cancelled';
+}
+
+/**
+ * Polls /pods (every 250 ms) until every pod of `wait.running` is Running and ready and every pod of `wait.gone` has
+ * disappeared; ends early when a pod reports a reason that waiting does not cure (image pull back-off, crash loop…).
+ */
+export async function waitForPods(
+  node: NodeContext,
+  id: string,
+  wait: PodWait,
+  timeoutMs: number,
+  { onState, cancelled }: { onState?: (state: string) => void; cancelled?: () => boolean } = {},
+): Promise<PodWaitOutcome> {
+  const start = Date.now();
+  const host = await nodeName(node, id);
+  let firstRunningMs: number | undefined;
+  for (;;) {
+    const pods = await readPods(node, id);
+    if (pods === undefined) {
+      return { ok: false, why: 'no-api', lines: [`the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`] };
+    }
+    const lines: string[] = [];
+    let pending = 0;
+    let failed = false;
+    for (const ref of wait.running) {
+      const pod = findPod(pods, ref, host);
+      const summary = pod && summarizePod(pod);
+      if (!summary) {
+        pending++;
+        lines.push(`${ref.namespace}/${ref.name}-${host}  not reported by the kubelet yet`);
+      } else if (ref.notHash !== undefined && summary.configHash === ref.notHash) {
+        pending++;
+        lines.push(`${summary.key}  still the previous version (the kubelet has not read the new manifest yet)`);
+      } else {
+        if (summary.phase === 'Running' && firstRunningMs === undefined) firstRunningMs = Date.now() - start;
+        if (!summary.done) pending++;
+        if (summary.failed) failed = true;
+        lines.push(formatPod(summary));
+      }
+    }
+    for (const ref of wait.gone) {
+      const pod = findPod(pods, ref, host);
+      if (pod) {
+        pending++;
+        lines.push(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}  still there (its manifest was removed)`);
+      }
+    }
+    if (pending === 0) return { ok: true, firstRunningMs, lines };
+    if (failed) return { ok: false, why: 'failed', firstRunningMs, lines };
+    if (Date.now() - start >= timeoutMs) return { ok: false, why: 'timeout', firstRunningMs, lines };
+    if (cancelled?.()) return { ok: false, why: 'cancelled', firstRunningMs, lines };
+    onState?.(`${wait.running.length + wait.gone.length - pending}/${wait.running.length + wait.gone.length} pods ready`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
