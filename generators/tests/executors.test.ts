@@ -207,7 +207,7 @@ describe('failure paths', () => {
     const dockerfile = join(dir, 'Dockerfile.kicbase');
     writeFileSync(dockerfile, `${readFileSync(dockerfile, 'utf8')}RUN echo failing on purpose && exit 17\n`);
     const result = nx(workspace, ['run', `${broken}:build`]);
-    expect(output(result)).toContain('docker compose build failed with exit code 17: docker compose --file compose.yaml build');
+    expect(output(result)).toContain('docker compose build failed with exit code 17: docker compose --file compose.yaml --project-name');
     expect(output(result)).toContain('did not complete successfully: exit code: 17');
     expect(result.status).not.toBe(0);
   });

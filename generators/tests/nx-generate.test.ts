@@ -46,7 +46,8 @@ describe.each([
     expect(service).toMatchObject({ privileged: true, hostname: name, tty: true, cgroup: 'private' });
     expect(service.ports).toBeUndefined();
     expect(service.build.args.KUBE_VERSION).toBe(tag);
-    expect(config.volumes[`${name}-var`].name).toBe(`${name}-var`);
+    // No global volume name: Compose prefixes it with the compose project, which the operations scope to the folder.
+    expect(config.volumes[`${name}-var`].name).toBe(`${name}_${name}-var`);
   });
 
   it(`writes a kubelet.yaml valid for Kubernetes ${minor} and standalone`, () => {

@@ -26,26 +26,41 @@ export function requireEngine(): void {
   }
 }
 
-/** Containers, volumes and networks that belong to a compose project (all empty once it is down --volumes). */
-export function leftovers(project: string): { containers: string[]; volumes: string[]; networks: string[] } {
-  const list = (args: string[]) => run('docker', args).stdout.split('\n').filter(Boolean);
+/** True for a node's compose project: its name, or the name scoped to a folder (`<name>-<8 hex>`, see scopedProjectName). */
+export function isNodeProject(node: string, project: string): boolean {
+  return project === node || new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{8}$`).test(project);
+}
+
+/** `<id> <compose project>` lines of a docker listing, filtered to a node's compose projects: the ids. */
+function ofNode(node: string, args: string[], format: string): string[] {
+  return run('docker', [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} {{.Label "com.docker.compose.project"}}`])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .filter(([, project]) => project !== undefined && isNodeProject(node, project))
+    .map(([id]) => id);
+}
+
+/** Containers, volumes and networks of a node's compose projects, on one engine (all empty once it is down --volumes). */
+export function leftovers(node: string): { containers: string[]; volumes: string[]; networks: string[] } {
+  const legacyVolumes = run('docker', ['volume', 'ls', '--quiet', '--filter', `name=^${node}-var$`]).stdout.split('\n').filter(Boolean);
   return {
-    containers: list(['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`]),
-    volumes: list(['volume', 'ls', '--quiet', '--filter', `name=^${project}-var$`]),
-    networks: list(['network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`]),
+    containers: ofNode(node, ['ps', '--all'], '{{.ID}}'),
+    volumes: [...new Set([...ofNode(node, ['volume', 'ls'], '{{.Name}}'), ...legacyVolumes])],
+    networks: ofNode(node, ['network', 'ls'], '{{.ID}}'),
   };
 }
 
 /**
- * Removes whatever a test left of a compose project, and its images: the tagged ones and the untagged ones a rebuild
- * left behind (compose labels the images it builds with the project).
+ * Removes whatever a test left of a node's compose projects, and its images: the tagged ones and the untagged ones a
+ * rebuild left behind (compose labels the images it builds with the project).
  */
-export function removeProject(project: string): void {
-  const { containers, volumes, networks } = leftovers(project);
+export function removeProject(node: string): void {
+  const { containers, volumes, networks } = leftovers(node);
   if (containers.length) run('docker', ['rm', '--force', '--volumes', ...containers]);
   if (volumes.length) run('docker', ['volume', 'rm', '--force', ...volumes]);
   if (networks.length) run('docker', ['network', 'rm', ...networks]);
-  const list = (args: string[]) => run('docker', ['image', 'ls', '--quiet', ...args]).stdout.split('\n').filter(Boolean);
-  const images = [...new Set([...list([`nx-kubelet-${project}`]), ...list(['--filter', `label=com.docker.compose.project=${project}`])])];
+  const tagged = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${node}`]).stdout.split('\n').filter(Boolean);
+  const images = [...new Set([...tagged, ...ofNode(node, ['image', 'ls'], '{{.ID}}')])];
   if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
 }

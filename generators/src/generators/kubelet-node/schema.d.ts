@@ -16,6 +16,10 @@ export interface KubeletNodeGeneratorSchema {
   examplePod?: boolean;
   hostname?: string;
   allowUnknownVersions?: boolean;
+  dockerContext?: string;
+  dockerHost?: string;
+  cpus?: number | string;
+  memory?: string;
   explicitTargets?: boolean;
   skipFormat?: boolean;
 }

@@ -4,6 +4,8 @@ export const DOCKERFILE = 'Dockerfile.kicbase';
 export const COMPOSE = 'compose.yaml';
 /** The names Compose accepts for a compose file, in the order it looks for them; nodes may use any. */
 export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
+/** The compose file's top-level extension field that records the node's engine (`docker-context` or `docker-host`). */
+export const ENGINE_KEY = 'x-kubelet-node';
 export const KUBELET_YAML = 'kubelet.yaml';
 export const KUBELET_UNIT = 'units/kubelet.service';
 export const CRI_DOCKER_UNIT = 'units/cri-docker.service';

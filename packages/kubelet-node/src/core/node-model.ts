@@ -44,6 +44,14 @@ export interface KubeletNodeOptions {
   kicbaseImage?: string;
   /** Accept versions outside the matrix, with a warning. @default false */
   allowUnknownVersions?: boolean;
+  /** The docker context of the engine the node runs on (recorded with the node; every operation uses it). */
+  dockerContext?: string;
+  /** The address of the engine the node runs on (DOCKER_HOST form: ssh://user@host, tcp://host:2376, unix:///path). */
+  dockerHost?: string;
+  /** CPUs the node may use (compose `cpus`, like minikube's --cpus), e.g. 2 or 1.5. @default no limit */
+  cpus?: number | string;
+  /** Memory the node may use (compose `mem_limit`, like minikube's --memory), e.g. 2g or 1536m. @default no limit */
+  memory?: string;
 }
 
 /**
@@ -86,6 +94,10 @@ export interface NodeModel {
   /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
   kicbase: { version: string; image: string; imageOverridden: boolean; baseOs: string };
   compose: { project: string; service: string; volume: string; image: string };
+  /** The Docker engine the node runs on: a context or an address; neither means the user's current engine. */
+  engine: { context?: string; host?: string };
+  /** Limits of the node's container; unset means none. */
+  resources: { cpus?: string; memory?: string };
   /** True when a version outside the matrix was accepted (--allowUnknownVersions). */
   unknownVersions: boolean;
   /** Non-fatal remarks (e.g. versions outside the matrix accepted with --allowUnknownVersions). */
@@ -135,6 +147,12 @@ const IMAGE_REFERENCE =
 // Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
+// docker's own rule for context names.
+const DOCKER_CONTEXT = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
+const DOCKER_HOST = /^(unix:\/\/\/\S+|npipe:\/\/\S+|fd:\/\/\S*|ssh:\/\/[^\s/]+(\/\S*)?|tcp:\/\/[^\s/:]+:\d{1,5}\/?)$/;
+const MEMORY = /^(\d+(?:\.\d+)?)([kmgt])b?$/i;
+/** Below this a node's systemd, dockerd, containerd, cri-dockerd and kubelet alone do not fit. */
+export const MIN_NODE_MEMORY_MIB = 512;
 
 /**
  * Validates options and derives the node model; throws {@link InvalidNodeOptionsError} listing every problem.
@@ -194,6 +212,9 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
+  const engine = resolveEngine(options, problems, warnings);
+  const resources = resolveResources(options, problems);
+
   if (binarySource === 'release' && kube && !KUBELET_SHA256[kube.tag]) {
     warnings.push(
       `nx-kubelet pins no SHA-256 for the kubelet ${kube.tag} binaries: a release build stops until you set KUBELET_SHA256_AMD64 (or _ARM64) in compose.yaml's build args to the checksum Kubernetes publishes for it.`,
@@ -233,9 +254,60 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
       baseOs: kicbase.baseOs,
     },
     compose: { project: name, service: name, volume: `${name}-var`, image: `nx-kubelet-${name}:${kube.tag}` },
+    engine,
+    resources,
     unknownVersions: unknownVersionWarnings.length > 0,
     warnings,
   };
+}
+
+function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings: string[]): NodeModel['engine'] {
+  const context = options.dockerContext?.trim() || undefined;
+  const host = options.dockerHost?.trim() || undefined;
+  if (context && host) {
+    problems.push(`Give --dockerContext or --dockerHost, not both: a docker context already names its engine's address.`);
+    return {};
+  }
+  if (context !== undefined && !DOCKER_CONTEXT.test(context)) {
+    problems.push(`Invalid --dockerContext "${context}": a docker context name is letters, digits, ".", "_", "+" and "-", starting with a letter or digit (docker context ls lists yours).`);
+  }
+  if (host !== undefined) {
+    if (!DOCKER_HOST.test(host)) {
+      problems.push(
+        `Invalid --dockerHost "${host}": use a Docker daemon address such as ssh://user@build-host, tcp://10.0.0.5:2376 or unix:///run/user/1000/docker.sock.`,
+      );
+    } else if (host.startsWith('tcp://') && !/^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):/.test(host)) {
+      warnings.push(
+        `--dockerHost ${host} is plain TCP: anyone who reaches that address controls the engine as root. Prefer ssh://, or a docker context with TLS (docker context create … --docker "host=tcp://…,ca=…,cert=…,key=…") and --dockerContext.`,
+      );
+    }
+  }
+  return { ...(context ? { context } : {}), ...(host ? { host } : {}) };
+}
+
+function resolveResources(options: KubeletNodeOptions, problems: string[]): NodeModel['resources'] {
+  const resources: NodeModel['resources'] = {};
+  if (options.cpus !== undefined && String(options.cpus).trim() !== '') {
+    const cpus = String(options.cpus).trim();
+    if (!/^\d+(\.\d{1,2})?$/.test(cpus) || Number(cpus) <= 0 || Number(cpus) > 1024) {
+      problems.push(`Invalid --cpus "${cpus}": give the CPUs the node may use as a number above 0, e.g. 2 or 1.5.`);
+    } else {
+      resources.cpus = String(Number(cpus));
+    }
+  }
+  if (options.memory !== undefined && String(options.memory).trim() !== '') {
+    const memory = String(options.memory).trim();
+    const match = MEMORY.exec(memory);
+    const mebibytes = match ? Number(match[1]) * { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 }[match[2].toLowerCase() as 'k' | 'm' | 'g' | 't'] : NaN;
+    if (!match) {
+      problems.push(`Invalid --memory "${memory}": give an amount with its unit, e.g. 2g or 1536m (k, m, g or t).`);
+    } else if (mebibytes < MIN_NODE_MEMORY_MIB) {
+      problems.push(`--memory ${memory} is too little: a node's systemd, dockerd, cri-dockerd and kubelet need at least ${MIN_NODE_MEMORY_MIB}m before any pod runs.`);
+    } else {
+      resources.memory = memory.toLowerCase().replace(/b$/, '');
+    }
+  }
+  return resources;
 }
 
 /** The known Kubernetes minors as a readable range, for messages. */

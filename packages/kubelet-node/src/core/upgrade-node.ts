@@ -6,7 +6,7 @@
 import { readComposeBuildArgs, readDockerfileArg } from './locators';
 import { applyFacts, AppliedFacts, composeFileOf, FactContext, MANAGED_FACTS } from './managed-facts';
 import { BinarySource, DeclaredVersions, InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode } from './node-model';
-import { COMPOSE, DOCKERFILE, EXAMPLE_POD, NodeFiles } from './node-files';
+import { COMPOSE, DOCKERFILE, ENGINE_KEY, EXAMPLE_POD, NodeFiles } from './node-files';
 import { parseDocument } from 'yaml';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from './version-matrix';
 import { compareMinors, compareVersions, minorOf, parseVersion } from './versions';
@@ -73,8 +73,12 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
   const service = node.name;
   const args = readComposeBuildArgs(compose, service);
   // The node's own service: another service's hostname (a user's sidecar) must not be taken for it.
-  const hostnameNode = parseDocument(compose).getIn(['services', service, 'hostname']);
-  const hostname = hostnameNode === undefined || hostnameNode === null ? undefined : interpolateComposeValue(String(hostnameNode));
+  const document = parseDocument(compose);
+  const scalar = (path: string[]) => {
+    const value = document.getIn(path);
+    return value === undefined || value === null || typeof value === 'object' ? undefined : interpolateComposeValue(String(value));
+  };
+  const hostname = scalar(['services', service, 'hostname']);
   const binarySource =
     interpolateComposeValue(args.BINARY_SOURCE) ?? interpolateComposeValue(readDockerfileArg(node.files[DOCKERFILE] ?? '', 'BINARY_SOURCE')) ?? 'source';
   const options: KubeletNodeOptions = {
@@ -83,6 +87,11 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
     hostname,
     examplePod: EXAMPLE_POD in node.files,
     binarySource: binarySource as BinarySource,
+    // Where it runs and its limits are the node's own settings, kept as its files have them.
+    dockerContext: scalar([ENGINE_KEY, 'docker-context']),
+    dockerHost: scalar([ENGINE_KEY, 'docker-host']),
+    cpus: scalar(['services', service, 'cpus']),
+    memory: scalar(['services', service, 'mem_limit']),
     ...declared,
   };
   return resolveNode(options, { hasProject: () => false, directoryHasFiles: () => false }, existing);

@@ -2,13 +2,14 @@
  * What every executor needs to know about the node it runs for, read from the node's own files: its folder, compose
  * file and service, how docker is reached, and the kubelet's ports (from kubelet.yaml).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readComposeBuildArgs } from '../core/locators';
 import { composeFileOf } from '../core/managed-facts';
-import { DOCKERFILE } from '../core/node-files';
-import { DockerTarget, dockerEnv, runCommand, RunOptions, RunResult } from './docker-cli';
+import { DOCKERFILE, ENGINE_KEY } from '../core/node-files';
+import { DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -45,7 +46,14 @@ export interface NodeContext {
   command(operation: string, args?: string): string;
   composeFile: string;
   service: string;
+  /**
+   * The compose project the operations use: the compose file's `name:` scoped to this folder (`<name>-<hash>`), so
+   * that two checkouts with a node of the same name never share a container, network or volume on one engine.
+   */
+  composeProject: string;
   target: DockerTarget;
+  /** The engine as messages name it: `docker context "edge-a"`, `DOCKER_HOST=ssh://…` or `the default engine`. */
+  engine: string;
   compose: ComposeCommand;
   /** The image the compose service names (`image:`), if it names one. */
   image?: string;
@@ -70,8 +78,9 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
   if (!(service in (composeDocument.services ?? {}))) {
     throw new Error(`${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`);
   }
-  const target: DockerTarget = { context: options.context, host: options.dockerHost };
+  const target = engineOf(options, composeDocument);
   const { compose } = await preflight(target);
+  const composeProject = await composeProjectOf(target, composeDocument, service, dir);
   return {
     name: ref.name,
     dir,
@@ -80,7 +89,9 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     command: ref.command,
     composeFile,
     service,
+    composeProject,
     target,
+    engine: describeEngine(target),
     compose,
     image: typeof composeDocument.services[service]?.image === 'string' ? composeDocument.services[service].image : undefined,
     buildArgs: readComposeBuildArgs(composeText, service),
@@ -106,9 +117,52 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
   );
 }
 
-/** Runs a Compose subcommand for the node (in its folder, with its compose file). */
+/**
+ * The engine an operation uses: the command line's `--context`/`--dockerHost` if given, else the one the node records
+ * (`x-kubelet-node` in its compose file), else the user's current one.
+ */
+export function engineOf(options: DockerConnectionOptions, composeDocument: Record<string, unknown>): DockerTarget {
+  if (options.context || options.dockerHost) return { context: options.context, host: options.dockerHost };
+  const recorded = (composeDocument[ENGINE_KEY] ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  return { context: text(recorded['docker-context']), host: text(recorded['docker-host']) };
+}
+
+export function describeEngine(target: DockerTarget): string {
+  if (target.context) return `docker context "${target.context}"`;
+  const host = target.host ?? process.env.DOCKER_HOST;
+  return host ? `DOCKER_HOST=${host}` : 'the default engine';
+}
+
+/** `<name>-<first 8 hex digits of the SHA-256 of the folder's real path>`: stable for a folder, distinct between two. */
+export function scopedProjectName(name: string, dir: string): string {
+  let path = resolve(dir);
+  try {
+    path = realpathSync(path);
+  } catch {
+    // a folder that does not exist yet: its path as given
+  }
+  return `${name}-${createHash('sha256').update(path).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The node's compose project: its scoped name, unless the node's container was created under the compose file's
+ * own name by an earlier release (then that one, so that `down` and `status` still find it).
+ */
+async function composeProjectOf(target: DockerTarget, composeDocument: Record<string, unknown>, service: string, dir: string): Promise<string> {
+  const name = typeof composeDocument.name === 'string' && composeDocument.name.trim() ? composeDocument.name.trim() : service;
+  const scoped = scopedProjectName(name, dir);
+  const existing = await runDocker(
+    target,
+    ['ps', '--all', '--filter', `label=com.docker.compose.project=${name}`, '--filter', `label=com.docker.compose.project.working_dir=${dir}`, '--format', '{{.ID}}'],
+    { mode: 'capture' },
+  );
+  return existing.exitCode === 0 && existing.stdout.trim() !== '' ? name : scoped;
+}
+
+/** Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). */
 export function runCompose(node: NodeContext, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return runCommand([...node.compose.prefix, '--file', node.composeFile, ...args], {
+  return runCommand([...node.compose.prefix, '--file', node.composeFile, '--project-name', node.composeProject, ...args], {
     ...options,
     cwd: node.dir,
     env: dockerEnv(node.target, options.env),

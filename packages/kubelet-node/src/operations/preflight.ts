@@ -20,14 +20,21 @@ export interface Preflight {
 export async function preflight(target: DockerTarget): Promise<Preflight> {
   const server = await runDocker(target, ['version', '--format', '{{.Server.Version}}'], { mode: 'capture' });
   if (server.exitCode !== 0 || server.stdout.trim() === '') {
-    throw new Error(daemonUnreachableMessage(target, server.stderr));
+    throw new Error(daemonUnreachableMessage(target, server.stderr, await contextAddress(target)));
   }
   return { serverVersion: server.stdout.trim(), compose: await findCompose(target) };
 }
 
-function daemonUnreachableMessage(target: DockerTarget, stderr: string): string {
+/** The address a docker context points at (read from the CLI's own configuration: no daemon needed). */
+async function contextAddress(target: DockerTarget): Promise<string | undefined> {
+  if (!target.context) return undefined;
+  const inspect = await runDocker({ command: target.command }, ['context', 'inspect', target.context, '--format', '{{.Endpoints.docker.Host}}'], { mode: 'capture' });
+  return inspect.exitCode === 0 ? inspect.stdout.trim() || undefined : undefined;
+}
+
+function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?: string): string {
   const where = target.context
-    ? `docker context "${target.context}"`
+    ? `docker context "${target.context}"${address ? ` at ${address}` : ''}`
     : target.host ?? process.env.DOCKER_HOST
       ? `DOCKER_HOST=${target.host ?? process.env.DOCKER_HOST}`
       : 'the default socket';

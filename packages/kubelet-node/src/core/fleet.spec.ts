@@ -1,0 +1,110 @@
+/**
+ * A node's engine (docker context or address) and its CPU and memory limits: validated, rendered into compose.yaml and
+ * the node's README, read back by upgrades (which keep them), and used by the operations (engineOf).
+ */
+import { parse } from 'yaml';
+import { engineOf, scopedProjectName } from '../operations/node-context';
+import { loadNodeTemplates } from './load-templates';
+import { FrontEnd } from './managed-facts';
+import { InvalidNodeOptionsError, KubeletNodeOptions, resolveNode } from './node-model';
+import { renderNode } from './render-node';
+import { modelOfNode, upgradeNodeFiles } from './upgrade-node';
+import { declaredVersionsOf } from './node-model';
+
+const workspace = { hasProject: () => false, directoryHasFiles: () => false };
+const frontEnd: FrontEnd = { command: (op, node) => `run ${op} ${node}`, versionsHowTo: () => 'Versions.', provenance: 'Made here.', ownership: 'Yours.' };
+const render = (options: KubeletNodeOptions) => renderNode(resolveNode(options, workspace), loadNodeTemplates(), frontEnd);
+
+function problemsOf(options: KubeletNodeOptions): string[] {
+  try {
+    resolveNode(options, workspace);
+  } catch (error) {
+    if (error instanceof InvalidNodeOptionsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('a node on a given engine', () => {
+  it('records a docker context in compose.yaml and names it in the README', () => {
+    const files = render({ name: 'edge-a', dockerContext: 'site-a' });
+    expect(parse(files['compose.yaml'])['x-kubelet-node']).toEqual({ 'docker-context': 'site-a' });
+    expect(files['README.md']).toContain('on the Docker engine of the docker context `site-a`');
+  });
+
+  it('records an address the same way', () => {
+    const files = render({ name: 'edge-b', dockerHost: 'ssh://ops@edge-b.lab' });
+    expect(parse(files['compose.yaml'])['x-kubelet-node']).toEqual({ 'docker-host': 'ssh://ops@edge-b.lab' });
+    expect(files['README.md']).toContain('at `ssh://ops@edge-b.lab`');
+  });
+
+  it('writes nothing of the kind for a node on the current engine', () => {
+    const files = render({ name: 'here' });
+    expect(parse(files['compose.yaml'])['x-kubelet-node']).toBeUndefined();
+    expect(files['compose.yaml']).not.toContain('x-kubelet-node');
+    expect(files['README.md']).not.toContain('Where it runs');
+  });
+
+  it.each([
+    [{ dockerContext: 'a', dockerHost: 'ssh://b' }, /not both/],
+    [{ dockerContext: '-bad name' }, /Invalid --dockerContext "-bad name"/],
+    [{ dockerHost: 'edge-b:2375' }, /Invalid --dockerHost "edge-b:2375": use a Docker daemon address/],
+    [{ dockerHost: 'tcp://edge-b' }, /Invalid --dockerHost "tcp:\/\/edge-b"/],
+  ])('refuses %j', (options, message) => {
+    expect(problemsOf({ name: 'n1', ...options }).join('\n')).toMatch(message);
+  });
+
+  it('warns that plain TCP to another host gives its engine away, not for loopback', () => {
+    expect(resolveNode({ name: 'n1', dockerHost: 'tcp://10.1.2.3:2375' }, workspace).warnings.join('\n')).toMatch(/plain TCP.*root/);
+    expect(resolveNode({ name: 'n1', dockerHost: 'tcp://127.0.0.1:2375' }, workspace).warnings).toEqual([]);
+  });
+
+  it('operations use the recorded engine unless the command line names one', () => {
+    const compose = parse(render({ name: 'edge-a', dockerContext: 'site-a' })['compose.yaml']);
+    expect(engineOf({}, compose)).toEqual({ context: 'site-a', host: undefined });
+    expect(engineOf({ dockerHost: 'ssh://other' }, compose)).toEqual({ context: undefined, host: 'ssh://other' });
+    expect(engineOf({ context: 'site-b' }, compose)).toEqual({ context: 'site-b', host: undefined });
+    expect(engineOf({}, parse(render({ name: 'here' })['compose.yaml']))).toEqual({ context: undefined, host: undefined });
+  });
+});
+
+describe('CPU and memory limits', () => {
+  it('sets compose cpus and mem_limit on the node service, and says so in the README', () => {
+    const files = render({ name: 'small', cpus: '1.5', memory: '2G' });
+    expect(parse(files['compose.yaml']).services.small).toMatchObject({ cpus: 1.5, mem_limit: '2g' });
+    expect(files['README.md']).toContain('**Limits:** 1.5 CPUs, 2g of memory');
+  });
+
+  it.each([
+    [{ cpus: 0 }, /Invalid --cpus "0"/],
+    [{ cpus: 'two' }, /Invalid --cpus "two"/],
+    [{ memory: '2048' }, /Invalid --memory "2048": give an amount with its unit/],
+    [{ memory: '256m' }, /--memory 256m is too little: .* at least 512m/],
+  ])('refuses %j', (options, message) => {
+    expect(problemsOf({ name: 'n1', ...options }).join('\n')).toMatch(message);
+  });
+});
+
+describe('upgrades keep where a node runs and its limits', () => {
+  it('reads them back from the files and leaves those lines alone', () => {
+    const from = resolveNode({ name: 'keep', kubeVersion: '1.33', dockerContext: 'site-a', cpus: 2, memory: '3g' }, workspace);
+    const files = renderNode(from, loadNodeTemplates(), frontEnd);
+    const read = modelOfNode({ name: 'keep', directory: from.directory, files }, declaredVersionsOf(from));
+    expect(read.engine).toEqual({ context: 'site-a' });
+    expect(read.resources).toEqual({ cpus: '2', memory: '3g' });
+    const to = modelOfNode({ name: 'keep', directory: from.directory, files }, { ...declaredVersionsOf(from), kubeVersion: 'v1.36.4', kubeGoVersion: '1.26' }, false);
+    const upgraded = upgradeNodeFiles(files, from, to, { templates: loadNodeTemplates(), frontEnd });
+    expect(upgraded.files['compose.yaml']).toContain('docker-context: site-a');
+    expect(upgraded.files['compose.yaml']).toContain('cpus: 2 #');
+    expect(upgraded.files['README.md']).toContain('docker context `site-a`');
+    expect(upgraded.changes.join('\n')).not.toMatch(/site-a|cpus|mem_limit/);
+  });
+});
+
+describe('compose project names', () => {
+  it('are scoped to the folder: stable for one, distinct for two', () => {
+    expect(scopedProjectName('edge-a', '/work/a/packages/edge-a')).toMatch(/^edge-a-[0-9a-f]{8}$/);
+    expect(scopedProjectName('edge-a', '/work/a/packages/edge-a')).toBe(scopedProjectName('edge-a', '/work/a/packages/edge-a/'));
+    expect(scopedProjectName('edge-a', '/work/a/packages/edge-a')).not.toBe(scopedProjectName('edge-a', '/work/b/packages/edge-a'));
+  });
+});
