@@ -50,6 +50,14 @@ export interface KubeletNodeOptions extends Customizations {
   readonly kicbaseImage?: string;
   /** Accept versions outside the version matrix, with a warning. @default false */
   readonly allowUnknownVersions?: boolean;
+  /** The docker context of the engine the node runs on; recorded with the node, every task uses it. */
+  readonly dockerContext?: string;
+  /** The address of the engine the node runs on (ssh://user@host, tcp://host:2376, unix:///path). */
+  readonly dockerHost?: string;
+  /** CPUs the node and its pods may use, e.g. 2 or 1.5. @default no limit */
+  readonly cpus?: number | string;
+  /** Memory the node and its pods may use, e.g. 2g or 1536m (at least 512m). @default no limit */
+  readonly memory?: string;
   /** Add the node's tasks (`<name>:build`, `:up`, `:down`, `:logs`, `:status`, `:shell`). @default true */
   readonly tasks?: boolean;
 }

@@ -212,6 +212,8 @@ export function templateData(model: NodeModel, context: FactContext, withVersion
     binarySource: model.binarySource,
     examplePod: model.examplePod,
     compose: { project: model.compose.project, service: model.compose.service, volume: model.compose.volume },
+    engine: model.engine,
+    resources: model.resources,
     fact: (id: string) => managedFact(id).value(model, context) ?? '',
     command: (operation: NodeOperation) => context.frontEnd.command(operation, model.name),
     versionsHowTo: context.frontEnd.versionsHowTo(model.name),
