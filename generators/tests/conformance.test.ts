@@ -14,7 +14,7 @@
 import { chmodSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from 'kubelet-node';
-import { KICBASE_FLAG, leftovers, removeProject, requireEngine } from './support/engine';
+import { KICBASE_FLAG, leftovers, nodeContainer, removeProject, requireEngine } from './support/engine';
 import {
   conformanceCases, httpdManifest, installRuncOomClamp, kubeletPods, nodeSh, pollFor, RealBinaries, readRealBinaries, sideLoadImages,
 } from './support/real-node';
@@ -103,7 +103,7 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
       const up = nx(workspace, ['run', `${node}:up`, '--waitForPods=false']);
       expect(output(up)).toMatch(/kubelet healthy after \d+ s/);
       expect(up.status).toBe(0);
-      container = run('docker', ['compose', '--project-name', node, 'ps', '--quiet']).stdout.trim();
+      container = nodeContainer(node);
       expect(container).toMatch(/^[0-9a-f]{12,}$/);
       expect(nodeSh(container, 'kubelet --version').trim()).toBe(`Kubernetes ${kubelet.version}`);
     });

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KICBASE_FLAG, KICBASE_STAND_IN, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
+import { KICBASE_FLAG, KICBASE_STAND_IN, leftovers, nodeContainer, removeProject, requireEngine, STAND_IN_BINARIES } from './support/engine';
 import { DEFAULT_VERSIONS } from 'kubelet-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, REPO_ROOT, removeWorkspace } from './support/workspace';
@@ -85,7 +85,7 @@ describe('a node with stand-in binaries, from build to down', () => {
       expect(nx(workspace, ['run', `${node}:status`, '--dockerHost=unix:///var/run/docker.sock']).status).toBe(0);
       run('docker', ['context', 'update', context, '--docker', 'host=unix:///tmp/nx-kubelet-nowhere.sock']);
       const failing = nx(workspace, ['run', `${node}:status`, `--context=${context}`]);
-      expect(output(failing)).toContain(`The Docker daemon is not reachable (docker context "${context}")`);
+      expect(output(failing)).toContain(`The Docker daemon is not reachable (docker context "${context}" at unix:///tmp/nx-kubelet-nowhere.sock)`);
       expect(failing.status).not.toBe(0);
     } finally {
       run('docker', ['context', 'rm', '--force', context]);
@@ -136,7 +136,7 @@ describe('a node with stand-in binaries, from build to down', () => {
     let seen = '';
     child.stdout.on('data', (chunk) => (seen += chunk));
     await waitFor(() => seen.includes('kubelet-stand-in: serving healthz'), 60_000);
-    const container = run('docker', ['compose', '--project-name', node, 'ps', '--quiet']).stdout.trim();
+    const container = nodeContainer(node);
     expect(run('docker', ['exec', container, 'pgrep', '-f', 'journalctl']).status).toBe(0);
 
     const interruptedAt = Date.now();
@@ -156,7 +156,7 @@ describe('a node with stand-in binaries, from build to down', () => {
 
   it('status of a node that is down fails and says how to start it', () => {
     const result = nx(workspace, ['run', `${node}:status`]);
-    expect(output(result)).toContain(`no container (start it: nx run ${node}:up)`);
+    expect(output(result)).toContain(`${node}: no container, on the default engine (start it: nx run ${node}:up)`);
     expect(result.status).not.toBe(0);
   });
 });

@@ -125,7 +125,7 @@ it('its tasks build, start, check and stop the node; the kubelet-node CLI works 
 it('hints name projen tasks, and a stopped node fails its status task', () => {
   const status = sh('npx', ['projen', `${NODE}:status`], { ok: false });
   expect(status.status).not.toBe(0);
-  expect(status.text).toContain(`no container (start it: npx projen ${NODE}:up)`);
+  expect(status.text).toContain(`${NODE}: no container, on the default engine (start it: npx projen ${NODE}:up)`);
 });
 
 it('changing kubeVersion and synthesizing again upgrades the node', () => {

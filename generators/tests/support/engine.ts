@@ -64,3 +64,8 @@ export function removeProject(node: string): void {
   const images = [...new Set([...tagged, ...ofNode(node, ['image', 'ls'], '{{.ID}}')])];
   if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
 }
+
+/** The ID of a node's container (its compose service is named after it), or '' when there is none. */
+export function nodeContainer(node: string): string {
+  return run('docker', ['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.service=${node}`]).stdout.trim().split('\n')[0] ?? '';
+}
