@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Many nodes at once (issue 12); prints numbers and ratios, asserts nothing.
+//   node tools/bench/fleet.js [--nodes 10] [--runs 1] [--parallel <nodes>] [--keep]
+// Needs the engine, the kicbase stand-in (tools/images/build-stand-ins.sh), root (the second engine runs in a network
+// namespace of its own: tools/docker-engine/second-engine.js) and a built plugin (npm run build).
+//
+//   one engine    N nodes (stand-in binaries) on the host's engine: `nx run-many -t up --parallel=N`, wall time until
+//                 every kubelet is healthy (the command returns then); memory per node from `docker stats` afterwards
+//   two engines   the same N nodes, half of them recorded on the second engine (--dockerHost)
+// Images are built before the timed runs (the build target runs inside `up` too, from cache). Each run starts from
+// stopped nodes with fresh /var volumes.
+const { cpSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { arg, flag, median, run, seconds, table } = require('./lib');
+const { startSecondEngine, loadImages } = require('../docker-engine/second-engine');
+
+const root = join(__dirname, '..', '..');
+const count = arg('--nodes', 10);
+const runs = arg('--runs', 1);
+const parallel = arg('--parallel', count);
+const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
+const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
+const tag = process.pid.toString(36);
+
+function copyWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-bench-fleet-'));
+  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
+    cpSync(join(root, path), join(dir, path), { recursive: true });
+  }
+  mkdirSync(join(dir, 'packages'));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  return dir;
+}
+
+const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
+
+/** MiB of each running container of the given services, from one `docker stats` of an engine. */
+function memoryOf(names, docker = ['docker']) {
+  const stats = run([...docker, 'stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}']).stdout.split('\n').filter(Boolean);
+  const units = { B: 1 / 1024 / 1024, KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1024, MB: 1, GB: 1024 };
+  return stats
+    .map((line) => line.split(' '))
+    .filter(([container]) => names.some((name) => container.includes(`-${name}-`) || container.endsWith(`-${name}-1`)))
+    .map(([, usage]) => {
+      const [, value, unit] = /^([\d.]+)([A-Za-z]+)$/.exec(usage) ?? [];
+      return Number(value) * (units[unit] ?? NaN);
+    });
+}
+
+async function main() {
+  const engine = await startSecondEngine();
+  const ws = copyWorkspace();
+  const sets = {
+    'one engine': Array.from({ length: count }, (_, i) => ({ name: `f1-${tag}-${i}`, remote: false })),
+    'two engines': Array.from({ length: count }, (_, i) => ({ name: `f2-${tag}-${i}`, remote: i % 2 === 1 })),
+  };
+  try {
+    await loadImages(engine, [STAND_IN]);
+    for (const nodes of Object.values(sets)) {
+      for (const node of nodes) {
+        nx(ws, 'g', 'nx-kubelet:kubelet-node', node.name, '--binarySource=local', `--kicbaseImage=${STAND_IN}`, ...(node.remote ? [`--dockerHost=${engine.host}`] : []));
+        for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(ws, 'packages', node.name, 'bin', binary));
+      }
+      nx(ws, 'run-many', '-t', 'build', `--projects=${nodes.map((node) => node.name).join(',')}`, '--parallel=4');
+    }
+    const results = {};
+    for (let round = 0; round < runs; round++) {
+      for (const [label, nodes] of Object.entries(sets)) {
+        const projects = nodes.map((node) => node.name).join(',');
+        const start = performance.now();
+        nx(ws, 'run-many', '-t', 'up', `--projects=${projects}`, `--parallel=${parallel}`);
+        const wall = performance.now() - start;
+        const memory = [...memoryOf(nodes.filter((node) => !node.remote).map((node) => node.name)), ...memoryOf(nodes.filter((node) => node.remote).map((node) => node.name), engine.docker())];
+        (results[label] ??= { wall: [], memory: [] }).wall.push(wall);
+        results[label].memory.push(...memory);
+        nx(ws, 'run-many', '-t', 'down', `--projects=${projects}`, '--volumes', `--parallel=${parallel}`);
+      }
+    }
+    const one = median(results['one engine'].wall);
+    console.log(`\n${count} nodes (stand-in binaries), nx run-many -t up --parallel=${parallel}, until every kubelet is healthy; ${runs} run(s), medians`);
+    table(
+      ['', 'wall to all healthy', 'per node', 'memory per node', 'wall / one engine'],
+      Object.entries(results).map(([label, { wall, memory }]) => [
+        label,
+        seconds(median(wall)),
+        seconds(median(wall) / count),
+        `${median(memory).toFixed(0)} MiB (${memory.length} measured)`,
+        (median(wall) / one).toFixed(2),
+      ]),
+    );
+  } finally {
+    if (!flag('--keep')) {
+      for (const nodes of Object.values(sets)) {
+        try {
+          nx(ws, 'run-many', '-t', 'down', `--projects=${nodes.map((node) => node.name).join(',')}`, '--volumes');
+        } catch {
+          // already down
+        }
+        for (const node of nodes) {
+          const images = run(['docker', 'image', 'ls', '--quiet', `nx-kubelet-${node.name}`]).stdout.split('\n').filter(Boolean);
+          if (images.length) run(['docker', 'image', 'rm', '--force', ...images]);
+        }
+      }
+      rmSync(ws, { recursive: true, force: true });
+    }
+    engine.remove();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
