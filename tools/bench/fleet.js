@@ -9,11 +9,10 @@
 //   two engines   the same N nodes, half of them recorded on the second engine (--dockerHost)
 // Images are built before the timed runs (the build target runs inside `up` too, from cache). Each run starts from
 // stopped nodes with fresh /var volumes.
-const { cpSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { copyFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, flag, median, run, seconds, table } = require('./lib');
+const { arg, copyWorkspace, flag, median, run, seconds, table } = require('./lib');
 const { startSecondEngine, loadImages } = require('../docker-engine/second-engine');
 
 const root = join(__dirname, '..', '..');
@@ -25,17 +24,6 @@ const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
 const tag = process.pid.toString(36);
 
-function copyWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-bench-fleet-'));
-  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
-    cpSync(join(root, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, 'packages'));
-  mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
-  return dir;
-}
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
 
@@ -54,7 +42,7 @@ function memoryOf(names, docker = ['docker']) {
 
 async function main() {
   const engine = await startSecondEngine();
-  const ws = copyWorkspace();
+  const ws = copyWorkspace('nx-kubelet-bench-fleet-');
   const sets = {
     'one engine': Array.from({ length: count }, (_, i) => ({ name: `f1-${tag}-${i}`, remote: false })),
     'two engines': Array.from({ length: count }, (_, i) => ({ name: `f2-${tag}-${i}`, remote: i % 2 === 1 })),

@@ -1,5 +1,8 @@
 // Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables. Nothing here asserts.
 const { spawnSync } = require('node:child_process');
+const { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 /** `--name value` from the command line, else the fallback (numbers are converted). */
@@ -56,4 +59,21 @@ function table(header, rows) {
 /** Rotates `items` by `index`: alternates which variant runs first, so that none always gets the coldest slot. */
 const rotate = (items, index) => items.map((_, i) => items[(i + index) % items.length]);
 
-module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate };
+/**
+ * A temporary copy of this workspace with the built plugin and no nodes: node_modules linked to the repository's,
+ * nx-kubelet to the copy's own (as npm workspaces would link it). `prefix` names the folder.
+ */
+function copyWorkspace(prefix) {
+  const root = join(__dirname, '..', '..');
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
+    cpSync(join(root, path), join(dir, path), { recursive: true });
+  }
+  mkdirSync(join(dir, 'packages'));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  return dir;
+}
+
+module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate, copyWorkspace };

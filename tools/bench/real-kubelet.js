@@ -13,11 +13,10 @@
 //   binaries      cold build times recorded by build.sh in its index (per binary), and a cached re-run of build.sh
 // Each round starts from a fresh /var volume (down --volumes between rounds); the two `up` ways take turns first.
 const { spawn, spawnSync } = require('node:child_process');
-const { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, chmodSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { existsSync, readFileSync, rmSync, copyFileSync, chmodSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, flag, median, run, seconds, table } = require('./lib');
+const { arg, copyWorkspace, flag, median, run, seconds, table } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
@@ -37,17 +36,6 @@ const SYSTEMD_UP = probe.SYSTEMD_UP || /Reached target .*Multi-User System|detec
 const HEALTHZ_POLL = probe.HEALTHZ_POLL_SCRIPT
   || 'url=$1; end=$(( $(date +%s) + $2 )); while :; do curl -fsS --max-time 2 "$url" && exit 0; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done';
 
-function copyWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-bench-real-'));
-  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
-    cpSync(join(root, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, 'packages'));
-  mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
-  return dir;
-}
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
 const sh = (container, script, input) => run(['docker', 'exec', ...(input === undefined ? [] : ['-i']), container, 'sh', '-c', script], { input }).stdout;
@@ -110,7 +98,7 @@ async function main() {
   const pause = `registry.k8s.io/pause:${kubelet.pause}`;
   console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, stand-in ${STAND_IN}`);
 
-  const ws = copyWorkspace();
+  const ws = copyWorkspace('nx-kubelet-bench-real-');
   const dir = join(ws, 'packages', name);
   const results = { nx: [], hand: [], pod: [] };
   try {

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// Day-2 operations on a node with a REAL kubelet and cri-dockerd (tools/real-binaries/build.sh), side by side with the
+// way they are done without them; asserts nothing.
+//   node tools/bench/day2.js [--runs 3] [--mb 100] [--keep]
+// Needs the engine, the kicbase stand-in, the real binaries and a built plugin (npm run build).
+//
+//   manifest edit -> pod Running (the pod's answer changes; timed until the new pod answers)
+//     apply, nx        nx run <node>:apply (atomic write into the static pod folder, waits until the new pod runs)
+//     apply, CLI       kubelet-node apply <dir>: the same operation without nx's start-up
+//     rebuild+recreate nx run <node>:up after the edit: up builds the image (the manifest is baked in), Compose
+//                      recreates the container (the /var volume stays), up waits for healthz and the pods
+//   a new pod (a manifest added) -> Running
+//     apply, nx        as above, for a pod that did not exist
+//   load of an image of --mb MB (random data on the workload image; removed from the node between rounds)
+//     load, nx         nx run <node>:load --images=<image>
+//     load, CLI        kubelet-node load <dir> --images=<image>
+//     by hand          docker save <image> | docker exec -i <container> docker load (a shell pipe)
+// The node's image has the TEST-ONLY runc wrapper as its dockerd's default runtime (these VMs lack
+// CAP_SYS_RESOURCE), as in day2.test.ts; the pods' grace period is 1 s (busybox httpd ignores SIGTERM).
+const { spawnSync } = require('node:child_process');
+const { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { arg, flag, median, pairedRatio, run, seconds, table } = require('./lib');
+const { httpdManifest } = require('../real-binaries/workload-pod');
+
+const root = join(__dirname, '..', '..');
+const runs = arg('--runs', 3);
+const megabytes = arg('--mb', 100);
+const cache = process.env.NX_KUBELET_REAL_CACHE || '/var/cache/nx-kubelet/real-binaries';
+const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
+const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const id = process.pid.toString(36);
+const name = `bench-d2-${id}`;
+const bigImage = `nx-kubelet/day2-bench-${megabytes}mb:${id}`;
+
+function copyWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-bench-day2-'));
+  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'packages/kubelet-node/package.json', 'packages/kubelet-node/schemas', 'packages/kubelet-node/dist',
+    'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
+    cpSync(join(root, path), join(dir, path), { recursive: true });
+  }
+  mkdirSync(join(dir, 'node_modules'));
+  const own = { 'nx-kubelet': 'generators', 'kubelet-node': 'packages/kubelet-node' };
+  for (const entry of readdirSync(join(root, 'node_modules'))) if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const [entry, path] of Object.entries(own)) symlinkSync(join(dir, path), join(dir, 'node_modules', entry));
+  return dir;
+}
+
+const timed = (fn) => {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
+};
+
+async function main() {
+  const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
+  const kubelet = index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
+  const cri = index.criDockerd[index.criDockerd.length - 1];
+  const workload = index.workloadImage;
+  console.log(`day-2 bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, ${megabytes} MB image, stand-in ${STAND_IN}`);
+
+  const ws = copyWorkspace();
+  const dir = join(ws, 'packages', name);
+  const cli = join(ws, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
+  const nx = (...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
+  const kubeletNode = (...args) => run([process.execPath, cli, ...args], { cwd: ws, env });
+  const sh = (container, script) => run(['docker', 'exec', container, 'sh', '-c', script]).stdout;
+  const manifest = (podName, body) =>
+    httpdManifest(workload, podName, body).replace('spec:\n', 'spec:\n  terminationGracePeriodSeconds: 1\n');
+  const write = (file, text) => {
+    writeFileSync(join(dir, 'manifests', `.${file}.tmp`), text);
+    renameSync(join(dir, 'manifests', `.${file}.tmp`), join(dir, 'manifests', file));
+  };
+  let container = '';
+  const answer = (podName) => {
+    const pods = JSON.parse(sh(container, 'curl -fsS http://127.0.0.1:10255/pods')).items;
+    const pod = pods.find((p) => p.metadata.name === `${podName}-${name}` && p.status.phase === 'Running');
+    return pod ? spawnSync('docker', ['exec', container, 'curl', '-fsS', '--max-time', '2', `http://${pod.status.podIP}:8080/`], { encoding: 'utf8' }).stdout.trim() : '';
+  };
+  const expectAnswer = (podName, body, what) => {
+    const got = answer(podName);
+    if (got !== body) throw new Error(`${what}: pod ${podName} answers "${got}", not "${body}"`);
+  };
+  const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], loadNx: [], loadCli: [], loadHand: [] };
+  try {
+    nx('g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kubeVersion=${kubelet.version}`, `--criDockerdVersion=${cri.version}`,
+      `--kicbaseImage=${STAND_IN}`, '--examplePod=false', '--allowUnknownVersions');
+    for (const [binary, from] of [['kubelet', kubelet.path], ['cri-dockerd', cri.path], ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')]]) {
+      copyFileSync(from, join(dir, 'bin', binary));
+      chmodSync(join(dir, 'bin', binary), 0o755);
+    }
+    appendFileSync(join(dir, 'Dockerfile.kicbase'), [
+      '# TEST-ONLY (tools/bench/day2.js): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
+      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
+      `RUN mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
+      '',
+    ].join('\n'));
+    write('web.yaml', manifest('web', 'v0'));
+    nx('run', `${name}:up`);
+    container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
+    expectAnswer('web', 'v0', 'after up');
+    run(['docker', 'build', '--quiet', '--tag', bigImage, '-'], {
+      input: `FROM ${workload}\nRUN head -c ${megabytes * 1000 * 1000} /dev/urandom > /blob\n`,
+    });
+
+    let version = 0;
+    for (let round = 0; round < runs; round++) {
+      // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
+      for (const way of round % 2 ? ['applyCli', 'applyNx'] : ['applyNx', 'applyCli']) {
+        const body = `v${++version}`;
+        results[way].push(timed(() => {
+          write('web.yaml', manifest('web', body));
+          if (way === 'applyNx') nx('run', `${name}:apply`);
+          else kubeletNode('apply', `packages/${name}`);
+        }));
+        expectAnswer('web', body, way);
+      }
+      const body = `v${++version}`;
+      results.rebuild.push(timed(() => {
+        write('web.yaml', manifest('web', body));
+        nx('run', `${name}:up`);
+      }));
+      container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
+      expectAnswer('web', body, 'rebuild');
+
+      // A new pod, then removed again (not timed).
+      results.addNx.push(timed(() => {
+        write('extra.yaml', manifest('extra', `x${round}`));
+        nx('run', `${name}:apply`);
+      }));
+      expectAnswer('extra', `x${round}`, 'add');
+      rmSync(join(dir, 'manifests', 'extra.yaml'));
+      nx('run', `${name}:apply`);
+
+      // load of the big image, three ways in turn; the node forgets it between them.
+      const order = ['loadNx', 'loadCli', 'loadHand'];
+      for (let i = 0; i < order.length; i++) {
+        const way = order[(i + round) % order.length];
+        sh(container, `docker image rm --force ${bigImage} >/dev/null 2>&1; true`);
+        results[way].push(timed(() => {
+          if (way === 'loadNx') nx('run', `${name}:load`, `--images=${bigImage}`);
+          else if (way === 'loadCli') kubeletNode('load', `packages/${name}`, `--images=${bigImage}`);
+          else run(['sh', '-c', 'docker save "$1" | docker exec -i "$2" docker load', 'sh', bigImage, container]);
+        }));
+        const hostId = run(['docker', 'image', 'inspect', '--format', '{{.Id}}', bigImage]).stdout.trim();
+        if (sh(container, `docker image inspect --format '{{.Id}}' ${bigImage}`).trim() !== hostId) throw new Error(`${way}: the node lacks ${bigImage}`);
+      }
+    }
+
+    console.log('');
+    const m = (key) => seconds(median(results[key]));
+    table(['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rounds'], [
+      ['changed pod', m('applyNx'), m('applyCli'), m('rebuild'), pairedRatio(results.rebuild, results.applyNx), runs],
+      ['new pod', m('addNx'), '', '', '', runs],
+    ]);
+    console.log('');
+    table([`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'], [
+      ['docker save | docker exec docker load', m('loadNx'), m('loadCli'), m('loadHand'), pairedRatio(results.loadNx, results.loadHand), pairedRatio(results.loadCli, results.loadHand), runs],
+    ]);
+    console.log(`\nrounds (ms): ${Object.entries(results).map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`).join('; ')}`);
+  } finally {
+    if (!flag('--keep')) {
+      spawnSync(process.execPath, [nxBin, 'run', `${name}:down`, '--volumes', '--timeout=5'], { cwd: ws, env, stdio: 'ignore' });
+      spawnSync('docker', ['image', 'rm', '--force', `nx-kubelet-${name}:${kubelet.version}`, bigImage], { stdio: 'ignore' });
+      rmSync(ws, { recursive: true, force: true });
+    } else {
+      console.log(`kept: workspace ${ws}, node ${name}, image ${bigImage}`);
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
