@@ -10,7 +10,7 @@
 //     rebuild+recreate nx run <node>:up after the edit: up builds the image (the manifest is baked in), Compose
 //                      recreates the container (the /var volume stays), up waits for healthz and the pods
 //   a new pod (a manifest added) -> Running
-//     apply, nx        as above, for a pod that did not exist
+//     apply, nx / CLI  as above, for a pod that did not exist (removed again after each, not timed)
 //   load of an image of --mb MB (random data on the workload image; removed from the node between rounds)
 //     load, nx         nx run <node>:load --images=<image>
 //     load, CLI        kubelet-node load <dir> --images=<image>
@@ -84,7 +84,7 @@ async function main() {
     const got = answer(podName);
     if (got !== body) throw new Error(`${what}: pod ${podName} answers "${got}", not "${body}"`);
   };
-  const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], loadNx: [], loadCli: [], loadHand: [] };
+  const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], addCli: [], loadNx: [], loadCli: [], loadHand: [] };
   try {
     nx('g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kubeVersion=${kubelet.version}`, `--criDockerdVersion=${cri.version}`,
       `--kicbaseImage=${STAND_IN}`, '--examplePod=false', '--allowUnknownVersions');
@@ -126,14 +126,18 @@ async function main() {
       container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
       expectAnswer('web', body, 'rebuild');
 
-      // A new pod, then removed again (not timed).
-      results.addNx.push(timed(() => {
-        write('extra.yaml', manifest('extra', `x${round}`));
-        nx('run', `${name}:apply`);
-      }));
-      expectAnswer('extra', `x${round}`, 'add');
-      rmSync(join(dir, 'manifests', 'extra.yaml'));
-      nx('run', `${name}:apply`);
+      // A new pod, then removed again (not timed), by nx and by the CLI in turn.
+      for (const way of round % 2 ? ['addCli', 'addNx'] : ['addNx', 'addCli']) {
+        const body = `${way}-${round}`;
+        results[way].push(timed(() => {
+          write('extra.yaml', manifest('extra', body));
+          if (way === 'addNx') nx('run', `${name}:apply`);
+          else kubeletNode('apply', `packages/${name}`);
+        }));
+        expectAnswer('extra', body, way);
+        rmSync(join(dir, 'manifests', 'extra.yaml'));
+        kubeletNode('apply', `packages/${name}`);
+      }
 
       // load of the big image, three ways in turn; the node forgets it between them.
       const order = ['loadNx', 'loadCli', 'loadHand'];
@@ -154,7 +158,7 @@ async function main() {
     const m = (key) => seconds(median(results[key]));
     table(['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rounds'], [
       ['changed pod', m('applyNx'), m('applyCli'), m('rebuild'), pairedRatio(results.rebuild, results.applyNx), runs],
-      ['new pod', m('addNx'), '', '', '', runs],
+      ['new pod', m('addNx'), m('addCli'), '', '', runs],
     ]);
     console.log('');
     table([`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'], [

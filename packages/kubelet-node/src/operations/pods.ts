@@ -18,7 +18,7 @@ export interface ContainerStatus {
 }
 
 export interface KubeletPod {
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; uid?: string; annotations?: Record<string, string> };
   spec?: { nodeName?: string; containers?: { name: string }[] };
   status?: {
     phase?: string;
