@@ -67,19 +67,22 @@ export const READ_FOLDER_SCRIPT = [
 ].join('\n');
 
 /**
- * Waits (at most `$1` seconds) until the kubelet has cleaned up each pod folder given (`/var/lib/kubelet/pods/<uid>`),
- * then one housekeeping period (2 s) more: see {@link applyOnce} for why.
+ * Waits (at most `$1` seconds) until the kubelet has let go of every earlier pod of each name given (`namespace/pod`,
+ * the kubelet's pod names): the node dockerd's k8s containers name their pod's UID, and the kubelet removes
+ * `/var/lib/kubelet/pods/<uid>` when it is done with that pod. If it waited, one housekeeping period (2 s) more, in
+ * which the kubelet forgets the finished pod. See {@link applyOnce} for why.
  */
-export const WAIT_FOR_OLD_PODS_SCRIPT = [
+export const WAIT_FOR_PREDECESSORS_SCRIPT = [
   'end=$(( $(date +%s) + $1 )); shift',
-  'for dir in "$@"; do',
-  '  while [ -d "$dir" ]; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.2; done',
+  'waited=',
+  'for pod in "$@"; do',
+  '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
+  '  for uid in $uids; do',
+  '    while [ -d "/var/lib/kubelet/pods/$uid" ]; do waited=1; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.2; done',
+  '  done',
   'done',
-  'sleep 2.1',
+  'if [ -n "$waited" ]; then sleep 2.1; fi',
 ].join('\n');
-
-/** The kubelet's root directory in every generated node (it holds pods/<uid> for each pod it knows). */
-const KUBELET_PODS_DIR = '/var/lib/kubelet/pods';
 
 /** Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename. */
 export const WRITE_FILE_SCRIPT = 'set -e; mkdir -p "$1"; cd "$1"; tmp=".$2.nx-kubelet-tmp"; cat > "$tmp"; mv -f "$tmp" "$2"';
@@ -113,24 +116,25 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     const pause = pauseImageOf(node.dir);
     await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
   }
-  const { wait, replaced } = await podsToWaitFor(node, id, touchedPods, changes, inNode);
+  const { wait, replaced, host } = await podsToWaitFor(node, id, touchedPods, changes, inNode);
 
   // Removed first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
   // A changed pod is a new pod to the kubelet (its UID is a hash of the manifest) with the old one's name, and the
   // kubelet starts it only once the old one is gone: written at once, the new pod's first start attempt comes too
-  // early and is retried only after a back-off of 10-15 s. So its old file goes first, and the new one is written
-  // when the kubelet has cleaned up the old pod's folder and run one more housekeeping pass (measured: a changed pod
-  // Running after ~8 s instead of ~18 s; tools/bench/day2.js).
-  const removals = [...changes.removed, ...replaced.map((entry) => entry.file)];
+  // early and is retried only after a back-off of 10-15 s. So its old file goes first, and every new or changed pod
+  // is written once the kubelet has let go of any earlier pod of its name (also one removed by a previous apply a
+  // moment ago) and run one more housekeeping pass (measured: a changed pod Running after ~8 s instead of ~18 s;
+  // tools/bench/day2.js).
+  const removals = [...changes.removed, ...replaced];
   if (removals.length) {
     const removed = await runDocker(node.target, ['exec', id, 'sh', '-c', 'cd "$1" && shift && rm -f -- "$@"', 'sh', folder, ...removals], { mode: 'capture' });
     if (removed.exitCode !== 0) throw new DockerCommandError(removed, `removing manifests from ${folder} in the node`);
   }
-  if (replaced.length) {
+  if (touchedPods.length) {
     const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
-    const dirs = replaced.map((entry) => `${KUBELET_PODS_DIR}/${entry.uid}`);
+    const names = touchedPods.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
     // A timeout here is no failure: the kubelet still gets there, later; the pod wait below reports what happens.
-    await runDocker(node.target, ['exec', id, 'sh', '-c', WAIT_FOR_OLD_PODS_SCRIPT, 'sh', seconds, ...dirs], { mode: 'capture' });
+    await runDocker(node.target, ['exec', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], { mode: 'capture' });
   }
   for (const pod of touchedPods) {
     const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file], { mode: 'capture', input: pod.text });
@@ -156,9 +160,10 @@ async function podsToWaitFor(
   touched: StaticPod[],
   changes: ManifestChanges,
   inNode: Map<string, string>,
-): Promise<{ wait: PodWait; replaced: { file: string; uid: string }[] }> {
+): Promise<{ wait: PodWait; replaced: string[]; host: string }> {
   const wait: PodWait = { running: [], gone: [] };
-  const replaced: { file: string; uid: string }[] = [];
+  /** Files of changed pods that the kubelet must replace (not only reformatted): removed before they are written. */
+  const replaced: string[] = [];
   const before = (await readPods(node, id)) ?? [];
   const host = await nodeName(node, id);
   const oldPod = (file: string): StaticPod | undefined => {
@@ -175,7 +180,7 @@ async function podsToWaitFor(
       if (samePod(previous.object, pod.object)) continue; // the kubelet sees the same pod: nothing restarts
       const current = findPod(before, ref(pod), host);
       wait.running.push({ ...ref(pod), notHash: current ? summarizePod(current).configHash : undefined });
-      if (current?.metadata.uid && /^[\w-]+$/.test(current.metadata.uid)) replaced.push({ file: pod.file, uid: current.metadata.uid });
+      replaced.push(pod.file);
     } else {
       wait.running.push(ref(pod));
     }
@@ -184,7 +189,7 @@ async function podsToWaitFor(
     const previous = oldPod(file);
     if (previous && !touched.some((pod) => pod.name === previous.name && pod.namespace === previous.namespace)) wait.gone.push(ref(previous));
   }
-  return { wait, replaced };
+  return { wait, replaced, host };
 }
 
 function ref(pod: StaticPod): PodRef {
