@@ -10,6 +10,11 @@ describe('kubelet-node CLI arguments', () => {
     });
   });
 
+  it('reads a flag-or-string option as a flag when bare and as a string with =', () => {
+    expect(parseCommandLine(['logs', '--container', 'nodes/a']).options).toEqual({ container: true });
+    expect(parseCommandLine(['logs', 'nodes/a', '--pod=web', '--container=httpd']).options).toEqual({ pod: 'web', container: 'httpd' });
+  });
+
   it('takes the node name from --name, else from the folder', () => {
     expect(parseCommandLine(['status', './x/edge-7/']).name).toBe('edge-7');
     expect(parseCommandLine(['status', 'x/edge-7', '--name=site-a']).name).toBe('site-a');

@@ -60,7 +60,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     if (value === undefined && key.startsWith('no-') && typeOf(properties[key.slice(3)]) === 'boolean') {
       key = key.slice(3);
       value = 'false';
-    } else if (value === undefined && type !== 'boolean') {
+    } else if (value === undefined && type !== 'boolean' && !takesFlagForm(properties[base])) {
       if (index + 1 >= rest.length) throw new UsageError(`--${key} needs a value.`);
       value = rest[++index];
     }
@@ -77,6 +77,14 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const dir = positional[0];
   const { name, ...operationOptions } = options;
   return { operation, dir, name: typeof name === 'string' ? name : basename(resolve(dir)), options: operationOptions };
+}
+
+/**
+ * An option that is a flag or a string (logs' `--container`: the console log, or with --pod a container's name):
+ * bare `--key` is the flag, only `--key=value` gives the string, so that it never swallows the node's folder.
+ */
+function takesFlagForm(property: SchemaProperty | undefined): boolean {
+  return Array.isArray(property?.type) && property.type.includes('boolean');
 }
 
 function typeOf(property: SchemaProperty | undefined): string | undefined {
