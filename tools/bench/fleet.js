@@ -9,7 +9,7 @@
 //   two engines   the same N nodes, half of them recorded on the second engine (--dockerHost)
 // Images are built before the timed runs (the build target runs inside `up` too, from cache). Each run starts from
 // stopped nodes with fresh /var volumes.
-const { copyFileSync, rmSync } = require('node:fs');
+const { copyFileSync, existsSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { arg, copyWorkspace, flag, median, run, seconds, table } = require('./lib');
@@ -27,17 +27,25 @@ const tag = process.pid.toString(36);
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
 
-/** MiB of each running container of the given services, from one `docker stats` of an engine. */
+/**
+ * MiB each node's container uses, read from its memory cgroup (usage minus inactive page cache, as `docker stats`
+ * computes it; `docker stats` itself reads 0 B here, where systemd in the node moves itself into child cgroups).
+ * Both engines run on this machine, so one cgroup tree holds every node.
+ */
 function memoryOf(names, docker = ['docker']) {
-  const stats = run([...docker, 'stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}']).stdout.split('\n').filter(Boolean);
-  const units = { B: 1 / 1024 / 1024, KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1024, MB: 1, GB: 1024 };
-  return stats
-    .map((line) => line.split(' '))
-    .filter(([container]) => names.some((name) => container.includes(`-${name}-`) || container.endsWith(`-${name}-1`)))
-    .map(([, usage]) => {
-      const [, value, unit] = /^([\d.]+)([A-Za-z]+)$/.exec(usage) ?? [];
-      return Number(value) * (units[unit] ?? NaN);
-    });
+  const ids = names.flatMap((name) => run([...docker, 'ps', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.service=${name}`]).stdout.split('\n').filter(Boolean));
+  return ids.map((id) => {
+    for (const dir of [`/sys/fs/cgroup/memory/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]) {
+      try {
+        const stat = Object.fromEntries(readFileSync(join(dir, 'memory.stat'), 'utf8').split('\n').map((line) => line.split(' ')));
+        const usage = Number(readFileSync(join(dir, existsSync(join(dir, 'memory.current')) ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'));
+        return (usage - Number(stat.total_inactive_file ?? stat.inactive_file ?? 0)) / 1024 / 1024;
+      } catch {
+        // not this layout
+      }
+    }
+    return NaN;
+  });
 }
 
 async function main() {

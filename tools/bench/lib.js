@@ -60,19 +60,21 @@ function table(header, rows) {
 const rotate = (items, index) => items.map((_, i) => items[(i + index) % items.length]);
 
 /**
- * A temporary copy of this workspace with the built plugin and no nodes: node_modules linked to the repository's,
- * nx-kubelet to the copy's own (as npm workspaces would link it). `prefix` names the folder.
+ * A temporary copy of this workspace with the built packages and no nodes: node_modules linked to the repository's,
+ * nx-kubelet and kubelet-node to the copy's own (as npm workspaces would link them). `prefix` names the folder.
  */
 function copyWorkspace(prefix) {
   const root = join(__dirname, '..', '..');
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
+  const copied = ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist'];
+  for (const path of [...copied, 'packages/kubelet-node/package.json', 'packages/kubelet-node/schemas', 'packages/kubelet-node/dist']) {
     cpSync(join(root, path), join(dir, path), { recursive: true });
   }
-  mkdirSync(join(dir, 'packages'));
   mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
+  // The copy's own packages: a rebuild in the repository meanwhile cannot pull them away from a running benchmark.
+  const own = { 'nx-kubelet': 'generators', 'kubelet-node': 'packages/kubelet-node' };
+  for (const entry of readdirSync(join(root, 'node_modules'))) if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const [name, path] of Object.entries(own)) symlinkSync(join(dir, path), join(dir, 'node_modules', name));
   return dir;
 }
 
