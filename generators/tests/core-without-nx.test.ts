@@ -33,7 +33,12 @@ it('imports nothing from Nx or projen, and writes no Nx wording (the sources say
   expect(sources.filter((file) => /from '(nx|@nx\/[^']*|projen|nx\/[^']*)'|require\('(nx|@nx|projen)/.test(text(file)))).toEqual([]);
   // Strings (not comments) that name an Nx command.
   const code = (file: string) => text(file).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-  expect(sources.filter((file) => /['`"][^'`"\n]*\bnx (run|g|sync|migrate)\b/.test(code(file)))).toEqual([]);
+  expect(sources.filter((file) => /['`"][^'`"\n]*\bnx (run|run-many|g|sync|migrate)\b/.test(code(file)))).toEqual([]);
+  // The operations' schemas are the CLI's help too.
+  const schemas = join(REPO_ROOT, 'packages/kubelet-node/schemas');
+  const schemaFiles = readdirSync(schemas);
+  expect(schemaFiles.length).toBeGreaterThanOrEqual(6);
+  expect(schemaFiles.filter((file) => /\bnx (run|run-many|g|sync|migrate)\b|nx-kubelet/.test(readFileSync(join(schemas, file), 'utf8')))).toEqual([]);
 });
 
 it('renders, upgrades and syncs a node with no Nx installed', () => {

@@ -32,7 +32,7 @@ function requirements() {
  * Starts the engine; resolves once it answers on TCP. `index` (1-250) picks the namespace, names and subnet, so that
  * several can run at once; by default one derived from the process ID.
  */
-async function startSecondEngine({ index = (process.pid % 240) + 5, timeoutMs = 60_000 } = {}) {
+async function startSecondEngine({ index = freeIndex((process.pid % 240) + 5), timeoutMs = 60_000 } = {}) {
   requirements();
   const id = `nxk-e${index}`;
   const hostIf = `${id}-h`;
@@ -93,10 +93,10 @@ async function startSecondEngine({ index = (process.pid % 240) + 5, timeoutMs = 
   }
   return engine;
 
-  /** Stops dockerd (its containers stop with it); waits until it has exited. */
+  /** Stops dockerd (its containers stop with it); waits until it has exited. Only ever this engine's dockerd. */
   function stop() {
     const pid = existsSync(paths.pidfile) ? Number(readFileSync(paths.pidfile, 'utf8')) : engine.pid;
-    if (!pid) return;
+    if (!pid || !isOurDockerd(pid, paths.dataRoot)) return;
     try {
       process.kill(pid, 'SIGTERM');
     } catch {
@@ -126,6 +126,27 @@ async function startSecondEngine({ index = (process.pid % 240) + 5, timeoutMs = 
     sh(['ip', 'link', 'del', hostIf], { allowFailure: true });
     for (const path of [paths.dataRoot, paths.execRoot, paths.pidfile, paths.socket]) rmSync(path, { recursive: true, force: true });
   }
+}
+
+/** True when `pid` is a dockerd with this data-root (a stale pidfile's number may belong to anything by now). */
+function isOurDockerd(pid, dataRoot) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((arg) => arg.endsWith('dockerd')) && argv.includes(dataRoot);
+  } catch {
+    return false;
+  }
+}
+
+/** The first index from `start` whose namespace no running engine of ours uses (a leftover one is removed on start). */
+function freeIndex(start) {
+  for (let offset = 0; offset < 245; offset++) {
+    const index = ((start - 5 + offset) % 245) + 5;
+    const pidfile = `/run/nxk-e${index}.pid`;
+    const busy = existsSync(pidfile) && isOurDockerd(Number(readFileSync(pidfile, 'utf8')), `/var/lib/nxk-e${index}`);
+    if (!busy) return index;
+  }
+  throw new Error('second-engine: every index (5-249) has a running engine: remove some (node tools/docker-engine/second-engine.js starts and removes one).');
 }
 
 /** True while `pid` runs (an exited child of ours that nobody reaped yet is a zombie: not running). */

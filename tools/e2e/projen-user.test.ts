@@ -115,7 +115,7 @@ it('its tasks build, start, check and stop the node; the kubelet-node CLI works 
   const shell = sh(cli, ['shell', NODE_DIR, '--command', 'exit 7'], { ok: false });
   expect(shell.status).toBe(7);
   const typo = sh(cli, ['up', NODE_DIR, '--timout=5'], { ok: false });
-  expect(typo.status).toBe(1);
+  expect(typo.status).toBe(2);
   expect(typo.text).toContain('--timout is not an option of kubelet-node up: did you mean --timeout?');
   // Extra arguments reach the operation through the task.
   projen(`${NODE}:down`, '--volumes');

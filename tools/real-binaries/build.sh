@@ -34,7 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${NX_KUBELET_REAL_CACHE:-/var/cache/nx-kubelet/real-binaries}
 versions_spec=${NX_KUBELET_REAL_VERSIONS:-default,newest}
 cri_spec=${NX_KUBELET_REAL_CRI_DOCKERD:-oldest,newest}
-matrix="$repo/generators/src/lib/version-matrix.ts"
+matrix="$repo/packages/kubelet-node/src/core/version-matrix.ts"
 # Bump when the recipe changes: cached results with another recipe are rebuilt.
 recipe=1
 

@@ -20,8 +20,14 @@ describe('kubelet-node CLI arguments', () => {
     expect(parseCommandLine(['status', 'x/edge-7', '--name=site-a']).name).toBe('site-a');
   });
 
-  it('keeps unknown options for the operation to refuse by name', () => {
+  it('keeps unknown options to be refused by name, and an unknown one takes no value from the next word', () => {
     expect(parseCommandLine(['up', 'n', '--timout=5']).options).toEqual({ timout: '5' });
+    expect(parseCommandLine(['up', '--buld', 'nodes/a'])).toMatchObject({ dir: 'nodes/a', options: { buld: true } });
+  });
+
+  it('takes the schema\'s one-letter aliases', () => {
+    expect(parseCommandLine(['logs', 'n', '-f', '-n', '20']).options).toEqual({ follow: true, tail: 20 });
+    expect(() => parseCommandLine(['logs', 'n', '-x'])).toThrow('-x is not an option of logs.');
   });
 
   it.each([

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { formatCommand } from './operations/docker-cli';
-import { isOperation, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, runOperation } from './operations';
+import { isOperation, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, operationOptions, runOperation } from './operations';
+import { refuseUnknownOptions, UnknownOptionError } from './options-check';
 
 interface SchemaProperty {
   type?: string | string[];
@@ -47,7 +48,14 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const positional: string[] = [];
   const options: Record<string, unknown> = {};
   for (let index = 0; index < rest.length; index++) {
-    const arg = rest[index];
+    let arg = rest[index];
+    // A schema's one-letter alias: -f is --follow, -n 20 is --tail 20.
+    const alias = /^-([a-zA-Z])(=.*)?$/.exec(arg);
+    if (alias) {
+      const long = Object.entries(properties).find(([, property]) => (property as { alias?: string }).alias === alias[1])?.[0];
+      if (!long) throw new UsageError(`-${alias[1]} is not an option of ${operation}.`);
+      arg = `--${long}${alias[2] ?? ''}`;
+    }
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -60,7 +68,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     if (value === undefined && key.startsWith('no-') && typeOf(properties[key.slice(3)]) === 'boolean') {
       key = key.slice(3);
       value = 'false';
-    } else if (value === undefined && type !== 'boolean' && !takesFlagForm(properties[base])) {
+    } else if (value === undefined && type !== 'boolean' && !takesFlagForm(properties[base]) && properties[base] !== undefined) {
+      // An option the operation does not know takes no value from the next word: it is refused below by name.
       if (index + 1 >= rest.length) throw new UsageError(`--${key} needs a value.`);
       value = rest[++index];
     }
@@ -161,7 +170,13 @@ export async function main(argv: string[]): Promise<number> {
   let command: ParsedCommand;
   try {
     command = parseCommandLine(argv);
+    // Wrong usage exits 2, before anything runs; no framework's own options (--dryRun…) pass here.
+    refuseUnknownOptions(command.options, operationOptions(command.operation), `kubelet-node ${command.operation}`, new Set());
   } catch (error) {
+    if (error instanceof UnknownOptionError) {
+      console.error(`kubelet-node: ${error.message}`);
+      return 2;
+    }
     if (!(error instanceof UsageError)) throw error;
     console.error(`kubelet-node: ${error.message}\n\n${usage(isOperation(argv[0]) ? argv[0] : undefined)}`);
     return 2;

@@ -26,8 +26,8 @@ export function schemaOptions(dir: string, file = 'schema.json'): string[] {
 }
 
 /** Throws, naming each unknown option and the known option closest to it. */
-export function refuseUnknownOptions(options: object, knownOptions: readonly string[], what: string): void {
-  const unknown = Object.keys(options).filter((key) => !knownOptions.includes(key) && !NX_OWN.has(key));
+export function refuseUnknownOptions(options: object, knownOptions: readonly string[], what: string, frameworkOptions: ReadonlySet<string> = NX_OWN): void {
+  const unknown = Object.keys(options).filter((key) => !knownOptions.includes(key) && !frameworkOptions.has(key));
   if (unknown.length === 0) return;
   const lines = unknown.map((key) => {
     const closest = closestOption(key, knownOptions);

@@ -178,8 +178,14 @@ describe('the projen way', () => {
     expect(parse(files['compose.yaml']).services['custom-1']).toMatchObject({ mem_limit: '2g', ports: ['127.0.0.1:10255:10255'] });
   });
 
-  it.each([['10250:10250'], ['0.0.0.0:10255:10255'], [{ target: 10248, published: 10248 }]])('refuses publishing a kubelet port beyond loopback: %j', (port) => {
-    expect(() => synthNode({ name: 'open-1', composeOverrides: { 'services.open-1.ports': [port] } })).toThrow(/unauthenticated|without authentication/);
+  it.each([['10250:10250'], ['0.0.0.0:10255:10255'], [{ target: 10248, published: 10248 }], ['10240-10260:10240-10260']])('refuses publishing a kubelet port beyond loopback: %j', (port) => {
+    expect(() => synthNode({ name: 'open-1', composeOverrides: { 'services.open-1.ports': [port] } })).toThrow(/without authentication/);
+  });
+
+  it('refuses a moved kubelet port published beyond loopback, and a kubelet address beyond loopback', () => {
+    expect(() => synthNode({ name: 'open-2', kubeletSettings: { port: 11250 }, composeOverrides: { 'services.open-2.ports': ['11250:11250'] } })).toThrow(/port 11250/);
+    expect(() => synthNode({ name: 'open-3', kubeletSettings: { address: '0.0.0.0' } })).toThrow(/kubeletSettings.address: 0.0.0.0/);
+    expect(synthNode({ name: 'open-4', composeOverrides: { 'services.open-4.ports': ['8080:80'] } })['compose.yaml']).toContain('8080:80');
   });
 
   it('refuses flags that are not flags', () => {

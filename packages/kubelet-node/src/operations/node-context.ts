@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readComposeBuildArgs } from '../core/locators';
 import { composeFileOf } from '../core/managed-facts';
@@ -80,7 +80,7 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
   }
   const target = engineOf(options, composeDocument);
   const { compose } = await preflight(target);
-  const composeProject = await composeProjectOf(target, composeDocument, service, dir);
+  const composeProject = await composeProjectOf(target, composeDocument, dir);
   return {
     name: ref.name,
     dir,
@@ -136,28 +136,60 @@ export function describeEngine(target: DockerTarget): string {
 
 /** `<name>-<first 8 hex digits of the SHA-256 of the folder's real path>`: stable for a folder, distinct between two. */
 export function scopedProjectName(name: string, dir: string): string {
-  let path = resolve(dir);
-  try {
-    path = realpathSync(path);
-  } catch {
-    // a folder that does not exist yet: its path as given
-  }
-  return `${name}-${createHash('sha256').update(path).digest('hex').slice(0, 8)}`;
+  return `${name}-${createHash('sha256').update(realPath(resolve(dir))).digest('hex').slice(0, 8)}`;
 }
 
 /**
- * The node's compose project: its scoped name, unless the node's container was created under the compose file's
- * own name by an earlier release (then that one, so that `down` and `status` still find it).
+ * The node's compose project: its scoped name, unless the node's container was created under the plain name (the
+ * compose file's `name:`, else the folder's name: by an earlier release, or by `docker compose` by hand in the
+ * folder); then that one, so that `down` and `status` still find it. Both at once is refused: two containers of one
+ * node would run on one Docker state.
  */
-async function composeProjectOf(target: DockerTarget, composeDocument: Record<string, unknown>, service: string, dir: string): Promise<string> {
-  const name = typeof composeDocument.name === 'string' && composeDocument.name.trim() ? composeDocument.name.trim() : service;
+async function composeProjectOf(target: DockerTarget, composeDocument: Record<string, unknown>, dir: string): Promise<string> {
+  const name = typeof composeDocument.name === 'string' && composeDocument.name.trim() ? composeDocument.name.trim() : basename(dir);
   const scoped = scopedProjectName(name, dir);
-  const existing = await runDocker(
-    target,
-    ['ps', '--all', '--filter', `label=com.docker.compose.project=${name}`, '--filter', `label=com.docker.compose.project.working_dir=${dir}`, '--format', '{{.ID}}'],
-    { mode: 'capture' },
+  const folders = [...new Set([dir, realPath(dir)])];
+  const listed = await Promise.all(
+    folders.map((folder) =>
+      runDocker(target, ['ps', '--all', '--filter', `label=com.docker.compose.project.working_dir=${folder}`, '--format', '{{.Label "com.docker.compose.project"}}'], { mode: 'capture' }),
+    ),
   );
-  return existing.exitCode === 0 && existing.stdout.trim() !== '' ? name : scoped;
+  const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
+  if (projects.has(name) && projects.has(scoped)) {
+    throw new Error(
+      `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: docker compose -p ${name} down (or -p ${scoped}), then run the operation again.`,
+    );
+  }
+  return projects.has(name) ? name : scoped;
+}
+
+function realPath(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/**
+ * Refuses to start a node whose compose file names its volumes globally (`name:`, as nodes before 0.4.0 have it)
+ * when a container of another compose project holds one: another checkout of the same node would share its Docker
+ * and kubelet state.
+ */
+export async function refuseSharedVolumes(node: NodeContext): Promise<void> {
+  const document = parse(readFileSync(join(node.dir, node.composeFile), 'utf8')) ?? {};
+  const named = Object.values((document.volumes ?? {}) as Record<string, { name?: unknown } | null>)
+    .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
+    .filter((volume): volume is string => volume !== undefined && !volume.includes('$'));
+  for (const volume of named) {
+    const users = await runDocker(node.target, ['ps', '--all', '--filter', `volume=${volume}`, '--format', '{{.Label "com.docker.compose.project"}} {{.Names}}'], { mode: 'capture' });
+    const others = users.stdout.split('\n').filter((line) => line && line.split(' ')[0] !== node.composeProject);
+    if (others.length > 0) {
+      throw new Error(
+        `The volume "${volume}" (named in ${join(node.displayDir, node.composeFile)}) is used by ${others.map((line) => line.split(' ')[1]).join(', ')} of another compose project: another checkout of this node? Two nodes on one /var would corrupt it. Stop that one, or remove the "name: ${volume}" line under volumes: in ${node.composeFile} so that each checkout gets its own volume.`,
+      );
+    }
+  }
 }
 
 /** Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). */

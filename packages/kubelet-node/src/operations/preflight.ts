@@ -41,7 +41,7 @@ function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?
   const reason = stderr.trim().split('\n').find((line) => line.trim() !== '') ?? 'no answer';
   return [
     `The Docker daemon is not reachable (${where}): ${reason}`,
-    'Start it (e.g. `sudo systemctl start docker`, or tools/docker-engine/start.sh in the nx-kubelet repository), or point nx-kubelet at a running one with DOCKER_HOST or the --context option.',
+    'Start it (e.g. `sudo systemctl start docker`, or tools/docker-engine/start.sh in the nx-kubelet repository), or point the node at a running one with DOCKER_HOST or the --context or --dockerHost option.',
   ].join('\n');
 }
 

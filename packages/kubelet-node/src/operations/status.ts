@@ -24,7 +24,7 @@ export async function status(node: NodeContext, options: StatusOptions): Promise
   }
   const state = await containerState(node, id);
   const name = await containerName(node, id);
-  const details = [`  container    ${name} (${id.slice(0, 12)}): ${state}`];
+  const details = [`  container    ${name} (${id.slice(0, 12)}): ${state}, compose project ${node.composeProject}`];
   if (state !== 'running') {
     log.info([`${node.name}: container ${state}, on ${node.engine}`, ...(options.brief ? [] : details)].join('\n'));
     return false;

@@ -1,7 +1,7 @@
 import { log } from './log';
 import { buildNode, BuildOptions } from './build-node';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext, runCompose } from './node-context';
+import { DockerConnectionOptions, findContainer, NodeContext, refuseSharedVolumes, runCompose } from './node-context';
 import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
 import { Progress } from './progress';
 import { readNodeFolder, reportWait } from './apply';
@@ -32,6 +32,7 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
     log.info(`${node.name}: its image ${node.image} is not built yet: building it first (${node.command('build')}).`);
     await buildNode(node, options);
   }
+  await refuseSharedVolumes(node);
   const started = await runCompose(node, ['up', '--detach', '--no-build', node.service]);
   if (started.exitCode !== 0) throw new DockerCommandError(started, 'docker compose up');
   const id = await findContainer(node);
