@@ -37,6 +37,35 @@ describe('runCommand', () => {
     expect(result.exitCode).toBe(3);
   });
 
+  it('shares one SIGINT/SIGTERM listener among many children and forwards to each (no MaxListenersExceededWarning)', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const children = 17;
+    let ready = 0;
+    let during: number[] = [];
+    const script = node("process.on('SIGINT', () => process.exit(3)); console.log('ready'); setInterval(() => {}, 1000);");
+    const runs = Array.from({ length: children }, () =>
+      runCommand(script, {
+        mode: 'capture',
+        onSpawn: (child) =>
+          child.stdout?.once('data', () => {
+            if (++ready < children) return;
+            during = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+            process.emit('SIGINT', 'SIGINT');
+          }),
+      }),
+    );
+    const results = await Promise.all(runs);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(during).toEqual([before[0] + 1, before[1] + 1]);
+    expect(results.map((result) => [result.interrupted, result.exitCode])).toEqual(Array.from({ length: children }, () => [true, 3]));
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+
   it('reports a child killed by a signal as 128 + signal number', async () => {
     const result = await runCommand(node("process.kill(process.pid, 'SIGTERM')"), { mode: 'capture' });
     expect(result.signal).toBe('SIGTERM');

@@ -86,6 +86,34 @@ export function formatCommand(argv: string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** What runs while a child runs: its signal forwarder. One shared pair of process listeners serves them all. */
+const forwarders = new Set<(signal: NodeJS.Signals) => void>();
+const onSigint = () => forwardSignal('SIGINT');
+const onSigterm = () => forwardSignal('SIGTERM');
+
+function forwardSignal(signal: NodeJS.Signals): void {
+  for (const forward of [...forwarders]) forward(signal);
+}
+
+/**
+ * Calls `forward` on SIGINT/SIGTERM until the returned function is called. Every running child shares one listener
+ * per signal (added with the first child, removed after the last): export-logs runs 17 commands at once, and a
+ * listener per child would exceed Node's default of 10 and print a MaxListenersExceededWarning.
+ */
+export function onTerminationSignal(forward: (signal: NodeJS.Signals) => void): () => void {
+  const entry = (signal: NodeJS.Signals) => forward(signal);
+  if (forwarders.size === 0) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  forwarders.add(entry);
+  return () => {
+    if (!forwarders.delete(entry) || forwarders.size > 0) return;
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  };
+}
+
 /** Runs `argv` (argv[0] is the program) without a shell. Resolves with the result whatever the exit code. */
 export function runCommand(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const mode = options.mode ?? 'stream';
@@ -115,19 +143,11 @@ export function runCommand(argv: string[], options: RunOptions = {}): Promise<Ru
     child.stdin?.on('error', () => undefined); // the child may exit before reading its input
 
     // Forward Ctrl-C and termination to the child instead of dying and leaving it behind.
-    const forward = (signal: NodeJS.Signals) => {
+    const cleanUp = onTerminationSignal((signal) => {
       interrupted = true;
       if (options.holdStdin) child.stdin?.end();
       child.kill(signal);
-    };
-    const onSigint = () => forward('SIGINT');
-    const onSigterm = () => forward('SIGTERM');
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
-    const cleanUp = () => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigterm);
-    };
+    });
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanUp();
@@ -178,15 +198,11 @@ export function pipeDocker(
   const writer = spawnSide(from, 'ignore');
   const reader = spawnSide(to, 'pipe');
   let interrupted = false;
-  const forward = (signal: NodeJS.Signals) => {
+  const cleanUp = onTerminationSignal((signal) => {
     interrupted = true;
     writer.child.kill(signal);
     reader.child.kill(signal);
-  };
-  const onSigint = () => forward('SIGINT');
-  const onSigterm = () => forward('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  });
   writer.child.stdout!.pipe(reader.child.stdin!);
   // A reader that exits early (an error) closes its stdin: end the writer rather than fail with EPIPE.
   reader.child.stdin!.on('error', () => writer.child.kill('SIGTERM'));
@@ -224,10 +240,7 @@ export function pipeDocker(
   });
   return Promise.all([fromDone, toDone])
     .then(([fromResult, toResult]) => ({ from: { ...fromResult, interrupted }, to: { ...toResult, interrupted } }))
-    .finally(() => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigterm);
-    });
+    .finally(cleanUp);
 }
 
 /** Keeps the last N lines of a stream of chunks. */
