@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declaredImages, imageDependencies } from './image-dependencies';
@@ -39,6 +39,11 @@ describe('imageDependencies', () => {
   it('follows manifest edits: no image, no edge', () => {
     write('nodes/edge/manifests/api.yaml', pod('acme/api:other'));
     expect(imageDependencies(projects(), root)).toEqual([]);
+  });
+
+  it('skips a dangling symbolic link in a manifests folder: the graph never breaks on it', () => {
+    symlinkSync('gone.yaml', join(root, 'nodes/edge/manifests/dangling.yaml'));
+    expect(imageDependencies(projects(), root)).toEqual([{ source: 'edge', target: 'api', type: 'implicit' }]);
   });
 
   it('reads declarations tolerantly and normalizes them', () => {

@@ -5,10 +5,10 @@
  * run one of them depends on that project. Only declared images count: nothing is guessed from Dockerfiles or tags.
  */
 import type { DependencyType, ProjectConfiguration, RawProjectGraphDependency } from '@nx/devkit';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPOSE_FILES, DOCKERFILE } from 'kubelet-node/dist/core/node-files';
-import { normalizeImageRef, parseManifest } from 'kubelet-node/dist/operations/manifests';
+import { manifestFileNames, normalizeImageRef, parseManifest } from 'kubelet-node/dist/operations/manifests';
 
 /** Where a project declares the images it builds: `metadata[DECLARATION_KEY].images`. */
 const DECLARATION_KEY = 'nx-kubelet';
@@ -27,8 +27,14 @@ export function nodeImages(workspaceRoot: string, root: string): string[] {
   const dir = join(workspaceRoot, root, 'manifests');
   if (!existsSync(dir)) return [];
   const images = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    if (file.startsWith('.') || !statSync(join(dir, file)).isFile()) continue;
+  // A dangling link (or any unreadable entry) counts for nothing: the project graph must never break on a node's files.
+  let files: string[];
+  try {
+    files = manifestFileNames(dir);
+  } catch {
+    return [];
+  }
+  for (const file of files) {
     try {
       for (const image of parseManifest(file, readFileSync(join(dir, file), 'utf8')).images) images.add(normalizeImageRef(image));
     } catch {

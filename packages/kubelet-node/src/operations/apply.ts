@@ -7,8 +7,8 @@
  * the affected pods are Running, or reports the kubelet's reason. `build` still bakes manifests/ into the image, so
  * a rebuilt node starts with the same pods.
  */
-import { existsSync, watch as watchFolder } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, FSWatcher, watch as watchFolder } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
@@ -100,7 +100,13 @@ export async function readNodeFolder(node: NodeContext, id: string, folder: stri
 
 async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: () => boolean): Promise<boolean> {
   // Checked before anything is touched: an invalid file changes nothing in the node.
-  const pods = readManifestFolder(join(node.dir, 'manifests'), join(node.displayDir, 'manifests'));
+  const manifests = join(node.dir, 'manifests');
+  if (!existsSync(manifests)) {
+    throw new Error(
+      `${join(node.displayDir, 'manifests')} does not exist: apply refuses to read that as "no static pods" (it would remove every pod from ${node.name}). Restore the folder; to remove every pod, leave it empty.`,
+    );
+  }
+  const pods = readManifestFolder(manifests, join(node.displayDir, 'manifests'));
   const id = await runningContainer(node);
   const folder = staticPodPath(node.dir);
   const inNode = await readNodeFolder(node, id, folder);
@@ -242,6 +248,40 @@ export async function reportWait(
 }
 
 /**
+ * Calls `onChange` on every change in `dir`, also after `dir` was deleted and created again (as `git checkout` or
+ * an editor's "save folder" can do): a watch on the folder itself follows the deleted folder and would never report
+ * again, so its parent is watched too and the folder's watch is made anew whenever the folder's entry changes.
+ * Returns a function that ends both watches.
+ */
+export function watchReplaceableFolder(dir: string, onChange: () => void, onError: (error: Error) => void): () => void {
+  const name = basename(dir);
+  let inner: FSWatcher | undefined;
+  const watchInner = () => {
+    inner?.close();
+    inner = undefined;
+    if (!existsSync(dir)) return;
+    try {
+      inner = watchFolder(dir, onChange);
+      // A deleted folder may end its watch with an error: the parent's watch makes it anew when the folder is back.
+      inner.on('error', () => undefined);
+    } catch {
+      // deleted again meanwhile: the parent's watch says when it is back
+    }
+  };
+  const outer = watchFolder(dirname(dir), (_event, entry) => {
+    if (entry !== null && entry.toString() !== name) return;
+    watchInner();
+    onChange();
+  });
+  outer.on('error', onError);
+  watchInner();
+  return () => {
+    inner?.close();
+    outer.close();
+  };
+}
+
+/**
  * `apply --watch`: applies now, then after every change of manifests/ (debounced: an editor's save is several
  * events), one apply at a time, until Ctrl-C (SIGINT) or SIGTERM, which end it with success.
  */
@@ -275,24 +315,27 @@ async function watchManifests(node: NodeContext, options: ApplyOptions): Promise
   };
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
-  const watcher = watchFolder(dir, () => {
-    clearTimeout(timer);
-    timer = setTimeout(trigger, 300);
-  });
   const stop = () => {
     if (stopping) return;
     stopping = true;
     clearTimeout(timer);
-    watcher.close();
+    unwatch();
     // Let an apply in flight end (its docker commands got the signal too) before saying we stopped.
     void (running ?? Promise.resolve()).then(() => stopped());
   };
+  const unwatch = watchReplaceableFolder(
+    dir,
+    () => {
+      clearTimeout(timer);
+      timer = setTimeout(trigger, 300);
+    },
+    (error) => {
+      log.error(`kubelet-node: watching ${dir} failed: ${error.message}`);
+      stop();
+    },
+  );
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  watcher.on('error', (error) => {
-    log.error(`kubelet-node: watching ${dir} failed: ${error.message}`);
-    stop();
-  });
   try {
     log.info(`${node.name}: watching ${join(node.displayDir, 'manifests')} (Ctrl-C to stop)`);
     trigger();

@@ -3,6 +3,7 @@
  * `docker save` streamed into `docker exec -i <node> docker load` (no temporary file), skipping images whose ID the
  * node already has. No registry is involved: an air-gapped node, or an image just built in the workspace, runs.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, pipeDocker, runDocker } from './docker-cli';
@@ -35,7 +36,10 @@ export async function load(node: NodeContext, options: LoadOptions): Promise<boo
 /** The images `load` copies by default: those of the node's manifests/ and its pause image. */
 export function defaultImages(node: NodeContext): string[] {
   const pause = pauseImageOf(node.dir);
-  return [...new Set([...manifestImages(readManifestFolder(join(node.dir, 'manifests'), join(node.displayDir, 'manifests'))), ...(pause ? [pause] : [])])];
+  // No manifests/ folder: no manifest images (load changes no pods, so nothing is at risk here, unlike apply).
+  const dir = join(node.dir, 'manifests');
+  const pods = existsSync(dir) ? readManifestFolder(dir, join(node.displayDir, 'manifests')) : [];
+  return [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
 }
 
 /** `--images=a:1,b:2` or a list (Nx passes either), trimmed, each once. */

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManifestError, normalizeImageRef, parseManifest, readManifestFolder, samePod } from './manifests';
+import { ManifestError, manifestFileNames, normalizeImageRef, parseManifest, readManifestFolder, samePod } from './manifests';
 
 const pod = (name: string, image = 'nx-kubelet/web:1') => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: web\n      image: ${image}\n`;
 
@@ -34,13 +34,25 @@ describe('readManifestFolder', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads every non-dot file in name order, and none when the folder is absent', () => {
+  it('reads every non-dot file in name order, and refuses an absent folder (it is not "no pods")', () => {
     writeFileSync(join(dir, 'b.yaml'), pod('b'));
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }));
     writeFileSync(join(dir, '.keep'), '');
     mkdirSync(join(dir, 'sub'));
     expect(readManifestFolder(dir).map((p) => p.file)).toEqual(['a.json', 'b.yaml']);
-    expect(readManifestFolder(join(dir, 'absent'))).toEqual([]);
+    expect(() => readManifestFolder(join(dir, 'absent'), 'n/manifests')).toThrow('n/manifests does not exist');
+  });
+
+  it('names a dangling symbolic link instead of failing with ENOENT; a link to a manifest counts', () => {
+    mkdirSync(join(dir, 'shared'));
+    writeFileSync(join(dir, 'shared', 'real.yaml'), pod('real'));
+    mkdirSync(join(dir, 'manifests'));
+    symlinkSync('../shared/real.yaml', join(dir, 'manifests', 'linked.yaml'));
+    expect(readManifestFolder(join(dir, 'manifests')).map((p) => p.name)).toEqual(['real']);
+    rmSync(join(dir, 'shared', 'real.yaml'));
+    writeFileSync(join(dir, 'manifests', 'other.yaml'), pod('other'));
+    expect(() => readManifestFolder(join(dir, 'manifests'), 'n/manifests')).toThrow('n/manifests/linked.yaml: is a symbolic link to ../shared/real.yaml, which does not exist');
+    expect(manifestFileNames(join(dir, 'manifests'))).toEqual(['other.yaml']);
   });
 
   it('refuses a stray file and two files with the same pod name', () => {

@@ -2,7 +2,7 @@
  * A node's static pod manifests as the host sees them (its `manifests/` folder): read, checked the way the kubelet
  * will read them, and the images they reference. Pure apart from reading the folder, for unit tests.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -80,12 +80,16 @@ export function parseManifest(file: string, text: string, shownPath = file): Sta
 /**
  * Every manifest of a node's `manifests/` folder, checked: the kubelet reads every file whose name does not start
  * with a dot, so every such file must be a valid Pod, and two files must not name the same pod. Throws on the first
- * problem; an absent folder is no manifests.
+ * problem. An absent folder is an error, not "no manifests" (apply would otherwise remove every pod of the node);
+ * an empty folder is no manifests.
  */
 export function readManifestFolder(dir: string, shownDir = 'manifests'): StaticPod[] {
-  if (!existsSync(dir)) return [];
-  const pods = readdirSync(dir)
-    .filter((file) => !file.startsWith('.') && statSync(join(dir, file)).isFile())
+  if (!existsSync(dir)) {
+    throw new ManifestError(`${shownDir} does not exist. A node keeps its static pods there: restore the folder, or create it empty for a node without static pods.`);
+  }
+  const pods = manifestFileNames(dir, (file, target) => {
+    throw new ManifestError(`${shownDir}/${file}: is a symbolic link to ${target}, which does not exist. Point it at a manifest or remove it.`);
+  })
     .sort()
     .map((file) => parseManifest(file, readFileSync(join(dir, file), 'utf8'), `${shownDir}/${file}`));
   const seen = new Map<string, string>();
@@ -96,6 +100,30 @@ export function readManifestFolder(dir: string, shownDir = 'manifests'): StaticP
     seen.set(key, pod.file);
   }
   return pods;
+}
+
+/**
+ * The files of a manifests/ folder that the kubelet reads: not dot-named, and files (or links to files). A link
+ * whose target does not exist goes to `onDangling` (with what it points at) and is left out.
+ */
+export function manifestFileNames(dir: string, onDangling: (file: string, target: string) => void = () => undefined): string[] {
+  return readdirSync(dir).filter((file) => {
+    if (file.startsWith('.')) return false;
+    const path = join(dir, file);
+    try {
+      return statSync(path).isFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+      let target = 'a missing file';
+      try {
+        if (lstatSync(path).isSymbolicLink()) target = readlinkSync(path);
+      } catch {
+        // gone meanwhile
+      }
+      onDangling(file, target);
+      return false;
+    }
+  });
 }
 
 /**
