@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apply, diffManifests, watchReplaceableFolder } from './apply';
+import { apply, diffManifests, reportWait, WAIT_FOR_PREDECESSORS_SCRIPT, watchReplaceableFolder, WRITE_FILE_SCRIPT } from './apply';
+import { runCommand } from './docker-cli';
+import { endsWhenStdinCloses } from './node-probe';
 import type { NodeContext } from './node-context';
 
 describe('diffManifests', () => {
@@ -51,5 +53,59 @@ describe('watchReplaceableFolder', () => {
       unwatch();
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scripts run in the node (run here with the local sh)', () => {
+  const sh = (script: string, args: string[], options: Parameters<typeof runCommand>[1] = {}) => runCommand(['sh', '-c', script, 'sh', ...args], { mode: 'capture', ...options });
+
+  it('WRITE_FILE_SCRIPT renames into place only a file with every byte; a short input leaves the old file and no temporary one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-write-'));
+    try {
+      const text = 'kind: Pod # café\n';
+      const size = String(Buffer.byteLength(text));
+      expect((await sh(WRITE_FILE_SCRIPT, [dir, 'web.yaml', size], { input: text })).exitCode).toBe(0);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe(text);
+      const cut = await sh(WRITE_FILE_SCRIPT, [dir, 'web.yaml', String(Number(size) + 40)], { input: 'kind: Po' });
+      expect(cut.exitCode).toBe(4);
+      expect(cut.stderr).toContain(`got 8 of ${Number(size) + 40} bytes`);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe(text);
+      expect(readdirSync(dir)).toEqual(['web.yaml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('WAIT_FOR_PREDECESSORS_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-stdin-'));
+    const beat = join(dir, 'beat');
+    try {
+      expect(WAIT_FOR_PREDECESSORS_SCRIPT).toContain('cat >/dev/null; kill "$job"');
+      expect((await sh(endsWhenStdinCloses('[ "$1" = a ] && exit 3'), ['a'], { holdStdin: true })).exitCode).toBe(3);
+      const started = Date.now();
+      const looped = await sh(endsWhenStdinCloses('while :; do date +%s%N > "$1"; sleep 0.1; done'), [beat], {
+        holdStdin: true,
+        onSpawn: (child) => setTimeout(() => child.stdin?.end(), 500),
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(looped.exitCode).not.toBe(0);
+      const last = readFileSync(beat, 'utf8');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(readFileSync(beat, 'utf8')).toBe(last);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('reportWait with the read-only port off', () => {
+  it('skips the wait with a note and succeeds, asking docker nothing', async () => {
+    const node = {
+      name: 'n1',
+      target: { command: '/nonexistent/docker' },
+      kubelet: { healthzPort: 10248, readOnlyPort: 0 },
+      command: (op: string) => `run ${op}`,
+    } as unknown as NodeContext;
+    await expect(reportWait(node, 'c1', { running: [{ name: 'web', namespace: 'default' }], gone: [] }, 1000)).resolves.toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
 import { manifestImages, parseManifest, pauseImageOf, readManifestFolder, samePod, StaticPod, staticPodPath } from './manifests';
 import { DockerConnectionOptions, NodeContext } from './node-context';
-import { journalTail } from './node-probe';
+import { endsWhenStdinCloses, journalTail } from './node-probe';
 import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod, nodeName } from './pods';
 import { Progress } from './progress';
 
@@ -72,7 +72,7 @@ export const READ_FOLDER_SCRIPT = [
  * `/var/lib/kubelet/pods/<uid>` when it is done with that pod. If it waited, one housekeeping period (2 s) more, in
  * which the kubelet forgets the finished pod. See {@link applyOnce} for why.
  */
-export const WAIT_FOR_PREDECESSORS_SCRIPT = [
+export const WAIT_FOR_PREDECESSORS_SCRIPT = endsWhenStdinCloses([
   'end=$(( $(date +%s) + $1 )); shift',
   'waited=',
   'for pod in "$@"; do',
@@ -82,10 +82,20 @@ export const WAIT_FOR_PREDECESSORS_SCRIPT = [
   '  done',
   'done',
   'if [ -n "$waited" ]; then sleep 2.1; fi',
-].join('\n');
+].join('\n'));
 
-/** Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename. */
-export const WRITE_FILE_SCRIPT = 'set -e; mkdir -p "$1"; cd "$1"; tmp=".$2.nx-kubelet-tmp"; cat > "$tmp"; mv -f "$tmp" "$2"';
+/**
+ * Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename, only when it got
+ * all `$3` bytes. A client that is killed closes our stdin as if the input had ended: half a manifest must not be
+ * renamed into place (exit 4, the temporary file removed).
+ */
+export const WRITE_FILE_SCRIPT = [
+  'set -e; mkdir -p "$1"; cd "$1"; tmp=".$2.nx-kubelet-tmp"',
+  'cat > "$tmp"',
+  'size=$(wc -c < "$tmp" | tr -d " ")',
+  'if [ "$size" != "$3" ]; then rm -f "$tmp"; echo "got $size of $3 bytes: $2 left as it was" >&2; exit 4; fi',
+  'mv -f "$tmp" "$2"',
+].join('\n');
 
 export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
   const result = await runDocker(node.target, ['exec', id, 'sh', '-c', READ_FOLDER_SCRIPT, 'sh', folder], { mode: 'capture' });
@@ -140,10 +150,13 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
     const names = touchedPods.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
     // A timeout here is no failure: the kubelet still gets there, later; the pod wait below reports what happens.
-    await runDocker(node.target, ['exec', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], { mode: 'capture' });
+    // --interactive with stdin held open: on Ctrl-C stdin closes and the loop in the node ends (docker exec would not).
+    const waited = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], { mode: 'capture', holdStdin: true });
+    if (waited.interrupted) throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
   }
   for (const pod of touchedPods) {
-    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file], { mode: 'capture', input: pod.text });
+    const size = String(Buffer.byteLength(pod.text));
+    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file, size], { mode: 'capture', input: pod.text });
     if (written.exitCode !== 0) throw new DockerCommandError(written, `writing ${folder}/${pod.file} in the node`);
   }
   const summary = [
@@ -210,6 +223,11 @@ export async function reportWait(
   timeoutMs: number,
   { cancelled, startedAt }: { cancelled?: () => boolean; startedAt?: number } = {},
 ): Promise<boolean> {
+  if (!node.kubelet.readOnlyPort) {
+    // The pods' state comes from the read-only API; off (as the node README's hardening advice suggests) is no failure.
+    log.info(`${node.name}: not waiting for the pods: the kubelet's read-only port is off (readOnlyPort in kubelet.yaml), where their state comes from. ${node.command('export-logs')} collects the containers (crictl-ps.txt).`);
+    return true;
+  }
   const waitStart = Date.now();
   const progress = new Progress(`${node.name}: waiting for ${wait.running.length + wait.gone.length} pod${wait.running.length + wait.gone.length === 1 ? '' : 's'}`, timeoutMs);
   let state = 'starting';
@@ -230,6 +248,10 @@ export async function reportWait(
   }
   progress.done();
   if (outcome.why === 'cancelled') return false;
+  if (outcome.why === 'interrupted') {
+    log.error(`kubelet-node: interrupted while waiting for the pods of ${node.name}. What the kubelet does meanwhile: ${node.command('status')}.`);
+    return false;
+  }
   const why =
     outcome.why === 'failed'
       ? 'a pod reports a failure that waiting does not cure'

@@ -62,24 +62,40 @@ export async function waitForSystemd(node: NodeContext, id: string, deadline: nu
  * (prints the body, exits 0) or `seconds` have passed (exits 3). It also ends when its stdin closes (the client went
  * away, e.g. Ctrl-C): `docker exec` does not stop what it started when the client ends.
  */
-export const HEALTHZ_POLL_SCRIPT = [
-  'url=$1; end=$(( $(date +%s) + $2 ))',
-  // A background job's stdin is /dev/null in a script: keep ours as fd 3 for the watcher.
-  'exec 3<&0',
-  '( while :; do',
-  '    curl -fsS --max-time 2 "$url" 2>/dev/null && exit 0',
-  '    [ "$(date +%s)" -gt "$end" ] && exit 3',
-  '    sleep 0.1 2>/dev/null || sleep 1',
-  '  done ) 3<&- &',
-  'poll=$!',
-  // Its output goes nowhere: a leftover holding our stdout would keep `docker exec` from returning.
-  '( cat >/dev/null; kill "$poll" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
-  'watch=$!',
-  'exec 3<&-',
-  'wait "$poll"; status=$?',
-  'kill "$watch" 2>/dev/null',
-  'exit "$status"',
-].join('\n');
+export const HEALTHZ_POLL_SCRIPT = endsWhenStdinCloses(
+  [
+    'url=$1; end=$(( $(date +%s) + $2 ))',
+    'while :; do',
+    '  curl -fsS --max-time 2 "$url" 2>/dev/null && exit 0',
+    '  [ "$(date +%s)" -gt "$end" ] && exit 3',
+    '  sleep 0.1 2>/dev/null || sleep 1',
+    'done',
+  ].join('\n'),
+);
+
+/**
+ * Wraps a shell script run by `docker exec --interactive` (with stdin held open: RunOptions.holdStdin) so that it
+ * ends when its stdin closes: `docker exec` does not stop what it started when the client goes away (Ctrl-C), and a
+ * polling loop would otherwise run on in the node until its own timeout. The script runs in a subshell (with the
+ * same arguments); its exit status is the wrapper's.
+ */
+export function endsWhenStdinCloses(script: string): string {
+  return [
+    // A background job's stdin is /dev/null in a script: keep ours as fd 3 for the watcher.
+    'exec 3<&0',
+    '(',
+    script,
+    ') 3<&- &',
+    'job=$!',
+    // Its output goes nowhere: a leftover holding our stdout would keep `docker exec` from returning.
+    '( cat >/dev/null; kill "$job" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
+    'watch=$!',
+    'exec 3<&-',
+    'wait "$job"; status=$?',
+    'kill "$watch" 2>/dev/null',
+    'exit "$status"',
+  ].join('\n');
+}
 
 export type HealthzWait = { outcome: 'healthy'; body: string } | { outcome: 'timeout' | 'interrupted' } | { outcome: 'failed'; exitCode: number; output: string };
 

@@ -1,4 +1,8 @@
-import { findPod, formatPod, KubeletPod, summarizePod } from './pods';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeContext } from './node-context';
+import { findPod, formatPod, KubeletPod, summarizePod, waitForPods } from './pods';
 
 const pod = (status: KubeletPod['status'], name = 'web-node1'): KubeletPod => ({
   metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/config.hash': 'h1' } },
@@ -38,5 +42,30 @@ describe('findPod', () => {
     const pods = [pod({}, 'web-api-node1'), pod({}, 'web-node1')];
     expect(findPod(pods, { name: 'web', namespace: 'default' }, 'node1')?.metadata.name).toBe('web-node1');
     expect(findPod(pods, { name: 'web', namespace: 'other' }, 'node1')).toBeUndefined();
+  });
+});
+
+describe('waitForPods interrupted', () => {
+  it('says "interrupted" when Ctrl-C ends a /pods request, not that the read-only API is off', async () => {
+    // A stand-in docker CLI: answers `exec <id> hostname`, and for the /pods curl announces itself and waits for SIGINT.
+    const dir = mkdtempSync(join(tmpdir(), 'pods-interrupt-'));
+    const docker = join(dir, 'docker');
+    const started = join(dir, 'curl-started');
+    writeFileSync(docker, `#!/bin/sh\nif [ "$3" = hostname ]; then echo node1; exit 0; fi\ntrap 'exit 130' INT\ntouch '${started}'\nwhile :; do sleep 0.05; done\n`);
+    chmodSync(docker, 0o755);
+    const node = { name: 'n1', target: { command: docker }, kubelet: { healthzPort: 10248, readOnlyPort: 10255 } } as unknown as NodeContext;
+    const poke = setInterval(() => {
+      if (existsSync(started)) {
+        clearInterval(poke);
+        process.emit('SIGINT', 'SIGINT');
+      }
+    }, 20);
+    try {
+      const outcome = await waitForPods(node, 'c1', { running: [{ name: 'web', namespace: 'default' }], gone: [] }, 10_000);
+      expect(outcome).toMatchObject({ ok: false, why: 'interrupted' });
+    } finally {
+      clearInterval(poke);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

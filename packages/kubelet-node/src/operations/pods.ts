@@ -40,11 +40,23 @@ export const FAILURE_REASONS = new Set([
   'RunContainerError',
 ]);
 
-/** The kubelet's pods (undefined when the read-only API is off or does not answer). */
+/** Thrown when Ctrl-C (or SIGTERM) ended a question to the node: the answer is unknown, not "no". */
+export class InterruptedError extends Error {
+  constructor(what: string) {
+    super(`interrupted while ${what}.`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/**
+ * The kubelet's pods (undefined when the read-only API is off or does not answer). Throws {@link InterruptedError}
+ * when Ctrl-C ended the request, which says nothing about the API.
+ */
 export async function readPods(node: NodeContext, id: string): Promise<KubeletPod[] | undefined> {
   if (!node.kubelet.readOnlyPort) return undefined;
   const url = `http://127.0.0.1:${node.kubelet.readOnlyPort}/pods`;
   const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', url], { mode: 'capture' });
+  if (result.interrupted) throw new InterruptedError(`reading the pods of ${node.name}`);
   if (result.exitCode !== 0) return undefined;
   try {
     return ((JSON.parse(result.stdout) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
@@ -142,8 +154,11 @@ export interface PodWaitOutcome {
   firstRunningMs?: number;
   /** One line per awaited pod (its state at the end). */
   lines: string[];
-  /** Why the wait ended without success: 'failed' (a pod reported a failure reason), 'timeout', 'no-api', 'cancelled'. */
-  why?: 'failed' | 'timeout' | 'no-api' | 'cancelled';
+  /**
+   * Why the wait ended without success: 'failed' (a pod reported a failure reason), 'timeout', 'no-api' (the
+   * read-only API does not answer), 'cancelled' (the caller's `cancelled()`), 'interrupted' (Ctrl-C/SIGTERM).
+   */
+  why?: 'failed' | 'timeout' | 'no-api' | 'cancelled' | 'interrupted';
 }
 
 /**
@@ -161,7 +176,13 @@ export async function waitForPods(
   const host = await nodeName(node, id);
   let firstRunningMs: number | undefined;
   for (;;) {
-    const pods = await readPods(node, id);
+    let pods: KubeletPod[] | undefined;
+    try {
+      pods = await readPods(node, id);
+    } catch (error) {
+      if (error instanceof InterruptedError) return { ok: false, why: cancelled?.() ? 'cancelled' : 'interrupted', firstRunningMs, lines: [] };
+      throw error;
+    }
     if (pods === undefined) {
       return { ok: false, why: 'no-api', lines: [`the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`] };
     }
