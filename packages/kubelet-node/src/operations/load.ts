@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from './log';
-import { DockerCommandError, pipeDocker, runDocker } from './docker-cli';
+import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
 import { manifestImages, pauseImageOf, readManifestFolder } from './manifests';
 import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
 import { containerState } from './node-probe';
@@ -57,20 +57,56 @@ export async function runningContainer(node: NodeContext): Promise<string> {
   return id;
 }
 
+/**
+ * The engine images come from: the user's own (DOCKER_HOST or `docker context use` as they have them), where their
+ * builds (`docker:build`) put images, also when the node runs on another engine (compose.yaml's x-kubelet-node, or
+ * --context/--dockerHost): that engine is only where the node's container runs.
+ */
+export function sourceEngine(node: NodeContext): DockerTarget {
+  return { command: node.target.command };
+}
+
+/** What `docker image inspect` says of an image in one engine, in store-independent terms. */
+export interface ImageIdentity {
+  id: string;
+  size: number;
+  /**
+   * The image's content: its creation time and layer diff IDs. Unlike the ID, the same in every image store: the
+   * containerd store (Docker Desktop, Engine 29+) names an image by its manifest or index digest, the classic store
+   * (the node's dockerd, after `docker load`) by its config digest.
+   */
+  content: string;
+}
+
+/** The --format for {@link parseImageInspect}: no field contains a space. */
+export const IMAGE_INSPECT_FORMAT = '{{.Id}} {{.Size}} {{.Created}} {{json .RootFS.Layers}}';
+
+export function parseImageInspect(stdout: string): ImageIdentity | undefined {
+  const [id, size, created, layers] = stdout.trim().split(' ');
+  return id ? { id, size: Number(size) || 0, content: `${created} ${layers}` } : undefined;
+}
+
+/** True when the node has the host's image: the same ID (same kind of store), or else the same content. */
+export function sameImage(host: ImageIdentity | undefined, inNode: ImageIdentity | undefined): boolean {
+  return !!host && !!inNode && (host.id === inNode.id || host.content === inNode.content);
+}
+
 interface ImageFacts {
   image: string;
-  hostId?: string;
-  size: number;
-  nodeId?: string;
+  host?: ImageIdentity;
+  inNode?: ImageIdentity;
 }
 
 async function inspectImage(node: NodeContext, id: string, image: string): Promise<ImageFacts> {
   const [host, inNode] = await Promise.all([
-    runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', image], { mode: 'capture' }),
-    runDocker(node.target, ['exec', id, 'docker', 'image', 'inspect', '--format', '{{.Id}}', image], { mode: 'capture' }),
+    runDocker(sourceEngine(node), ['image', 'inspect', '--format', IMAGE_INSPECT_FORMAT, image], { mode: 'capture' }),
+    runDocker(node.target, ['exec', id, 'docker', 'image', 'inspect', '--format', IMAGE_INSPECT_FORMAT, image], { mode: 'capture' }),
   ]);
-  const [hostId, size] = host.exitCode === 0 ? host.stdout.trim().split(' ') : [];
-  return { image, hostId, size: Number(size) || 0, nodeId: inNode.exitCode === 0 ? inNode.stdout.trim() : undefined };
+  return {
+    image,
+    host: host.exitCode === 0 ? parseImageInspect(host.stdout) : undefined,
+    inNode: inNode.exitCode === 0 ? parseImageInspect(inNode.stdout) : undefined,
+  };
 }
 
 export interface LoadSummary {
@@ -89,25 +125,25 @@ export interface LoadSummary {
  */
 export async function loadImages(node: NodeContext, id: string, images: string[], { required, quiet = false }: { required: boolean; quiet?: boolean }): Promise<LoadSummary> {
   const facts = await Promise.all(images.map((image) => inspectImage(node, id, image)));
-  const missing = facts.filter((fact) => !fact.hostId).map((fact) => fact.image);
+  const missing = facts.filter((fact) => !fact.host).map((fact) => fact.image);
   if (required && missing.length) {
     throw new Error(
       `${missing.join(', ')}: not in the host's Docker engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or docker pull ${missing.length > 1 ? 'them' : 'it'} first.`,
     );
   }
   const say = (line: string) => (quiet ? undefined : log.info(line));
-  const absent = facts.filter((fact) => !fact.hostId && !fact.nodeId).map((fact) => fact.image);
+  const absent = facts.filter((fact) => !fact.host && !fact.inNode).map((fact) => fact.image);
   for (const image of absent) say(`${image}: neither in the host's engine nor in ${node.name}, skipped (the kubelet pulls it if it can reach a registry)`);
-  const present = facts.filter((fact) => fact.hostId && fact.hostId === fact.nodeId);
-  for (const fact of present) say(`${fact.image}: already in ${node.name} (${fact.hostId!.replace(/^sha256:/, '').slice(0, 12)}), skipped`);
-  const toLoad = facts.filter((fact) => fact.hostId && fact.hostId !== fact.nodeId);
+  const present = facts.filter((fact) => sameImage(fact.host, fact.inNode));
+  for (const fact of present) say(`${fact.image}: already in ${node.name} (${fact.inNode!.id.replace(/^sha256:/, '').slice(0, 12)}), skipped`);
+  const toLoad = facts.filter((fact) => fact.host && !sameImage(fact.host, fact.inNode));
   if (toLoad.length === 0) return { loaded: [], present: present.map((fact) => fact.image), missing, absent };
 
   const started = Date.now();
-  const total = toLoad.reduce((sum, fact) => sum + fact.size, 0);
-  for (const fact of toLoad) log.info(`${fact.image}: loading into ${node.name} (${megabytes(fact.size)})`);
+  const total = toLoad.reduce((sum, fact) => sum + fact.host!.size, 0);
+  for (const fact of toLoad) log.info(`${fact.image}: loading into ${node.name} (${megabytes(fact.host!.size)})`);
   const { from, to } = await pipeDocker(
-    { target: node.target, args: ['save', ...toLoad.map((fact) => fact.image)] },
+    { target: sourceEngine(node), args: ['save', ...toLoad.map((fact) => fact.image)] },
     { target: node.target, args: ['exec', '--interactive', id, 'docker', 'load'] },
   );
   if (from.interrupted || to.interrupted) throw new Error(`interrupted while loading images into ${node.name}.`);
@@ -118,10 +154,10 @@ export async function loadImages(node: NodeContext, id: string, images: string[]
       : '';
     throw new Error(`${new DockerCommandError(to, 'docker load in the node').message}${hint}`);
   }
-  // Checked, not assumed: the node's engine must now have each image under the host's ID.
+  // Checked, not assumed: the node's engine must now have each image with the host's content.
   const after = await Promise.all(toLoad.map((fact) => inspectImage(node, id, fact.image)));
-  const wrong = after.filter((fact) => fact.nodeId !== fact.hostId);
-  if (wrong.length) throw new Error(`docker load in ${node.name} ended without ${wrong.map((fact) => fact.image).join(', ')} under the host's image ID.`);
+  const wrong = after.filter((fact) => !sameImage(fact.host, fact.inNode));
+  if (wrong.length) throw new Error(`docker load in ${node.name} ended without ${wrong.map((fact) => fact.image).join(', ')} as the host's engine has ${wrong.length > 1 ? 'them' : 'it'} (same layers and creation time).`);
   log.info(`${node.name}: loaded ${toLoad.length} image${toLoad.length === 1 ? '' : 's'} (${megabytes(total)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { loaded: toLoad.map((fact) => fact.image), present: present.map((fact) => fact.image), missing, absent };
 }
