@@ -5,8 +5,8 @@
  * keeps what the engine still knows (inspect, console log).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { log } from './log';
 import { runDocker } from './docker-cli';
 import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
@@ -67,11 +67,66 @@ export function collectors(node: NodeContext): Collector[] {
 
 /** `export-logs`: writes the files into the output folder and prints its path; fails only when there is no container. */
 export async function exportLogs(node: NodeContext, options: ExportLogsOptions): Promise<boolean> {
-  const output = resolveOutput(node, options.outputPath);
+  const final = resolveOutput(node, options.outputPath);
+  const shownFinal = relative(node.workspaceRoot, final).startsWith('..') ? final : relative(node.workspaceRoot, final) || '.';
+  checkExportFolder(final, shownFinal);
   const id = await findContainer(node);
   if (!id) throw new Error(`${node.name} has no container: there are no logs to export. Start it: ${node.command('up')}`);
   const state = await containerState(node, id);
-  mkdirSync(output, { recursive: true });
+  const output = startExportFolder(final);
+  try {
+    return await collectInto(node, id, state, output, shownFinal, options, () => replaceExportFolder(output, final));
+  } finally {
+    rmSync(output, { recursive: true, force: true });
+  }
+}
+
+/** Marks a folder export-logs wrote: only such a folder (or an empty one) is replaced by the next export. */
+export const EXPORT_MARKER = '.kubelet-node-export-logs';
+
+/**
+ * Refuses an output that is not a folder export-logs wrote before: a file, or a folder with other contents (e.g.
+ * `--outputPath=packages/my-node`, which the export would otherwise overwrite in part). Changes nothing.
+ */
+export function checkExportFolder(output: string, shown = output): void {
+  if (!existsSync(output)) return;
+  if (!statSync(output).isDirectory()) throw new Error(`${shown} is a file, not a folder: choose another --outputPath.`);
+  const entries = readdirSync(output);
+  if (entries.length && !entries.includes(EXPORT_MARKER)) {
+    throw new Error(`${shown} is not empty and export-logs did not write it (no ${EXPORT_MARKER} in it): export-logs replaces its output folder as a whole, so give it a new or empty folder (--outputPath).`);
+  }
+}
+
+/** A fresh folder beside `output` (same file system, so that it can be renamed into place), marked. */
+export function startExportFolder(output: string): string {
+  mkdirSync(dirname(output), { recursive: true });
+  const temporary = mkdtempSync(join(dirname(output), `.${basename(output)}.export-`));
+  writeFileSync(join(temporary, EXPORT_MARKER), 'Written by kubelet-node export-logs: the next export into this folder replaces it as a whole.\n');
+  return temporary;
+}
+
+/** Puts the finished export in place of `output`: a previous export (or an empty folder) goes, whole. */
+export function replaceExportFolder(temporary: string, output: string): void {
+  checkExportFolder(output); // again: something may have been written there meanwhile
+  if (existsSync(output)) {
+    const previous = `${temporary}.previous`;
+    renameSync(output, previous);
+    renameSync(temporary, output);
+    rmSync(previous, { recursive: true, force: true });
+  } else {
+    renameSync(temporary, output);
+  }
+}
+
+async function collectInto(
+  node: NodeContext,
+  id: string,
+  state: string,
+  output: string,
+  shown: string,
+  options: ExportLogsOptions,
+  commit: () => void,
+): Promise<boolean> {
   const timeoutMs = (options.timeout ?? 30) * 1000;
   const errors: string[] = [];
   const written: string[] = [];
@@ -106,8 +161,8 @@ export async function exportLogs(node: NodeContext, options: ExportLogsOptions):
     writeFileSync(join(output, 'errors.txt'), `${errors.sort().join('\n')}\n`);
     written.push('errors.txt');
   }
-  const shown = relative(node.workspaceRoot, output) || '.';
-  log.info(`${node.name}: ${written.length} files in ${shown.startsWith('..') ? output : shown}${errors.length ? ` (${errors.length} not collected: see errors.txt)` : ''}`);
+  commit();
+  log.info(`${node.name}: ${written.length} files in ${shown}${errors.length ? ` (${errors.length} not collected: see errors.txt)` : ''}`);
   return true;
 }
 
