@@ -142,7 +142,7 @@ describe('from 0.2.0', () => {
     const chosenBefore = file('chosen', 'Dockerfile.kicbase');
     nx020('migrate', `nx-kubelet@${currentVersion}`);
     const migrations = JSON.parse(readFileSync(join(dir020, 'migrations.json'), 'utf8')).migrations.map((m: { package: string; name: string }) => `${m.package}:${m.name}`);
-    expect(migrations).toEqual(['nx-kubelet:move-to-default-versions']);
+    expect(migrations).toEqual(['nx-kubelet:move-to-default-versions', 'nx-kubelet:refresh-node-readmes']);
     inWorkspace020('npm', ['install', '--no-audit', '--no-fund']);
     const ran = nx020('migrate', '--run-migrations');
     expect(ran).toContain('chosen stays on Kubernetes v1.34.5 (chosen for it, not the old default v1.34.0); to move it: nx g nx-kubelet:upgrade chosen --kubeVersion=v1.34.11');

@@ -60,7 +60,7 @@ it('nx g kubelet-node (no collection prefix) creates a node whose targets are in
   const projectJson = JSON.parse(readFileSync(join(workspace, 'packages', NODE, 'project.json'), 'utf8'));
   expect(projectJson.targets).toBeUndefined();
   const shown = JSON.parse(nx('show', 'project', NODE, '--json').split('\n').find((line) => line.startsWith('{'))!);
-  expect(Object.keys(shown.targets).sort()).toEqual(['build', 'down', 'logs', 'shell', 'status', 'up']);
+  expect(Object.keys(shown.targets).sort()).toEqual(['apply', 'build', 'down', 'export-logs', 'load', 'logs', 'shell', 'status', 'up']);
   expect(shown.targets.build.executor).toBe('nx-kubelet:build');
   expect(shown.targets.build.cache).toBe(false);
 });
