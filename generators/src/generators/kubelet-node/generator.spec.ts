@@ -1,4 +1,4 @@
-import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
+import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree, updateNxJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { join, relative, sep } from 'node:path';
 import { readTextFiles } from 'kubelet-node';
@@ -140,6 +140,16 @@ describe('kubelet-node generator', () => {
       expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
       for (const [name, target] of Object.entries(project.targets ?? {})) expect(target.executor).toBe(`nx-kubelet:${name}`);
       expect(project.targets?.build.syncGenerators).toEqual(['nx-kubelet:sync']);
+    });
+
+    it("--explicitTargets names the plugin's imageBuildTargetName in dependsOn, as the inferred targets do", async () => {
+      await kubeletNodeGenerator(tree, { name: 'plain', explicitTargets: true });
+      expect(readProjectConfiguration(tree, 'plain').targets?.load.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
+      updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: 'nx-kubelet', options: { imageBuildTargetName: 'image' } }] });
+      await kubeletNodeGenerator(tree, { name: 'named', explicitTargets: true });
+      const targets = readProjectConfiguration(tree, 'named').targets ?? {};
+      for (const name of ['load', 'apply']) expect(targets[name].dependsOn).toEqual([{ target: 'image', dependencies: true }]);
+      expect(targets.up.dependsOn).toContainEqual({ target: 'image', dependencies: true });
     });
 
     it('registers the plugin in nx.json only once', async () => {

@@ -3,7 +3,7 @@ import { isAbsolute, relative } from 'node:path';
 import { loadNodeTemplates, declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts, renderNode } from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { withVersionStrings } from '../lib/cli-versions';
-import { inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../lib/kubelet-nodes';
+import { imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../lib/kubelet-nodes';
 import { registerPlugin } from '../init/generator';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
@@ -20,7 +20,7 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
   for (const [path, content] of Object.entries(files)) {
     tree.write(joinPathFragments(model.directory, path), content);
   }
-  addProjectConfiguration(tree, model.name, nodeProjectConfiguration(model, declaredVersionsOf(model), schema.explicitTargets ?? false));
+  addProjectConfiguration(tree, model.name, nodeProjectConfiguration(model, declaredVersionsOf(model), schema.explicitTargets ?? false, imageBuildTargetName(tree)));
   rememberProject(tree, model.name);
   // Without explicit targets the node's targets come from the plugin's inference: make sure nx.json loads it.
   if (!schema.explicitTargets) registerPlugin(tree);

@@ -2,8 +2,9 @@
  * The Nx side of a kubelet node: where its versions are declared (project.json), the commands generated files name
  * (`nx run …`), and the nodes of a workspace seen through the Nx Tree. Everything else comes from the core.
  */
-import { getProjects, globAsync, parseJson, ProjectConfiguration, TargetConfiguration, Tree } from '@nx/devkit';
+import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
+import { PLUGIN_NAME } from '../init/generator';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadNodeTemplates, FactContext, FrontEnd, NodeOperation, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
@@ -13,8 +14,21 @@ export const DECLARATION_KEY = 'nx-kubelet';
 /** The sync generator that keeps a node's files in line with its declared versions (registered on `build`). */
 export const SYNC_GENERATOR = 'nx-kubelet:sync';
 export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'];
-/** What up, load and apply run first in the projects a node depends on (those that build its images): as the plugin's default. */
-const IMAGE_BUILD = { target: 'docker:build', dependencies: true };
+/** The image-building target that up, load and apply run first in the projects a node depends on: the plugin's default. */
+const IMAGE_BUILD_TARGET = 'docker:build';
+
+/**
+ * The image-building target name in this workspace: the plugin's `imageBuildTargetName` option in nx.json when the
+ * plugin is registered with one, else its default. Explicit targets use it, so that they agree with inferred ones.
+ */
+export function imageBuildTargetName(tree: Tree): string {
+  for (const entry of readNxJson(tree)?.plugins ?? []) {
+    if (typeof entry === 'string' || entry.plugin !== PLUGIN_NAME) continue;
+    const name = (entry.options as { imageBuildTargetName?: unknown } | undefined)?.imageBuildTargetName;
+    if (typeof name === 'string' && name) return name;
+  }
+  return IMAGE_BUILD_TARGET;
+}
 
 /** What generated files say about running and upgrading a node, in Nx's words. */
 export const NX_FRONT_END: FrontEnd = {
@@ -35,7 +49,8 @@ export function nxFactContext(): FactContext {
 }
 
 /** The project.json of a new node: name, tags, declared versions; the targets only with --explicitTargets. */
-export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean): ProjectConfiguration {
+export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean, imageBuildTarget = IMAGE_BUILD_TARGET): ProjectConfiguration {
+  const IMAGE_BUILD = { target: imageBuildTarget, dependencies: true };
   const targets: Record<string, TargetConfiguration> = Object.fromEntries(
     NODE_OPERATIONS.map((operation) => [
       operation,
