@@ -59,6 +59,15 @@ function answer(name: string): string {
   return ip ? nodeSh(container, `curl -fsS --max-time 2 http://${ip}:8080/ || true`).trim() : '';
 }
 
+/**
+ * Processes in the node that an operation started through `docker exec` and that should have ended with it: the
+ * predecessor wait (it polls /var/lib/kubelet/pods/), a write (its .nx-kubelet-tmp file), a /pods or /healthz poll,
+ * a docker load. (Each pattern has a bracket so that it does not match this very command line.)
+ */
+function leftoverInNode(): string {
+  return nodeSh(container, "ps -eo pid=,args= | grep -E 'kubelet/pod[s]/|nx-kubelet-tm[p]|127[.]0[.]0[.]1:1025[0-9]|docker loa[d]' || true").trim();
+}
+
 /** Files in the node's static pod folder: name → "inode mtime" (to tell an untouched file). */
 function nodeFolder(): Record<string, string> {
   // Dotfiles too (a temporary file left behind would be one), except the generator's .gitkeep.
@@ -254,12 +263,17 @@ describe('one running node with the real kubelet', () => {
     child.stderr!.on('data', (chunk) => (text += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     let code: unknown;
+    let leftHere = 'not checked';
+    let leftInNode = 'not checked';
     try {
       await pollFor(() => (text.includes(`${node}: watching`) && text.includes('nothing to apply') ? true : undefined), 60_000, () => text);
       writeManifest('app.yaml', httpd('app', body, appImage));
       await pollFor(() => (answer('app') === body && /pods ready after/.test(text) ? true : undefined), 90_000, () => text, 500);
       process.kill(-child.pid!, 'SIGINT');
       code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000))]);
+      // Before any clean-up of ours: what Ctrl-C left on this machine (its process group) and in the node.
+      leftHere = run('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).stdout.trim();
+      leftInNode = leftoverInNode();
     } finally {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -267,7 +281,8 @@ describe('one running node with the real kubelet', () => {
         // already gone
       }
     }
-    expect(run('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).stdout.trim()).toBe('');
+    expect(leftHere).toBe('');
+    expect(leftInNode).toBe('');
     expect(text).toMatch(/applied ~ app\.yaml/);
     expect(Object.keys(nodeFolder())).toEqual(['app.yaml']); // no temporary file left behind
     return { code, text };
@@ -284,6 +299,48 @@ describe('one running node with the real kubelet', () => {
     const nxBin = require.resolve('nx/bin/nx', { paths: [REPO_ROOT] });
     const { code } = await watchEditInterrupt([process.execPath, nxBin, 'run', `${node}:apply`, '--watch'], 'app-v3');
     expect(code).toBe(130);
+  });
+
+  it('Ctrl-C while apply waits for the kubelet to let go of a replaced pod ends the wait in the node too, and says so', async () => {
+    // A pod whose old version takes 20 s to stop (httpd ignores SIGTERM): apply waits for it before writing the new one.
+    const slow = (body: string) => httpd('slow', body).replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 20');
+    writeManifest('slow.yaml', slow('slow-v1'));
+    const added = nx(workspace, ['run', `${node}:apply`]);
+    expect(output(added)).toMatch(new RegExp(`default/slow-${node}  Running  1/1 ready`));
+    writeManifest('slow.yaml', slow('slow-v2'));
+    const cli = join(workspace, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
+    const child = spawn(process.execPath, [cli, 'apply', `packages/${node}`], { cwd: workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout!.on('data', (chunk) => (text += chunk));
+    child.stderr!.on('data', (chunk) => (text += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let code: unknown;
+    let leftHere = 'not checked';
+    let leftInNode = 'not checked';
+    try {
+      await pollFor(() => (leftoverInNode().includes('kubelet/pods/') ? true : undefined), 30_000, () => `no predecessor wait in the node; apply said: ${text}`);
+      process.kill(-child.pid!, 'SIGINT');
+      code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))]);
+      leftHere = run('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).stdout.trim();
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the loop in the node notices its closed stdin
+      leftInNode = leftoverInNode();
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    expect(leftHere).toBe('');
+    expect(leftInNode).toBe('');
+    expect(text).toContain(`interrupted while applying to ${node}`);
+    expect(code).toBe(1);
+    expect(Object.keys(nodeFolder())).toEqual(['app.yaml']); // the old file went first; nothing half-written
+
+    rmSync(join(dir, 'manifests', 'slow.yaml'));
+    const removed = nx(workspace, ['run', `${node}:apply`]);
+    expect(removed.status).toBe(0);
+    await pollFor(() => (kubeletPods(container).some((p) => p.metadata.name === `slow-${node}`) ? undefined : true), 60_000, () => 'slow pod still there');
   });
 
   it('export-logs collects the diagnostics of a healthy node', () => {
@@ -324,5 +381,8 @@ describe('one running node with the real kubelet', () => {
     const load = nx(workspace, ['run', `${node}:load`, '--excludeTaskDependencies']);
     expect(output(load)).toContain(`${node} is not running (it has no container). Start it: nx run ${node}:up`);
     expect(load.status).not.toBe(0);
+    const apply = nx(workspace, ['run', `${node}:apply`, '--excludeTaskDependencies']);
+    expect(output(apply)).toContain(`${node} is not running (it has no container). Start it: nx run ${node}:up`);
+    expect(apply.status).not.toBe(0);
   });
 });
