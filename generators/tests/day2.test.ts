@@ -68,6 +68,41 @@ function leftoverInNode(): string {
   return nodeSh(container, "ps -eo pid=,args= | grep -E 'kubelet/pod[s]/|nx-kubelet-tm[p]|127[.]0[.]0[.]1:1025[0-9]|docker loa[d]' || true").trim();
 }
 
+/** A command started as a terminal's foreground job: its own process group (Ctrl-C is SIGINT to the whole group). */
+function startJob(argv: string[]) {
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: workspace,
+    detached: true,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const job = { child, text: '', exited: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))) };
+  child.stdout!.on('data', (chunk) => (job.text += chunk));
+  child.stderr!.on('data', (chunk) => (job.text += chunk));
+  return job;
+}
+
+/**
+ * Presses Ctrl-C on a job, then reports its exit code (or that it still runs after `waitMs`) and, before any clean-up
+ * of ours, what is left of it on this machine (its process group) and in the node (after `settleMs`).
+ */
+async function interruptJob(job: ReturnType<typeof startJob>, waitMs: number, settleMs = 0): Promise<{ code: unknown; leftHere: string; leftInNode: string }> {
+  process.kill(-job.child.pid!, 'SIGINT');
+  const code = await Promise.race([job.exited, new Promise((resolve) => setTimeout(() => resolve(`still running after ${waitMs / 1000} s`), waitMs))]);
+  const leftHere = run('ps', ['-o', 'pid=,args=', '-g', String(job.child.pid)]).stdout.trim();
+  if (settleMs) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return { code, leftHere, leftInNode: leftoverInNode() };
+}
+
+/** Ends whatever is left of a job (after its checks). */
+function killJob(job: ReturnType<typeof startJob>): void {
+  try {
+    process.kill(-job.child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Files in the node's static pod folder: name → "inode mtime" (to tell an untouched file). */
 function nodeFolder(): Record<string, string> {
   // Dotfiles too (a temporary file left behind would be one), except the generator's .gitkeep.
@@ -252,40 +287,21 @@ describe('one running node with the real kubelet', () => {
    * code and output, and checks that no process of the group is left.
    */
   async function watchEditInterrupt(argv: string[], body: string): Promise<{ code: unknown; text: string }> {
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: workspace,
-      detached: true,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout!.on('data', (chunk) => (text += chunk));
-    child.stderr!.on('data', (chunk) => (text += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    let code: unknown;
-    let leftHere = 'not checked';
-    let leftInNode = 'not checked';
+    const job = startJob(argv);
+    let left: Awaited<ReturnType<typeof interruptJob>> = { code: 'not interrupted', leftHere: 'not checked', leftInNode: 'not checked' };
     try {
-      await pollFor(() => (text.includes(`${node}: watching`) && text.includes('nothing to apply') ? true : undefined), 60_000, () => text);
+      await pollFor(() => (job.text.includes(`${node}: watching`) && job.text.includes('nothing to apply') ? true : undefined), 60_000, () => job.text);
       writeManifest('app.yaml', httpd('app', body, appImage));
-      await pollFor(() => (answer('app') === body && /pods ready after/.test(text) ? true : undefined), 90_000, () => text, 500);
-      process.kill(-child.pid!, 'SIGINT');
-      code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000))]);
-      // Before any clean-up of ours: what Ctrl-C left on this machine (its process group) and in the node.
-      leftHere = run('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).stdout.trim();
-      leftInNode = leftoverInNode();
+      await pollFor(() => (answer('app') === body && /pods ready after/.test(job.text) ? true : undefined), 90_000, () => job.text, 500);
+      left = await interruptJob(job, 30_000);
     } finally {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killJob(job);
     }
-    expect(leftHere).toBe('');
-    expect(leftInNode).toBe('');
-    expect(text).toMatch(/applied ~ app\.yaml/);
+    expect(left.leftHere).toBe('');
+    expect(left.leftInNode).toBe('');
+    expect(job.text).toMatch(/applied ~ app\.yaml/);
     expect(Object.keys(nodeFolder())).toEqual(['app.yaml']); // no temporary file left behind
-    return { code, text };
+    return { code: left.code, text: job.text };
   }
 
   it('apply --watch (kubelet-node CLI) picks up an edit and stops on Ctrl-C with exit 0, leaving no process', async () => {
@@ -309,32 +325,19 @@ describe('one running node with the real kubelet', () => {
     expect(output(added)).toMatch(new RegExp(`default/slow-${node}  Running  1/1 ready`));
     writeManifest('slow.yaml', slow('slow-v2'));
     const cli = join(workspace, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
-    const child = spawn(process.execPath, [cli, 'apply', `packages/${node}`], { cwd: workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout!.on('data', (chunk) => (text += chunk));
-    child.stderr!.on('data', (chunk) => (text += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    let code: unknown;
-    let leftHere = 'not checked';
-    let leftInNode = 'not checked';
+    const job = startJob([process.execPath, cli, 'apply', `packages/${node}`]);
+    let left: Awaited<ReturnType<typeof interruptJob>> = { code: 'not interrupted', leftHere: 'not checked', leftInNode: 'not checked' };
     try {
-      await pollFor(() => (leftoverInNode().includes('kubelet/pods/') ? true : undefined), 30_000, () => `no predecessor wait in the node; apply said: ${text}`);
-      process.kill(-child.pid!, 'SIGINT');
-      code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))]);
-      leftHere = run('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).stdout.trim();
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // the loop in the node notices its closed stdin
-      leftInNode = leftoverInNode();
+      await pollFor(() => (leftoverInNode().includes('kubelet/pods/') ? true : undefined), 30_000, () => `no predecessor wait in the node; apply said: ${job.text}`);
+      // 1 s after Ctrl-C: the loop in the node notices its closed stdin.
+      left = await interruptJob(job, 10_000, 1000);
     } finally {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killJob(job);
     }
-    expect(leftHere).toBe('');
-    expect(leftInNode).toBe('');
-    expect(text).toContain(`interrupted while applying to ${node}`);
-    expect(code).toBe(1);
+    expect(left.leftHere).toBe('');
+    expect(left.leftInNode).toBe('');
+    expect(job.text).toContain(`interrupted while applying to ${node}`);
+    expect(left.code).toBe(1);
     expect(Object.keys(nodeFolder())).toEqual(['app.yaml']); // the old file went first; nothing half-written
 
     rmSync(join(dir, 'manifests', 'slow.yaml'));

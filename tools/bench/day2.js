@@ -18,11 +18,10 @@
 // The node's image has the TEST-ONLY runc wrapper as its dockerd's default runtime (these VMs lack
 // CAP_SYS_RESOURCE), as in day2.test.ts; the pods' grace period is 1 s (busybox httpd ignores SIGTERM).
 const { spawnSync } = require('node:child_process');
-const { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { appendFileSync, chmodSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, flag, median, pairedRatio, run, seconds, table } = require('./lib');
+const { arg, copyWorkspace, flag, median, pairedRatio, run, seconds, table } = require('./lib');
 const { httpdManifest } = require('../real-binaries/workload-pod');
 
 const root = join(__dirname, '..', '..');
@@ -36,18 +35,6 @@ const id = process.pid.toString(36);
 const name = `bench-d2-${id}`;
 const bigImage = `nx-kubelet/day2-bench-${megabytes}mb:${id}`;
 
-function copyWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-bench-day2-'));
-  for (const path of ['package.json', 'nx.json', 'tsconfig.base.json', 'packages/kubelet-node/package.json', 'packages/kubelet-node/schemas', 'packages/kubelet-node/dist',
-    'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist']) {
-    cpSync(join(root, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, 'node_modules'));
-  const own = { 'nx-kubelet': 'generators', 'kubelet-node': 'packages/kubelet-node' };
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  for (const [entry, path] of Object.entries(own)) symlinkSync(join(dir, path), join(dir, 'node_modules', entry));
-  return dir;
-}
 
 const timed = (fn) => {
   const start = performance.now();
@@ -62,7 +49,7 @@ async function main() {
   const workload = index.workloadImage;
   console.log(`day-2 bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, ${megabytes} MB image, stand-in ${STAND_IN}`);
 
-  const ws = copyWorkspace();
+  const ws = copyWorkspace('nx-kubelet-bench-day2-');
   const dir = join(ws, 'packages', name);
   const cli = join(ws, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
   const nx = (...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
