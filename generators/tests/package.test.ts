@@ -1,12 +1,20 @@
 /** What `npm pack` ships of each package: compiled JavaScript, declarations, templates, manifests, schemas, docs; nothing else. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './support/validators';
 import { REPO_ROOT } from './support/workspace';
 
+/** `npm pack --dry-run` of a package folder: its result, the files it would ship, and its package.json. */
+function pack(folder: string) {
+  const root = join(REPO_ROOT, folder);
+  const result = run('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: { npm_config_loglevel: 'error' } });
+  const shipped: string[] = result.status === 0 ? JSON.parse(result.stdout)[0].files.map((f: { path: string }) => f.path) : [];
+  return { result, shipped, pkg: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) };
+}
+
 const pluginRoot = join(REPO_ROOT, 'generators');
-const packed = run('npm', ['pack', '--dry-run', '--json'], { cwd: pluginRoot, env: { npm_config_loglevel: 'error' } });
-const files: string[] = packed.status === 0 ? JSON.parse(packed.stdout)[0].files.map((f: { path: string }) => f.path) : [];
-const manifest = (name: string) => JSON.parse(require('node:fs').readFileSync(join(pluginRoot, name), 'utf8'));
+const { result: packed, shipped: files } = pack('generators');
+const manifest = (name: string) => JSON.parse(readFileSync(join(pluginRoot, name), 'utf8'));
 
 const ALLOWED = [
   /^package\.json$/,
@@ -36,10 +44,7 @@ it('ships no templates of its own: the node templates are kubelet-node\'s', () =
 });
 
 describe('kubelet-node', () => {
-  const root = join(REPO_ROOT, 'packages/kubelet-node');
-  const result = run('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: { npm_config_loglevel: 'error' } });
-  const shipped: string[] = result.status === 0 ? JSON.parse(result.stdout)[0].files.map((f: { path: string }) => f.path) : [];
-  const pkg = JSON.parse(require('node:fs').readFileSync(join(root, 'package.json'), 'utf8'));
+  const { result, shipped, pkg } = pack('packages/kubelet-node');
 
   it('packs compiled code, declarations, templates and the operations\' schemas only', () => {
     expect(result.status).toBe(0);
@@ -60,10 +65,7 @@ describe('kubelet-node', () => {
 });
 
 describe('projen-kubelet', () => {
-  const root = join(REPO_ROOT, 'packages/projen-kubelet');
-  const result = run('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: { npm_config_loglevel: 'error' } });
-  const shipped: string[] = result.status === 0 ? JSON.parse(result.stdout)[0].files.map((f: { path: string }) => f.path) : [];
-  const pkg = JSON.parse(require('node:fs').readFileSync(join(root, 'package.json'), 'utf8'));
+  const { result, shipped, pkg } = pack('packages/projen-kubelet');
 
   it('packs compiled code and declarations only', () => {
     expect(result.status).toBe(0);
@@ -73,7 +75,7 @@ describe('projen-kubelet', () => {
 
   it('takes projen as a peer over an explicit range of 0.x minors, never Nx', () => {
     expect(pkg.peerDependencies).toEqual({ projen: '>=0.100.0 <0.200.0', constructs: '^10.0.0' });
-    expect(pkg.dependencies['kubelet-node']).toBe(JSON.parse(require('node:fs').readFileSync(join(REPO_ROOT, 'packages/kubelet-node/package.json'), 'utf8')).version);
+    expect(pkg.dependencies['kubelet-node']).toBe(pack('packages/kubelet-node').pkg.version);
     expect(Object.keys(pkg.dependencies).filter((name) => /^(@nx\/|nx$|projen$)/.test(name))).toEqual([]);
   });
 });
