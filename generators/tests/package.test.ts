@@ -48,7 +48,7 @@ describe('kubelet-node', () => {
 
   it('packs compiled code, declarations, templates and the operations\' schemas only', () => {
     expect(result.status).toBe(0);
-    const allowed = [/^package\.json$/, /^README\.md$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/templates\/node\/.+\.ejs$/, /^schemas\/[a-z-]+\.json$/];
+    const allowed = [/^package\.json$/, /^README\.md$/, /^bin\/kubelet-node\.js$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/templates\/node\/.+\.ejs$/, /^schemas\/[a-z-]+\.json$/];
     expect(shipped.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([]);
     for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'README.md.ejs', 'bin/README.md.ejs']) {
       expect(shipped).toContain(`dist/templates/node/${template}`);
