@@ -81,6 +81,11 @@ start_daemon() {
 }
 
 install_packages
+# The fleet test's second engine runs in a network namespace of its own (tools/docker-engine/second-engine.js).
+if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1; then
+  echo "docker-engine: installing iproute2 and util-linux (ip, nsenter) for the second test engine"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends iproute2 util-linux >/dev/null
+fi
 # /usr/bin/docker (Debian's 26 client, with the compose and buildx plugins) must win over /usr/local/bin/docker.
 export PATH=/usr/bin:$PATH
 start_daemon
