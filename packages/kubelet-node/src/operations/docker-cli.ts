@@ -76,6 +76,16 @@ export function dockerArgv(target: DockerTarget, args: string[]): string[] {
   return [target.command ?? 'docker', ...(target.context ? ['--context', target.context] : []), ...args];
 }
 
+/**
+ * The engine as messages name it: `docker context "edge-a"` (with its `address` when known), `DOCKER_HOST=ssh://…`
+ * or `the default engine`.
+ */
+export function describeEngine(target: DockerTarget, address?: string): string {
+  if (target.context) return `docker context "${target.context}"${address ? ` at ${address}` : ''}`;
+  const host = target.host ?? process.env.DOCKER_HOST;
+  return host ? `DOCKER_HOST=${host}` : 'the default engine';
+}
+
 /** Environment for docker: ours plus DOCKER_HOST when the target names one. */
 export function dockerEnv(target: DockerTarget, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...(target.host ? { DOCKER_HOST: target.host } : {}), ...extra };

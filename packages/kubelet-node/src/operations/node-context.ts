@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { readComposeBuildArgs } from '../core/locators';
 import { composeFileOf } from '../core/managed-facts';
 import { DOCKERFILE, ENGINE_KEY } from '../core/node-files';
-import { DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import { describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -59,6 +59,8 @@ export interface NodeContext {
   image?: string;
   /** Build args of the service in the compose file (versions, BINARY_SOURCE). */
   buildArgs: Record<string, string>;
+  /** Volumes the compose file names globally (`name:`, as nodes before 0.4.0 have it): shared by every checkout. */
+  globalVolumes: string[];
   kubelet: { healthzPort: number; readOnlyPort: number };
 }
 
@@ -95,6 +97,9 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     compose,
     image: typeof composeDocument.services[service]?.image === 'string' ? composeDocument.services[service].image : undefined,
     buildArgs: readComposeBuildArgs(composeText, service),
+    globalVolumes: Object.values((composeDocument.volumes ?? {}) as Record<string, { name?: unknown } | null>)
+      .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
+      .filter((volume): volume is string => volume !== undefined && !volume.includes('$')),
     kubelet: readKubeletPorts(join(dir, 'kubelet.yaml')),
   };
 }
@@ -126,12 +131,6 @@ export function engineOf(options: DockerConnectionOptions, composeDocument: Reco
   const recorded = (composeDocument[ENGINE_KEY] ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
   return { context: text(recorded['docker-context']), host: text(recorded['docker-host']) };
-}
-
-export function describeEngine(target: DockerTarget): string {
-  if (target.context) return `docker context "${target.context}"`;
-  const host = target.host ?? process.env.DOCKER_HOST;
-  return host ? `DOCKER_HOST=${host}` : 'the default engine';
 }
 
 /** `<name>-<first 8 hex digits of the SHA-256 of the folder's real path>`: stable for a folder, distinct between two. */
@@ -177,11 +176,7 @@ function realPath(dir: string): string {
  * and kubelet state.
  */
 export async function refuseSharedVolumes(node: NodeContext): Promise<void> {
-  const document = parse(readFileSync(join(node.dir, node.composeFile), 'utf8')) ?? {};
-  const named = Object.values((document.volumes ?? {}) as Record<string, { name?: unknown } | null>)
-    .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
-    .filter((volume): volume is string => volume !== undefined && !volume.includes('$'));
-  for (const volume of named) {
+  for (const volume of node.globalVolumes) {
     const users = await runDocker(node.target, ['ps', '--all', '--filter', `volume=${volume}`, '--format', '{{.Label "com.docker.compose.project"}} {{.Names}}'], { mode: 'capture' });
     const others = users.stdout.split('\n').filter((line) => line && line.split(' ')[0] !== node.composeProject);
     if (others.length > 0) {

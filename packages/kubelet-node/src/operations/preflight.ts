@@ -2,7 +2,7 @@
  * Checks, before an executor does anything, that docker can work: the CLI runs, the daemon answers, and Compose is
  * there (v2 as `docker compose`, else v1 as `docker-compose`). Each failure has a message that says what to do.
  */
-import { dockerArgv, DockerTarget, runCommand, runDocker } from './docker-cli';
+import { describeEngine, dockerArgv, DockerTarget, runCommand, runDocker } from './docker-cli';
 
 /** How to run Compose: `docker compose` (v2) or `docker-compose` (v1 fallback). */
 export interface ComposeCommand {
@@ -33,11 +33,7 @@ async function contextAddress(target: DockerTarget): Promise<string | undefined>
 }
 
 function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?: string): string {
-  const where = target.context
-    ? `docker context "${target.context}"${address ? ` at ${address}` : ''}`
-    : target.host ?? process.env.DOCKER_HOST
-      ? `DOCKER_HOST=${target.host ?? process.env.DOCKER_HOST}`
-      : 'the default socket';
+  const where = describeEngine(target, address);
   const reason = stderr.trim().split('\n').find((line) => line.trim() !== '') ?? 'no answer';
   return [
     `The Docker daemon is not reachable (${where}): ${reason}`,
