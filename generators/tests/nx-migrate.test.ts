@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from './support/kubelet-configuration';
-import { composeConfig, lintDockerfile, run, verifySystemdUnits } from './support/validators';
+import { composeConfig, lintDockerfile, runOk, verifySystemdUnits } from './support/validators';
 import { REPO_ROOT } from './support/workspace';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,11 +21,7 @@ let registry: { url: string; npmEnv: Record<string, string>; publish(tarball: st
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-const inWorkspace = (command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-  const result = run(command, args, { cwd: dir, env: { ...env, ...extraEnv } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}${result.stderr}`);
-  return `${result.stdout}${result.stderr}`;
-};
+const inWorkspace = (command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runOk(command, args, { cwd: dir, env: { ...env, ...extraEnv } });
 const nx = (...args: string[]) => inWorkspace(process.execPath, [join(dir, 'node_modules/.bin/nx'), ...args]);
 const node = (path: string) => readFileSync(join(dir, 'packages/legacy', path), 'utf8');
 
@@ -103,11 +99,7 @@ it('leaves a node that is valid, in sync, and upgradeable with the new version',
 
 describe('from 0.2.0', () => {
   let dir020: string;
-  const inWorkspace020 = (command: string, args: string[]) => {
-    const result = run(command, args, { cwd: dir020, env });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}${result.stderr}`);
-    return `${result.stdout}${result.stderr}`;
-  };
+  const inWorkspace020 = (command: string, args: string[]) => runOk(command, args, { cwd: dir020, env });
   const nx020 = (...args: string[]) => inWorkspace020(process.execPath, [join(dir020, 'node_modules/.bin/nx'), ...args]);
   const file = (nodeName: string, path: string) => readFileSync(join(dir020, 'packages', nodeName, path), 'utf8');
   const edit = (nodeName: string, path: string, transform: (text: string) => string) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KICBASE_FLAG, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
 import { DEFAULT_VERSIONS } from 'kubelet-node';
-import { run } from '../../generators/tests/support/validators';
+import { runOk } from '../../generators/tests/support/validators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalRegistry, packPlugin } = require('../local-registry');
@@ -25,12 +25,7 @@ let tmp: string;
 let workspace: string;
 let env: NodeJS.ProcessEnv;
 
-function sh(command: string, args: string[], cwd = workspace) {
-  const result = run(command, args, { cwd, env });
-  const text = `${result.stdout}${result.stderr}`;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${text.slice(-4000)}`);
-  return text;
-}
+const sh = (command: string, args: string[], cwd = workspace) => runOk(command, args, { cwd, env });
 const nx = (...args: string[]) => sh(process.execPath, [join(workspace, 'node_modules/.bin/nx'), ...args]);
 
 beforeAll(async () => {

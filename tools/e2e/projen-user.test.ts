@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KUBERNETES_MINORS } from 'kubelet-node';
 import { KICBASE_STAND_IN, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
-import { run } from '../../generators/tests/support/validators';
+import { run, runOk } from '../../generators/tests/support/validators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalRegistry, packPackage } = require('../local-registry');
@@ -25,13 +25,13 @@ let tmp: string;
 let repo: string;
 let env: NodeJS.ProcessEnv;
 
-function sh(command: string, args: string[], options: { cwd?: string; ok?: boolean } = {}) {
-  const result = run(command, args, { cwd: options.cwd ?? repo, env });
-  const text = `${result.stdout}${result.stderr}`;
-  if ((options.ok ?? true) && result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${text.slice(-4000)}`);
-  return { status: result.status, text };
+const sh = (command: string, args: string[], cwd = repo) => runOk(command, args, { cwd, env });
+/** A command whose exit code the test checks: its status and output. */
+function attempt(command: string, args: string[]) {
+  const result = run(command, args, { cwd: repo, env });
+  return { status: result.status, text: `${result.stdout}${result.stderr}` };
 }
-const projen = (...args: string[]) => sh('npx', ['projen', ...args]).text;
+const projen = (...args: string[]) => sh('npx', ['projen', ...args]);
 
 function projenrc(kubeVersion: string): string {
   return [
@@ -52,7 +52,7 @@ beforeAll(async () => {
   for (const name of ['kubelet-node', 'projen-kubelet']) registry.publish(packPackage(name, tmp));
   env = { ...registry.npmEnv, FORCE_COLOR: '0', CI: 'true' };
   repo = join(tmp, 'edge-sites');
-  sh('mkdir', ['-p', repo], { cwd: tmp });
+  sh('mkdir', ['-p', repo], tmp);
   sh('npm', ['init', '-y']);
   sh('npm', ['install', '--save-dev', `projen@${PROJEN}`, 'constructs@^10', 'projen-kubelet']);
   sh('git', ['init', '-q']);
@@ -91,7 +91,7 @@ it('a second synth changes nothing: the anti-tamper check passes, and an edited 
   sh('git', ['add', '.']);
   sh('git', ['commit', '-qm', 'node']);
   projen();
-  expect(sh('git', ['diff', '--exit-code'], { ok: false }).status).toBe(0);
+  expect(attempt('git', ['diff', '--exit-code']).status).toBe(0);
   expect(readFileSync(sample, 'utf8')).toContain('# my edit');
 });
 
@@ -99,9 +99,9 @@ it('a hand edit of a synthesized file is undone by synth (and shows as drift bef
   const kubeletYaml = join(repo, NODE_DIR, 'kubelet.yaml');
   chmodSync(kubeletYaml, 0o644);
   writeFileSync(kubeletYaml, `${readFileSync(kubeletYaml, 'utf8')}maxPods: 3\n`);
-  expect(sh('git', ['diff', '--exit-code'], { ok: false }).status).toBe(1);
+  expect(attempt('git', ['diff', '--exit-code']).status).toBe(1);
   projen();
-  expect(sh('git', ['diff', '--exit-code'], { ok: false }).status).toBe(0);
+  expect(attempt('git', ['diff', '--exit-code']).status).toBe(0);
 });
 
 it('its tasks build, start, check and stop the node; the kubelet-node CLI works on the same node', () => {
@@ -110,11 +110,10 @@ it('its tasks build, start, check and stop the node; the kubelet-node CLI works 
   expect(projen(`${NODE}:up`)).toMatch(/kubelet healthy after \d+ s/);
   expect(projen(`${NODE}:status`)).toContain('kubelet      healthy (/healthz: ok)');
   const cli = join(repo, 'node_modules/.bin/kubelet-node');
-  const status = sh(cli, ['status', NODE_DIR]);
-  expect(status.text).toContain('kubelet      healthy (/healthz: ok)');
-  const shell = sh(cli, ['shell', NODE_DIR, '--command', 'exit 7'], { ok: false });
+  expect(sh(cli, ['status', NODE_DIR])).toContain('kubelet      healthy (/healthz: ok)');
+  const shell = attempt(cli, ['shell', NODE_DIR, '--command', 'exit 7']);
   expect(shell.status).toBe(7);
-  const typo = sh(cli, ['up', NODE_DIR, '--timout=5'], { ok: false });
+  const typo = attempt(cli, ['up', NODE_DIR, '--timout=5']);
   expect(typo.status).toBe(2);
   expect(typo.text).toContain('--timout is not an option of kubelet-node up: did you mean --timeout?');
   // Extra arguments reach the operation through the task.
@@ -123,7 +122,7 @@ it('its tasks build, start, check and stop the node; the kubelet-node CLI works 
 });
 
 it('hints name projen tasks, and a stopped node fails its status task', () => {
-  const status = sh('npx', ['projen', `${NODE}:status`], { ok: false });
+  const status = attempt('npx', ['projen', `${NODE}:status`]);
   expect(status.status).not.toBe(0);
   expect(status.text).toContain(`${NODE}: no container, on the default engine (start it: npx projen ${NODE}:up)`);
 });

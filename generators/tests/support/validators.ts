@@ -21,6 +21,14 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Runs a command that must succeed: its output (stdout, then stderr), else an Error naming it, its exit code and the output's tail. */
+export function runOk(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const result = run(command, args, options);
+  const text = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${text.slice(-4000)}`);
+  return text;
+}
+
 /** Fails loudly (with how to fix it) when a tool the tests need is missing. */
 export function requireTool(command: string, args: string[], hint: string): void {
   const result = spawnSync(command, args, { encoding: 'utf8' });
