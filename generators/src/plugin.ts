@@ -1,6 +1,6 @@
 /**
- * Inferred targets: any folder with a Dockerfile.kicbase and a compose file is a kubelet node and gets build, up,
- * down, logs, status, shell, load, apply and export-logs targets, without hand-written configuration. And graph edges:
+ * Inferred targets: any folder with a Dockerfile.kicbase and a compose file is a kubelet node and gets a target per
+ * node operation (kubelet-node's table: build, up, status, apply…), without hand-written configuration. And graph edges:
  * a node depends on each workspace project that declares an image its manifests run (see createDependencies). Register it in nx.json
  * (`nx add nx-kubelet` does): `"plugins": [{ "plugin": "nx-kubelet", "options": { "buildTargetName": "image" } }]`.
  */
@@ -11,19 +11,17 @@ import type { CreateDependencies, CreateNodes, CreateNodesResult, TargetConfigur
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-// Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too.
-import { COMPOSE_FILES } from 'kubelet-node/dist/core/node-files';
+// Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too, and the
+// table of operations.
+import { COMPOSE_FILES, imageInputs } from 'kubelet-node/dist/core/node-files';
+import { OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/dist/operations/table';
+import { IMAGE_BUILD_TARGET, operationTarget, TargetNameOptions, targetNames } from './lib/node-targets';
 
-export interface KubeletPluginOptions {
-  buildTargetName?: string;
-  upTargetName?: string;
-  downTargetName?: string;
-  logsTargetName?: string;
-  statusTargetName?: string;
-  shellTargetName?: string;
-  loadTargetName?: string;
-  applyTargetName?: string;
-  exportLogsTargetName?: string;
+/**
+ * The plugin's options: a name for each operation's target (`buildTargetName`, `upTargetName`, …, one per operation of
+ * kubelet-node's table), and the image build of the projects a node depends on.
+ */
+export interface KubeletPluginOptions extends TargetNameOptions {
   /**
    * The target that builds an image in the projects a node depends on (those that declare the images its manifests
    * run): `up`, `load` and `apply` run it there first. @default 'docker:build' (as @nx/docker infers it)
@@ -31,37 +29,11 @@ export interface KubeletPluginOptions {
   imageBuildTargetName?: string;
 }
 
-type TargetKind = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell' | 'load' | 'apply' | 'export-logs';
-
-/** The default of {@link KubeletPluginOptions.imageBuildTargetName}. */
-export const IMAGE_BUILD_TARGET = 'docker:build';
-
-
-const DESCRIPTIONS: Record<TargetKind, [string, string]> = {
-  build: ['Build the node image (docker compose build).', 'docker compose build --help'],
-  up: ['Start the node and wait until its kubelet is healthy.', 'docker compose up --help'],
-  down: ['Stop and remove the node (--volumes also removes /var).', 'docker compose down --help'],
-  logs: ["Show the kubelet's journal (--unit, --follow, --since, --tail).", 'journalctl --help'],
-  status: ['Show container, systemd units, kubelet health and static pods.', 'systemctl --help'],
-  shell: ['Open a shell in the node (--command for one command).', 'docker compose exec --help'],
-  load: ["Load images from the host's engine into the running node (--images; default: the manifests' and the pause image).", 'docker save --help'],
-  apply: ['Apply manifests/ to the running node without a rebuild, then wait for the pods (--watch until Ctrl-C).', 'docker exec --help'],
-  'export-logs': ["Collect the node's logs and diagnostics into a folder (--outputPath).", 'journalctl --help'],
-};
+export { IMAGE_BUILD_TARGET };
 
 /** Normalizes the plugin options once: every target has a name. */
-export function normalizePluginOptions(options: KubeletPluginOptions | undefined): Record<TargetKind, string> {
-  return {
-    build: options?.buildTargetName ?? 'build',
-    up: options?.upTargetName ?? 'up',
-    down: options?.downTargetName ?? 'down',
-    logs: options?.logsTargetName ?? 'logs',
-    status: options?.statusTargetName ?? 'status',
-    shell: options?.shellTargetName ?? 'shell',
-    load: options?.loadTargetName ?? 'load',
-    apply: options?.applyTargetName ?? 'apply',
-    'export-logs': options?.exportLogsTargetName ?? 'export-logs',
-  };
+export function normalizePluginOptions(options: KubeletPluginOptions | undefined): Record<OperationName, string> {
+  return targetNames(options);
 }
 
 /** What the targets of a node depend on besides the options: which files its folder has. */
@@ -82,7 +54,7 @@ export function probeNodeFiles(root: string, fileExists: (path: string) => boole
 
 /**
  * The targets of the node in `root` (workspace-relative). Pure apart from the given file check, for tests.
- * `build` is never cached: its result is an image in the Docker engine, not a file Nx could restore.
+ * No target is cached: `build`'s result is an image in the Docker engine, the others' state in the node.
  */
 export function inferNodeProject(root: string, fileExists: (path: string) => boolean, options?: KubeletPluginOptions): CreateNodesResult {
   return nodeProject(root, probeNodeFiles(root, fileExists), options);
@@ -91,35 +63,20 @@ export function inferNodeProject(root: string, fileExists: (path: string) => boo
 function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: KubeletPluginOptions): CreateNodesResult {
   if (!composeFile || root === '.') return {};
   const names = normalizePluginOptions(options);
-  // The images a node runs may be built by projects it depends on (graph edges from createDependencies): their
-  // image build runs first, wherever a node needs its images. Projects without that target are skipped by Nx.
-  const imageBuild = { target: options?.imageBuildTargetName ?? IMAGE_BUILD_TARGET, dependencies: true };
-  const composeOption = composeFile === 'compose.yaml' ? {} : { composeFile };
-  const target = (kind: TargetKind): TargetConfiguration => ({
-    executor: `nx-kubelet:${kind}`,
-    ...(Object.keys(composeOption).length ? { options: composeOption } : {}),
-    metadata: { technologies: ['docker'], description: DESCRIPTIONS[kind][0], help: { command: DESCRIPTIONS[kind][1], example: {} } },
-  });
-  const targets: Record<string, TargetConfiguration> = {
-    [names.build]: {
-      ...target('build'),
+  const imageBuildTarget = options?.imageBuildTargetName ?? IMAGE_BUILD_TARGET;
+  const targets: Record<string, TargetConfiguration> = {};
+  for (const operation of OPERATION_NAMES) {
+    const { description, seeAlso, buildsImage } = operationSpec(operation);
+    targets[names[operation]] = {
+      ...operationTarget(operation, names, imageBuildTarget),
+      // Never cached: a result is an image in the engine or state in the node, not a file Nx could restore.
       cache: false,
-      inputs: ['Dockerfile.kicbase', '.dockerignore', composeFile, 'kubelet.yaml', 'units/**/*', 'manifests/**/*', 'bin/**/*'].map((path) => `{projectRoot}/${path}`),
-      syncGenerators: ['nx-kubelet:sync'],
-    },
-    // As @nx/docker runs docker:run after docker:build: the image exists before the container starts, and
-    // `nx run-many -t build,up` never starts a node before its build ends.
-    // up's command-line options (--dockerHost, --context, --noCache…) are forwarded to that build: same engine, same flags.
-    [names.up]: { ...target('up'), dependsOn: [{ target: names.build, params: 'forward' }, imageBuild] },
-    [names.down]: target('down'),
-    [names.logs]: target('logs'),
-    [names.status]: target('status'),
-    [names.shell]: target('shell'),
-    // Day-2 operations on the running node; never cached (their result is state in the node).
-    [names.load]: { ...target('load'), cache: false, dependsOn: [imageBuild] },
-    [names.apply]: { ...target('apply'), cache: false, dependsOn: [imageBuild] },
-    [names['export-logs']]: { ...target('export-logs'), cache: false },
-  };
+      ...(composeFile === 'compose.yaml' ? {} : { options: { composeFile } }),
+      metadata: { technologies: ['docker'], description, help: { command: seeAlso, example: {} } },
+      // What the image is built from.
+      ...(buildsImage ? { inputs: imageInputs(composeFile).map((path) => `{projectRoot}/${path}`) } : {}),
+    };
+  }
   // A folder without project.json or package.json is named after itself; otherwise their name stands.
   return {
     projects: {
@@ -151,24 +108,26 @@ interface CacheFile {
 let pluginIdentity: string | undefined;
 
 /**
- * nx-kubelet's version and a hash of this very file: a plugin upgrade, or a rebuild while developing it, that changes
- * targets must not be answered from an older cache.
+ * nx-kubelet's version and a hash of the code the targets are made from (this file, the Nx target shapes and
+ * kubelet-node's table of operations): a plugin upgrade, or a rebuild while developing it, that changes targets must
+ * not be answered from an older cache.
  */
 function readPluginIdentity(): string {
   if (pluginIdentity === undefined) {
     let version = 'unknown';
-    let code = '';
     try {
       version = String(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
     } catch {
       // keep 'unknown': the code hash still tells versions apart
     }
-    try {
-      code = readFileSync(__filename, 'utf8');
-    } catch {
-      // bundled or virtual: the version alone
-    }
-    pluginIdentity = `${version} ${hashOf([code])}`;
+    const code = [__filename, require.resolve('./lib/node-targets'), require.resolve('kubelet-node/dist/operations/table')].map((file) => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return ''; // bundled or virtual: the version alone
+      }
+    });
+    pluginIdentity = `${version} ${hashOf(code)}`;
   }
   return pluginIdentity;
 }

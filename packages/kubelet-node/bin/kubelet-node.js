@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The kubelet-node CLI: a node's operations (build, up, down, logs, status, shell, load, apply, export-logs) without
-// Nx or projen. The code is compiled to dist/ (npm run build); this file exists before that, so that npm links the bin
+// The kubelet-node CLI: a node's operations (kubelet-node --help lists them) without Nx or projen. The code is compiled to dist/ (npm run build); this file exists before that, so that npm links the bin
 // in a workspace too.
 require('../dist/cli.js')
   .main(process.argv.slice(2))

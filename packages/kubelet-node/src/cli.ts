@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { formatCommand } from './operations/docker-cli';
-import { isOperation, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, operationOptions, runOperation } from './operations';
+import { isOperation, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, operationOptions, operationSpec, runOperation } from './operations';
 import { refuseUnknownOptions, UnknownOptionError } from './options-check';
 
 interface SchemaProperty {
@@ -127,13 +127,17 @@ export function usage(operation?: OperationName): string {
     return [
       'Usage: kubelet-node <operation> <node-dir> [options]',
       '',
-      `Operations: ${OPERATION_NAMES.join(', ')}`,
+      'Operations:',
+      ...OPERATION_NAMES.map((name) => `  ${name.padEnd(12)} ${operationSpec(name).description}`),
+      '',
       'Options of an operation: kubelet-node <operation> --help',
     ].join('\n');
   }
   const properties = { ...schemaProperties(operation), ...CLI_OPTIONS };
   return [
     `Usage: kubelet-node ${operation} <node-dir> [options]`,
+    '',
+    operationSpec(operation).description,
     '',
     ...Object.entries(properties).map(([key, property]) => {
       const type = typeOf(property);

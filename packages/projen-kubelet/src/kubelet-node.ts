@@ -18,7 +18,7 @@ import {
   loadNodeTemplates,
   NodeFiles,
   NodeModel,
-  NodeOperation,
+  operationSpec,
   OPERATION_NAMES,
   renderNode,
   resolveNode,
@@ -129,20 +129,9 @@ export class KubeletNode extends Component {
   }
 
   private addTasks(project: Project): void {
-    const descriptions: Record<NodeOperation, string> = {
-      build: 'Build the image (docker compose build)',
-      up: 'Start the node and wait until its kubelet answers /healthz (builds a missing image first)',
-      down: 'Stop and remove the container (--volumes also removes its /var)',
-      logs: "Show the kubelet's journal (--unit=cri-docker|docker|all, --follow, --since, --tail)",
-      status: 'Container, systemd units, kubelet health and static pods',
-      shell: 'A shell in the node (--command="crictl ps" for one command)',
-      load: "Load images from the host's engine into the node (--images=a:1,b:2; default: the manifests' images and the pause image)",
-      apply: 'Apply manifests/ to the running node without a rebuild and wait for the pods (--watch until Ctrl-C)',
-      'export-logs': "Collect the node's logs and diagnostics into a folder (--outputPath, default dist/kubelet-logs/<node>)",
-    };
     for (const operation of OPERATION_NAMES) {
       project.addTask(`${this.model.name}:${operation}`, {
-        description: `${this.model.name}: ${descriptions[operation]}`,
+        description: `${this.model.name}: ${operationSpec(operation).description}`,
         // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`-- --timeout=60`).
         steps: [{ execArgs: ['npx', '--no', 'kubelet-node', operation, this.directory, `--name=${this.model.name}`], receiveArgs: true }],
         // Messages then name projen's tasks ("start it: npx projen my-node:up"), not the CLI.

@@ -5,17 +5,13 @@
 import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
 import { PLUGIN_NAME } from '../init/generator';
+import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from '../../lib/node-targets';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadNodeTemplates, FactContext, FrontEnd, NodeOperation, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
+import { loadNodeTemplates, FactContext, FrontEnd, OPERATION_NAMES, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
 export const DECLARATION_KEY = 'nx-kubelet';
-/** The sync generator that keeps a node's files in line with its declared versions (registered on `build`). */
-export const SYNC_GENERATOR = 'nx-kubelet:sync';
-export const NODE_OPERATIONS: readonly NodeOperation[] = ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'];
-/** The image-building target that up, load and apply run first in the projects a node depends on: the plugin's default. */
-const IMAGE_BUILD_TARGET = 'docker:build';
 
 /**
  * The image-building target name in this workspace: the plugin's `imageBuildTargetName` option in nx.json when the
@@ -50,18 +46,8 @@ export function nxFactContext(): FactContext {
 
 /** The project.json of a new node: name, tags, declared versions; the targets only with --explicitTargets. */
 export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean, imageBuildTarget = IMAGE_BUILD_TARGET): ProjectConfiguration {
-  const IMAGE_BUILD = { target: imageBuildTarget, dependencies: true };
-  const targets: Record<string, TargetConfiguration> = Object.fromEntries(
-    NODE_OPERATIONS.map((operation) => [
-      operation,
-      {
-        executor: `nx-kubelet:${operation}`,
-        ...(operation === 'build' ? { syncGenerators: [SYNC_GENERATOR] } : {}),
-        ...(operation === 'up' ? { dependsOn: [{ target: 'build', params: 'forward' as const }, IMAGE_BUILD] } : {}),
-        ...(operation === 'load' || operation === 'apply' ? { dependsOn: [IMAGE_BUILD] } : {}),
-      },
-    ]),
-  );
+  const names = targetNames(undefined);
+  const targets: Record<string, TargetConfiguration> = Object.fromEntries(OPERATION_NAMES.map((operation) => [operation, operationTarget(operation, names, imageBuildTarget)]));
   return {
     root: model.directory,
     projectType: 'application',

@@ -15,3 +15,11 @@ export const EXAMPLE_POD = 'manifests/hello-world.yaml';
 
 /** Rendered or read files keyed by their path relative to the node's directory. */
 export type NodeFiles = Record<string, string>;
+
+/**
+ * What a node's image is built from (paths and globs relative to the node's directory): a change to any of them may
+ * change the image; nothing else in the folder can.
+ */
+export function imageInputs(composeFile: string = COMPOSE): string[] {
+  return [DOCKERFILE, '.dockerignore', composeFile, KUBELET_YAML, 'units/**/*', 'manifests/**/*', 'bin/**/*'];
+}

@@ -1,37 +1,16 @@
 /**
  * The node operations, one implementation for every front-end: the Nx executors, the projen tasks and the
- * `kubelet-node` CLI all call {@link runOperation}. Each operation's options are described by `schemas/<name>.json`
- * of this package (the Nx executors' schemas are copies of them).
+ * `kubelet-node` CLI all call {@link runOperation}. Which operations there are is the table in `./table`; each
+ * operation's options are described by `schemas/<name>.json` of this package (the Nx executors' schemas are copies).
  */
 import { join } from 'node:path';
 import { refuseUnknownOptions, schemaOptions } from '../options-check';
-import { apply } from './apply';
-import { build } from './build';
-import { down } from './down';
-import { exportLogs } from './export-logs';
-import { load } from './load';
 import { log } from './log';
-import { logs } from './logs';
 import { loadNode, NodeContext, NodeRef } from './node-context';
-import { shell } from './shell';
-import { status } from './status';
-import { up } from './up';
+import { NODE_OPERATIONS, OperationName } from './table';
 
-export const OPERATIONS = {
-  build,
-  up,
-  down,
-  logs,
-  status,
-  // Day-2 operations on a running node.
-  load,
-  apply,
-  'export-logs': exportLogs,
-  // The only operation whose exit code is the command's own (a shell command's).
-  shell,
-} as const;
-export type OperationName = keyof typeof OPERATIONS;
-export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+export { NODE_OPERATIONS, OPERATION_NAMES, isOperation, operationSpec, camelCased } from './table';
+export type { OperationName, NodeOperationSpec, OperationImplementation, CamelCased } from './table';
 
 /** The folder that holds `<operation>.json`, the JSON schema of each operation's options. */
 export const OPERATION_SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
@@ -39,10 +18,6 @@ export const OPERATION_SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
 /** The option names an operation accepts. */
 export function operationOptions(operation: OperationName): string[] {
   return schemaOptions(OPERATION_SCHEMAS_DIR, `${operation}.json`);
-}
-
-export function isOperation(name: string): name is OperationName {
-  return Object.prototype.hasOwnProperty.call(OPERATIONS, name);
 }
 
 /**
@@ -54,8 +29,8 @@ export function isOperation(name: string): name is OperationName {
 export async function runOperation(operation: OperationName, ref: NodeRef, options: object, what: string = operation): Promise<number> {
   try {
     refuseUnknownOptions(options, operationOptions(operation), what);
-    const node: NodeContext = await loadNode(ref, options);
-    const outcome = await (OPERATIONS[operation] as (node: NodeContext, options: object) => Promise<boolean | number>)(node, options);
+    const [node, run] = await Promise.all([loadNode(ref, options), NODE_OPERATIONS[operation].implementation()]);
+    const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;
   } catch (error) {
     log.error(`kubelet-node: ${error instanceof Error ? error.message : String(error)}`);

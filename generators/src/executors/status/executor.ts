@@ -1,4 +1,0 @@
-import { nodeExecutor } from '../lib/run-executor';
-
-/** `nx run <node>:status`: the node operation "status" of kubelet-node, for this project. */
-export default nodeExecutor('status');
