@@ -341,6 +341,15 @@ function findExecStart(lines: string[]): ExecStart | undefined {
   return found;
 }
 
+/**
+ * The command the unit's (last, effective) ExecStart= in [Service] runs, as its words with the 0-based line of each,
+ * or undefined when there is none. Words are split on whitespace as systemd does for unquoted words; surrounding
+ * quotes are removed.
+ */
+export function execStartCommand(unit: string): { text: string; line: number }[] | undefined {
+  return findExecStart(unit.split('\n'))?.tokens.map(({ text, line }) => ({ text: text.replace(/^(["'])(.*)\1$/, '$2'), line }));
+}
+
 /** The executable an ExecStart= runs, without systemd's prefixes (`-`, `@`, `:`, `+`, `!`). */
 function executableOf(execStart: ExecStart): string {
   return execStart.tokens[0].text.replace(/^[-@:+!]+/, '');
