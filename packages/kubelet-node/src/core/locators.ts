@@ -300,6 +300,29 @@ export function yamlMapEntry(map: string, key: string, placement: { after?: stri
   };
 }
 
+/**
+ * A value of a YAML file by its path (e.g. `healthzPort` or `staticPodPath` of kubelet.yaml), in any YAML style,
+ * JSON included: what the operations need to know of a node, which nx-kubelet reads but does not manage (read only).
+ */
+export function yamlValue(...path: string[]): Locator {
+  const shown = path.join('.');
+  return {
+    canAdd: false,
+    describe: () => `${shown}:`,
+    read(text) {
+      const parsed = parseYaml(text);
+      if (!parsed.document) return unreadable(`it is not valid YAML (${parsed.error})`);
+      const node = parsed.document.getIn(path, true);
+      if (node === undefined || node === null) return ABSENT;
+      if (!isScalar(node)) return unreadable(`${shown} is not a single value`);
+      return node.value === null || node.value === undefined ? ABSENT : present(String(node.value));
+    },
+    write() {
+      throw new Error(`${shown} is read, not written, by nx-kubelet`);
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // systemd units: one flag of the command that ExecStart= runs, also when ExecStart= is wrapped over several lines.
 

@@ -11,7 +11,11 @@ export const KUBELET_UNIT = 'units/kubelet.service';
 export const CRI_DOCKER_UNIT = 'units/cri-docker.service';
 export const README = 'README.md';
 export const BIN_README = 'bin/README.md';
-export const EXAMPLE_POD = 'manifests/hello-world.yaml';
+/** The node's static pods (baked into its image by build, put into the running node by apply). */
+export const MANIFESTS_DIR = 'manifests';
+/** The kubelet and cri-dockerd executables of a node built with BINARY_SOURCE=local. */
+export const BIN_DIR = 'bin';
+export const EXAMPLE_POD = `${MANIFESTS_DIR}/hello-world.yaml`;
 
 /** Rendered or read files keyed by their path relative to the node's directory. */
 export type NodeFiles = Record<string, string>;

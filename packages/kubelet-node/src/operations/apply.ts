@@ -8,14 +8,14 @@
  * a rebuilt node starts with the same pods.
  */
 import { existsSync, FSWatcher, watch as watchFolder } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
-import { manifestImages, parseManifest, pauseImageOf, readManifestFolder, samePod, StaticPod, staticPodPath } from './manifests';
-import { DockerConnectionOptions, NodeContext } from './node-context';
+import { manifestImages, parseManifest, samePod, StaticPod } from './manifests';
+import { DockerConnectionOptions, NodeContext, nodeManifests, nodeName } from './node-context';
 import { endsWhenStdinCloses, journalTail } from './node-probe';
-import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod, nodeName } from './pods';
+import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
 import { Progress } from './progress';
 
 export interface ApplyOptions extends DockerConnectionOptions {
@@ -110,15 +110,15 @@ export async function readNodeFolder(node: NodeContext, id: string, folder: stri
 
 async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: () => boolean): Promise<boolean> {
   // Checked before anything is touched: an invalid file changes nothing in the node.
-  const manifests = join(node.dir, 'manifests');
-  if (!existsSync(manifests)) {
+  const manifests = nodeManifests(node);
+  if (!manifests.exists()) {
     throw new Error(
-      `${join(node.displayDir, 'manifests')} does not exist: apply refuses to read that as "no static pods" (it would remove every pod from ${node.name}). Restore the folder; to remove every pod, leave it empty.`,
+      `${manifests.shown} does not exist: apply refuses to read that as "no static pods" (it would remove every pod from ${node.name}). Restore the folder; to remove every pod, leave it empty.`,
     );
   }
-  const pods = readManifestFolder(manifests, join(node.displayDir, 'manifests'));
+  const pods = manifests.read();
   const id = await runningContainer(node);
-  const folder = staticPodPath(node.dir);
+  const folder = node.kubelet.staticPodPath;
   const inNode = await readNodeFolder(node, id, folder);
   const changes = diffManifests(new Map(pods.map((pod) => [pod.file, pod.text])), inNode);
   const touched = [...changes.added, ...changes.changed];
@@ -129,7 +129,7 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   const byFile = new Map(pods.map((pod) => [pod.file, pod]));
   const touchedPods = touched.map((file) => byFile.get(file)!);
   if (options.load !== false) {
-    const pause = pauseImageOf(node.dir);
+    const pause = node.pauseImage;
     await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
   }
   const { wait, replaced, host } = await podsToWaitFor(node, id, touchedPods, changes, inNode);
@@ -308,8 +308,9 @@ export function watchReplaceableFolder(dir: string, onChange: () => void, onErro
  * events), one apply at a time, until Ctrl-C (SIGINT) or SIGTERM, which end it with success.
  */
 async function watchManifests(node: NodeContext, options: ApplyOptions): Promise<boolean> {
-  const dir = join(node.dir, 'manifests');
-  if (!existsSync(dir)) throw new Error(`${join(node.displayDir, 'manifests')} does not exist: nothing to watch.`);
+  const manifests = nodeManifests(node);
+  const dir = manifests.dir;
+  if (!manifests.exists()) throw new Error(`${manifests.shown} does not exist: nothing to watch.`);
   let stopping = false;
   let running: Promise<void> | undefined;
   let again = false;
@@ -359,7 +360,7 @@ async function watchManifests(node: NodeContext, options: ApplyOptions): Promise
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    log.info(`${node.name}: watching ${join(node.displayDir, 'manifests')} (Ctrl-C to stop)`);
+    log.info(`${node.name}: watching ${manifests.shown} (Ctrl-C to stop)`);
     trigger();
     await done;
   } finally {

@@ -1,11 +1,9 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readDockerfileArg } from '../core/locators';
 import { interpolateComposeValue } from '../core/upgrade-node';
 import { BINARY_SOURCES } from '../core/node-model';
 import { DockerCommandError } from './docker-cli';
-import { NodeContext, runCompose } from './node-context';
+import { binFolder, missingLocalBinaries, NodeContext, runCompose } from './node-context';
 
 export interface BuildOptions {
   /** Build without the layer cache (`--no-cache`). */
@@ -33,24 +31,15 @@ export function composeBuildArgs(service: string, options: BuildOptions): string
 
 /** Where the binaries come from for this build: build args > compose args > the Dockerfile's ARG default. */
 export function binarySourceOf(node: NodeContext, options: BuildOptions): string {
-  const dockerfile = join(node.dir, 'Dockerfile.kicbase');
-  const fromDockerfile = existsSync(dockerfile) ? readDockerfileArg(readFileSync(dockerfile, 'utf8'), 'BINARY_SOURCE') : undefined;
-  return options.buildArgs?.BINARY_SOURCE ?? interpolateComposeValue(node.buildArgs.BINARY_SOURCE, process.env) ?? fromDockerfile ?? 'source';
+  return options.buildArgs?.BINARY_SOURCE ?? interpolateComposeValue(node.buildArgs.BINARY_SOURCE, process.env) ?? node.dockerfileBinarySource ?? 'source';
 }
 
 
 /** Fails before docker runs when BINARY_SOURCE=local and a binary is missing from the node's bin/ folder. */
 export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): void {
-  const missing = LOCAL_BINARIES.filter((binary) => {
-    try {
-      accessSync(join(node.dir, 'bin', binary), constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = missingLocalBinaries(node, LOCAL_BINARIES);
   if (missing.length > 0) {
-    const where = relative(workspaceRoot, join(node.dir, 'bin'));
+    const where = relative(workspaceRoot, binFolder(node));
     throw new Error(
       `BINARY_SOURCE=local, but ${missing.map((binary) => `${where}/${binary}`).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing or not executable. ` +
         `Put the linux binaries there (chmod +x), or build with BINARY_SOURCE=source or release (compose.yaml build args).`,

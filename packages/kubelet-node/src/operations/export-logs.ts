@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { log } from './log';
 import { runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
+import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext } from './node-context';
 import { containerState } from './node-probe';
 
 export interface ExportLogsOptions extends DockerConnectionOptions {
@@ -47,10 +47,10 @@ export function collectors(node: NodeContext): Collector[] {
     journal('docker.log', 'docker.service'),
     inNode('units.txt', 'systemctl', 'status', '--no-pager', '--full', 'kubelet.service', 'cri-docker.service', 'cri-docker.socket', 'docker.service'),
     // The effective configuration, from the kubelet itself: /configz on its main port (loopback, anonymous AlwaysAllow).
-    inNode('kubelet-configz.json', 'curl', '-fsSk', '--max-time', '5', 'https://127.0.0.1:10250/configz'),
+    inNode('kubelet-configz.json', 'curl', '-fsSk', '--max-time', '5', kubeletUrl(node, 'configz')),
     inNode('kubelet.yaml', 'cat', '/kubelet.yaml'),
-    ...(readOnly ? [inNode('pods.json', 'curl', '-fsS', '--max-time', '5', `http://127.0.0.1:${readOnly}/pods`)] : []),
-    inNode('manifests.txt', 'sh', '-c', 'for f in /etc/kubernetes/manifests/*; do [ -f "$f" ] && { echo "# $f"; cat "$f"; echo; }; done; true'),
+    ...(readOnly ? [inNode('pods.json', 'curl', '-fsS', '--max-time', '5', kubeletUrl(node, 'pods'))] : []),
+    inNode('manifests.txt', 'sh', '-c', 'for f in "$1"/*; do [ -f "$f" ] && { echo "# $f"; cat "$f"; echo; }; done; true', 'sh', node.kubelet.staticPodPath),
     inNode('crictl-ps.txt', 'crictl', '--runtime-endpoint', CRI_ENDPOINT, 'ps', '--all'),
     inNode('crictl-images.txt', 'crictl', '--runtime-endpoint', CRI_ENDPOINT, 'images'),
     inNode('docker-ps.txt', 'docker', 'ps', '--all'),
@@ -178,11 +178,10 @@ function exportInfo(node: NodeContext, id: string, state: string): string {
   } catch {
     // keep unknown
   }
-  const engine = node.target.context ? `docker context ${node.target.context}` : node.target.host ? `DOCKER_HOST=${node.target.host}` : (process.env.DOCKER_HOST ?? 'the default docker engine');
   return [
     `node: ${node.name} (${node.displayDir})`,
     `container: ${id} (${state})`,
-    `engine: ${engine}`,
+    `engine: ${node.engine}`,
     `kubelet-node: ${version}`,
     `exported: ${new Date().toISOString()}`,
     '',

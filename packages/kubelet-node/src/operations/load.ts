@@ -3,12 +3,10 @@
  * `docker save` streamed into `docker exec -i <node> docker load` (no temporary file), skipping images whose ID the
  * node already has. No registry is involved: an air-gapped node, or an image just built in the workspace, runs.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
-import { manifestImages, pauseImageOf, readManifestFolder } from './manifests';
-import { DockerConnectionOptions, findContainer, NodeContext } from './node-context';
+import { manifestImages } from './manifests';
+import { DockerConnectionOptions, findContainer, NodeContext, nodeManifests } from './node-context';
 import { containerState } from './node-probe';
 
 export interface LoadOptions extends DockerConnectionOptions {
@@ -35,11 +33,10 @@ export async function load(node: NodeContext, options: LoadOptions): Promise<boo
 
 /** The images `load` copies by default: those of the node's manifests/ and its pause image. */
 export function defaultImages(node: NodeContext): string[] {
-  const pause = pauseImageOf(node.dir);
   // No manifests/ folder: no manifest images (load changes no pods, so nothing is at risk here, unlike apply).
-  const dir = join(node.dir, 'manifests');
-  const pods = existsSync(dir) ? readManifestFolder(dir, join(node.displayDir, 'manifests')) : [];
-  return [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
+  const manifests = nodeManifests(node);
+  const pods = manifests.exists() ? manifests.read() : [];
+  return [...new Set([...manifestImages(pods), ...(node.pauseImage ? [node.pauseImage] : [])])];
 }
 
 /** `--images=a:1,b:2` or a list (Nx passes either), trimmed, each once. */

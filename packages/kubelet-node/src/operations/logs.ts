@@ -1,5 +1,5 @@
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext, runCompose } from './node-context';
+import { DockerConnectionOptions, findContainer, NodeContext, nodeName, runCompose } from './node-context';
 
 export type LogUnit = 'kubelet' | 'cri-docker' | 'docker' | 'all';
 
@@ -110,8 +110,7 @@ async function podLog(node: NodeContext, options: LogsOptions) {
     const [cid, pod, namespace, container] = line.split('|');
     return { id: cid, pod, namespace, container };
   });
-  const hostname = await captureDocker(node.target, ['exec', id, 'hostname']);
-  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, hostname);
+  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, await nodeName(node, id));
   const args = [
     'docker', 'logs',
     ...(options.since ? ['--since', options.since] : []),

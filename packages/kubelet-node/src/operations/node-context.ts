@@ -1,15 +1,19 @@
 /**
- * What every executor needs to know about the node it runs for, read from the node's own files: its folder, compose
- * file and service, how docker is reached, and the kubelet's ports (from kubelet.yaml).
+ * What every operation needs to know about the node it runs for, read from the node's own files once, here and only
+ * here: its folder, compose file and service, how docker is reached, the kubelet's ports, addresses and static pod
+ * folder (kubelet.yaml), its pause image (units/cri-docker.service), the Dockerfile's BINARY_SOURCE, and its
+ * manifests/ folder ({@link nodeManifests}). Facts that nx-kubelet manages are read with their locators (core/).
+ * No other operation reads or parses a node's file (operations/node-files.spec.ts checks it).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { readComposeBuildArgs } from '../core/locators';
-import { composeFileOf } from '../core/managed-facts';
-import { DOCKERFILE, ENGINE_KEY } from '../core/node-files';
-import { describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
+import { composeFileOf, managedFact } from '../core/managed-facts';
+import { readManifestFolder, StaticPod } from '../core/manifests';
+import { BIN_DIR, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR } from '../core/node-files';
+import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -61,10 +65,41 @@ export interface NodeContext {
   buildArgs: Record<string, string>;
   /** Volumes the compose file names globally (`name:`, as nodes before 0.4.0 have it): shared by every checkout. */
   globalVolumes: string[];
-  kubelet: { healthzPort: number; readOnlyPort: number };
+  /** The default of the Dockerfile's `ARG BINARY_SOURCE=`, if it has one. */
+  dockerfileBinarySource?: string;
+  /** The kubelet as kubelet.yaml and its unit configure it (the kubelet's defaults where they say nothing). */
+  kubelet: KubeletFacts;
+  /** The pause image cri-dockerd uses (`--pod-infra-container-image` of units/cri-docker.service), if it names one. */
+  pauseImage?: string;
 }
 
-/** Reads the node's compose file and kubelet.yaml, and runs the docker preflight checks. */
+export interface KubeletFacts {
+  /** healthzPort (10248 when unset). */
+  healthzPort: number;
+  /** readOnlyPort of the read-only API (/pods); 0: off (the default in v1beta1). */
+  readOnlyPort: number;
+  /** port of the main API (/configz; 10250 when unset). */
+  port: number;
+  /** Where the main and read-only APIs listen (address): a loopback address reaches them when unset or 0.0.0.0. */
+  address?: string;
+  /** Where /healthz listens (healthzBindAddress, 127.0.0.1 when unset). */
+  healthzBindAddress?: string;
+  /** The static pod folder inside the node (staticPodPath), without a trailing slash. */
+  staticPodPath: string;
+  /** `--hostname-override` of the kubelet's ExecStart= when it names the node literally (no systemd specifier). */
+  hostnameOverride?: string;
+}
+
+/** The kubelet's staticPodPath in every generated node (kubelet.yaml can change it). */
+export const DEFAULT_STATIC_POD_PATH = '/etc/kubernetes/manifests';
+
+/** The managed fact that is the pause image cri-dockerd uses (its file and locator). */
+const PAUSE_IMAGE_FACT = 'cri-docker.service:--pod-infra-container-image';
+
+/**
+ * Reads the node's compose file, kubelet.yaml, the kubelet and cri-dockerd units and its Dockerfile, and runs the
+ * docker preflight checks.
+ */
 export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): Promise<NodeContext> {
   const dir = resolve(ref.dir);
   const displayDir = ref.displayDir ?? ref.dir;
@@ -100,8 +135,64 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     globalVolumes: Object.values((composeDocument.volumes ?? {}) as Record<string, { name?: unknown } | null>)
       .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
       .filter((volume): volume is string => volume !== undefined && !volume.includes('$')),
-    kubelet: readKubeletPorts(join(dir, 'kubelet.yaml')),
+    ...readNodeFacts(dir, displayDir, service),
   };
+}
+
+/** What the operations need from the node's files besides its compose file (see {@link NodeContext}). */
+export function readNodeFacts(dir: string, displayDir: string, service: string): Pick<NodeContext, 'dockerfileBinarySource' | 'kubelet' | 'pauseImage'> {
+  const read = (file: string) => readNodeFile(dir, displayDir, file);
+  const pause = managedFact(PAUSE_IMAGE_FACT);
+  const kubeletYaml = read(KUBELET_YAML);
+  const kubeletUnit = read(KUBELET_UNIT);
+  const dockerfile = read(DOCKERFILE);
+  const config = (field: string) => located(kubeletYaml, yamlValue(field), { service }, join(displayDir, KUBELET_YAML));
+  const port = (field: string, fallback: number) => {
+    const value = config(field);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value.trim())) throw new Error(`${join(displayDir, KUBELET_YAML)}: ${field} is "${value}", not a port number.`);
+    return Number(value);
+  };
+  const staticPodPath = config('staticPodPath')?.replace(/\/+$/, '');
+  // Unreadable units (an ExecStart= that runs a script of yours) name no pause image and no node name: not an error.
+  const pauseImage = located(read(pause.file), pause.locator, { service }) || undefined;
+  const override = located(kubeletUnit, execStartFlag('kubelet', '--hostname-override'), { service })?.trim();
+  return {
+    dockerfileBinarySource: dockerfile === undefined ? undefined : readDockerfileArg(dockerfile, 'BINARY_SOURCE'),
+    kubelet: {
+      healthzPort: port('healthzPort', 10248),
+      readOnlyPort: port('readOnlyPort', 0),
+      port: port('port', 10250),
+      address: config('address'),
+      healthzBindAddress: config('healthzBindAddress'),
+      staticPodPath: staticPodPath || DEFAULT_STATIC_POD_PATH,
+      hostnameOverride: override && !override.includes('%') ? override : undefined,
+    },
+    pauseImage,
+  };
+}
+
+/** A node's file (relative to its folder), or undefined when it has none. */
+function readNodeFile(dir: string, displayDir: string, file: string): string | undefined {
+  const path = join(dir, file);
+  if (!existsSync(path)) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${join(displayDir, file)} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * What a locator finds in a node file's text: the value, or undefined when the file or the value is absent. A file
+ * that cannot be read for it is an error when `shownFile` is given, otherwise it names nothing.
+ */
+function located(text: string | undefined, locator: Locator, context: { service: string }, shownFile?: string): string | undefined {
+  if (text === undefined) return undefined;
+  const found = locator.read(text, context);
+  if (found.state === 'present') return found.value;
+  if (found.state === 'unreadable' && shownFile) throw new Error(`${shownFile}: ${found.reason}.`);
+  return undefined;
 }
 
 /**
@@ -202,8 +293,73 @@ export async function findContainer(node: NodeContext): Promise<string | undefin
   return result.exitCode === 0 ? result.stdout.trim().split('\n')[0] || undefined : undefined;
 }
 
-/** The kubelet's health and read-only ports from kubelet.yaml, with the kubelet's defaults when unset. */
-function readKubeletPorts(path: string): NodeContext['kubelet'] {
-  const config = existsSync(path) ? parse(readFileSync(path, 'utf8')) ?? {} : {};
-  return { healthzPort: Number(config.healthzPort ?? 10248), readOnlyPort: Number(config.readOnlyPort ?? 0) };
+/** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */
+export function kubeletUrl(node: Pick<NodeContext, 'kubelet'>, endpoint: 'healthz' | 'pods' | 'configz'): string {
+  const { kubelet } = node;
+  if (endpoint === 'healthz') return `http://${reachable(kubelet.healthzBindAddress ?? '127.0.0.1')}:${kubelet.healthzPort}/healthz`;
+  if (endpoint === 'pods') return `http://${reachable(kubelet.address)}:${kubelet.readOnlyPort}/pods`;
+  return `https://${reachable(kubelet.address)}:${kubelet.port}/configz`;
+}
+
+/** A listen address as a URL host: the unspecified address (all interfaces) is reached on loopback. */
+function reachable(address: string | undefined): string {
+  const host = address?.trim();
+  if (!host || host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** The node's manifests/ folder on this machine: where it is, and its manifests, read anew on every call. */
+export interface NodeManifests {
+  dir: string;
+  /** The folder as messages show it (`<displayDir>/manifests`). */
+  shown: string;
+  exists(): boolean;
+  /** Every manifest of the folder, checked (a {@link ManifestError} names the first problem); see readManifestFolder. */
+  read(): StaticPod[];
+}
+
+/** The node's manifests/ folder (apply --watch reads it again on every change). */
+export function nodeManifests(node: Pick<NodeContext, 'dir' | 'displayDir'>): NodeManifests {
+  const dir = join(node.dir, MANIFESTS_DIR);
+  const shown = join(node.displayDir, MANIFESTS_DIR);
+  return { dir, shown, exists: () => existsSync(dir), read: () => readManifestFolder(dir, shown) };
+}
+
+/** Which of `binaries` the node's bin/ folder lacks, or has without the executable bit. */
+export function missingLocalBinaries(node: Pick<NodeContext, 'dir'>, binaries: string[]): string[] {
+  return binaries.filter((binary) => {
+    try {
+      accessSync(join(node.dir, BIN_DIR, binary), constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** The node's bin/ folder (BINARY_SOURCE=local). */
+export function binFolder(node: Pick<NodeContext, 'dir'>): string {
+  return join(node.dir, BIN_DIR);
+}
+
+const nodeNames = new WeakMap<object, Map<string, Promise<string>>>();
+
+/**
+ * The node's name as the kubelet has it, which names its static pods `<pod>-<node name>`: the kubelet unit's
+ * `--hostname-override` when it names one literally, else the container's hostname (the generated unit's `%H`; the
+ * compose file's `hostname:` is only what it was created with, if it says anything), lower-cased as the kubelet does.
+ * Asked once per container.
+ */
+export function nodeName(node: Pick<NodeContext, 'target' | 'kubelet'>, id: string): Promise<string> {
+  if (node.kubelet?.hostnameOverride) return Promise.resolve(node.kubelet.hostnameOverride.toLowerCase());
+  let byContainer = nodeNames.get(node);
+  if (!byContainer) nodeNames.set(node, (byContainer = new Map()));
+  let name = byContainer.get(id);
+  if (!name) {
+    name = captureDocker(node.target, ['exec', id, 'hostname']).then((hostname) => hostname.trim().toLowerCase());
+    byContainer.set(id, name);
+    name.catch(() => byContainer!.delete(id));
+  }
+  return name;
 }

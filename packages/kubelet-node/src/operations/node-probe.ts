@@ -1,7 +1,7 @@
 /** Questions asked of a running node through `docker exec`: is systemd up, is the kubelet healthy, which pods run. */
 import type { ChildProcess } from 'node:child_process';
 import { captureDocker, runDocker } from './docker-cli';
-import { NodeContext } from './node-context';
+import { kubeletUrl, NodeContext } from './node-context';
 
 // What kind waits for in the container log before its first `docker exec`: an early exec lands in the container's
 // root cgroup and breaks cgroup v2 set-up (kind #2409).
@@ -105,7 +105,7 @@ export type HealthzWait = { outcome: 'healthy'; body: string } | { outcome: 'tim
  * 'failed' when the exec itself failed (e.g. the container stopped).
  */
 export async function waitForHealthz(node: NodeContext, id: string, seconds: number): Promise<HealthzWait> {
-  const url = `http://127.0.0.1:${node.kubelet.healthzPort}/healthz`;
+  const url = kubeletUrl(node, 'healthz');
   let child: ChildProcess | undefined;
   // A guard in case the exec hangs (an unresponsive engine): the loop inside ends on its own at `seconds`.
   const guard = setTimeout(() => child?.kill('SIGTERM'), (seconds + 15) * 1000);
@@ -126,31 +126,17 @@ export async function waitForHealthz(node: NodeContext, id: string, seconds: num
 
 /** GET /healthz of the kubelet inside the container; the body ("ok") when it answers 200, else undefined. */
 export async function kubeletHealthz(node: NodeContext, id: string): Promise<string | undefined> {
-  const url = `http://127.0.0.1:${node.kubelet.healthzPort}/healthz`;
+  const url = kubeletUrl(node, 'healthz');
   const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '2', url], { mode: 'capture' });
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 /**
- * Names of the pods the kubelet runs, from its read-only API (/pods). Undefined when the read-only port is off or
- * does not answer; then the manifests in /etc/kubernetes/manifests are the next best answer.
+ * Static pod manifest files in the container (its kubelet's staticPodPath): what the kubelet runs when its read-only
+ * API (pods.ts readPods) cannot say.
  */
-export async function kubeletPods(node: NodeContext, id: string): Promise<string[] | undefined> {
-  if (!node.kubelet.readOnlyPort) return undefined;
-  const url = `http://127.0.0.1:${node.kubelet.readOnlyPort}/pods`;
-  const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', url], { mode: 'capture' });
-  if (result.exitCode !== 0) return undefined;
-  try {
-    const podList = JSON.parse(result.stdout) as { items?: { metadata?: { name?: string; namespace?: string } }[] };
-    return (podList.items ?? []).map((pod) => `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? '?'}`);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Static pod manifest files in the container. */
 export async function manifestFiles(node: NodeContext, id: string): Promise<string[]> {
-  const result = await runDocker(node.target, ['exec', id, 'ls', '-1', '/etc/kubernetes/manifests'], { mode: 'capture' });
+  const result = await runDocker(node.target, ['exec', id, 'ls', '-1', node.kubelet.staticPodPath], { mode: 'capture' });
   return result.exitCode === 0 ? result.stdout.split('\n').filter((name) => name && !name.startsWith('.')) : [];
 }
 

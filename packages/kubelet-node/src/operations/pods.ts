@@ -3,8 +3,8 @@
  * fills in the status of static pods although there is no API server. Read through `docker exec … curl`, never
  * through a published port.
  */
-import { captureDocker, runDocker } from './docker-cli';
-import { NodeContext } from './node-context';
+import { runDocker } from './docker-cli';
+import { kubeletUrl, NodeContext, nodeName } from './node-context';
 
 export interface ContainerStatus {
   name: string;
@@ -54,8 +54,7 @@ export class InterruptedError extends Error {
  */
 export async function readPods(node: NodeContext, id: string): Promise<KubeletPod[] | undefined> {
   if (!node.kubelet.readOnlyPort) return undefined;
-  const url = `http://127.0.0.1:${node.kubelet.readOnlyPort}/pods`;
-  const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', url], { mode: 'capture' });
+  const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', kubeletUrl(node, 'pods')], { mode: 'capture' });
   if (result.interrupted) throw new InterruptedError(`reading the pods of ${node.name}`);
   if (result.exitCode !== 0) return undefined;
   try {
@@ -134,11 +133,6 @@ export interface PodRef {
 /** The kubelet's pod for a manifest's pod, if it reports one. */
 export function findPod(pods: KubeletPod[], ref: PodRef, nodeName: string): KubeletPod | undefined {
   return pods.find((pod) => (pod.metadata.namespace ?? 'default') === ref.namespace && pod.metadata.name === `${ref.name}-${pod.spec?.nodeName ?? nodeName}`);
-}
-
-/** The node's name as the kubelet uses it in pod names (the container's hostname). */
-export async function nodeName(node: NodeContext, id: string): Promise<string> {
-  return captureDocker(node.target, ['exec', id, 'hostname']);
 }
 
 export interface PodWait {

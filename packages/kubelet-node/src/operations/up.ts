@@ -1,12 +1,13 @@
 import { log } from './log';
 import { buildNode, BuildOptions } from './build-node';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext, refuseSharedVolumes, runCompose } from './node-context';
-import { containerName, containerState, journalTail, kubeletPods, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
+import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext, nodeName, refuseSharedVolumes, runCompose } from './node-context';
+import { containerName, containerState, journalTail, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
+import { InterruptedError, readPods, summarizePod } from './pods';
 import { Progress } from './progress';
 import { readNodeFolder, reportWait } from './apply';
 import { loadImages } from './load';
-import { manifestImages, parseManifest, pauseImageOf, StaticPod, staticPodPath } from './manifests';
+import { manifestImages, parseManifest, StaticPod } from './manifests';
 
 export interface UpOptions extends DockerConnectionOptions, BuildOptions {
   /** Build the image first. @default false */
@@ -52,7 +53,7 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
  * registry: it is named, not awaited (a pull can take minutes; status shows when it runs).
  */
 async function waitForStaticPods(node: NodeContext, id: string, options: UpOptions, startedAt: number): Promise<boolean> {
-  const folder = staticPodPath(node.dir);
+  const folder = node.kubelet.staticPodPath;
   const pods: StaticPod[] = [];
   for (const [file, text] of await readNodeFolder(node, id, folder)) {
     try {
@@ -62,7 +63,7 @@ async function waitForStaticPods(node: NodeContext, id: string, options: UpOptio
     }
   }
   if (pods.length === 0) return true;
-  const pause = pauseImageOf(node.dir);
+  const pause = node.pauseImage;
   const images = [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
   const { absent } =
     options.load === false
@@ -143,18 +144,28 @@ async function printSummary(node: NodeContext, id: string): Promise<void> {
   // Independent questions, asked at once.
   const [name, hostname, pods] = await Promise.all([
     containerName(node, id),
-    captureDocker(node.target, ['exec', id, 'hostname']),
-    kubeletPods(node, id).then(async (pods) => pods ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`)),
+    nodeName(node, id),
+    runningPods(node, id).then(async (pods) => pods ?? (await manifestFiles(node, id)).map((file) => `${file} (manifest)`)),
   ]);
   log.info(
     [
       `${node.name} is up`,
       `  container    ${name} (${id.slice(0, 12)})`,
       `  node name    ${hostname}`,
-      `  kubelet      healthy: http://127.0.0.1:${node.kubelet.healthzPort}/healthz inside the container`,
+      `  kubelet      healthy: ${kubeletUrl(node, 'healthz')} inside the container`,
       `  static pods  ${pods.length ? pods.join(', ') : 'none'}`,
     ].join('\n'),
   );
+}
+
+/** namespace/name of the pods the kubelet reports; undefined when its read-only API cannot say (or Ctrl-C ended the question). */
+async function runningPods(node: NodeContext, id: string): Promise<string[] | undefined> {
+  try {
+    return (await readPods(node, id))?.map((pod) => summarizePod(pod).key);
+  } catch (error) {
+    if (error instanceof InterruptedError) return undefined;
+    throw error;
+  }
 }
 
 async function imageExists(node: NodeContext, image: string): Promise<boolean> {
