@@ -3,7 +3,7 @@ import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyFacts, managedFact, normalizeDocument, renderNode, KICBASE_REPOSITORY, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README, NodeModel, modelOfNode } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../generators/lib/kubelet-nodes';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 import { moveNodesOnDefaults } from '../lib/move-default-versions';
 import { defaultsOf } from '../lib/released-defaults';
 

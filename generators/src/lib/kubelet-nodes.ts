@@ -4,7 +4,7 @@
  */
 import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
-import { PLUGIN_NAME } from '../init/generator';
+import { PLUGIN_NAME } from './register-plugin';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadNodeTemplates, FactContext, FrontEnd, NodeOperation, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
