@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 // Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too.
-import { COMPOSE_FILES } from 'kubelet-node/dist/core/node-files';
+import { COMPOSE_FILES } from 'kubelet-node/node-files';
 
 export interface KubeletPluginOptions {
   buildTargetName?: string;
