@@ -15,3 +15,9 @@ export const EXAMPLE_POD = 'manifests/hello-world.yaml';
 
 /** Rendered or read files keyed by their path relative to the node's directory. */
 export type NodeFiles = Record<string, string>;
+
+/** The compose file a node uses (any of the names Compose and nx-kubelet's inference know), or compose.yaml. */
+export function composeFileOf(files: NodeFiles | ((path: string) => boolean)): string {
+  const exists = typeof files === 'function' ? files : (path: string) => path in files;
+  return COMPOSE_FILES.find((name) => exists(name)) ?? COMPOSE;
+}

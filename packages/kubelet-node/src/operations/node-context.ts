@@ -7,7 +7,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readComposeBuildArgs } from '../core/locators';
-import { composeFileOf } from '../core/managed-facts';
+import { composeFileOf } from '../core/node-files';
 import { DOCKERFILE, ENGINE_KEY } from '../core/node-files';
 import { describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
