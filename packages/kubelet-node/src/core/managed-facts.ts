@@ -11,8 +11,8 @@ import type { NodeModel } from './node-model';
 import { BIN_README, COMPOSE, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, README } from './node-files';
 import { renderTemplate } from './render-template';
 import { templateData } from './template-data';
-import { CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE, KICBASE_REPOSITORY } from './version-matrix';
-import { compareMinors } from './versions';
+import { KICBASE_REPOSITORY, VERSION_DEPENDENT } from './version-matrix';
+import { previousMinor } from './versions';
 
 export interface ManagedFact {
   /** Stable id, used by templates: `fact('dockerfile:KUBE_VERSION')`. */
@@ -44,6 +44,7 @@ export interface ManagedFact {
 }
 
 const POD_INFRA = '--pod-infra-container-image';
+const { podInfraContainerImageFlag, failCgroupV1Field, failCgroupV1ByDefault, cgroupDriverFromCriGate } = VERSION_DEPENDENT;
 
 /** Version build args: a Dockerfile ARG default and the same compose build arg (which wins when both are set). */
 function versionArg(name: string, what: string, value: (model: NodeModel) => string): ManagedFact[] {
@@ -120,10 +121,10 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   {
     id: 'kubelet.yaml:failCgroupV1',
     file: KUBELET_YAML,
-    what: 'failCgroupV1 (a kubelet field since 1.31)',
+    what: `failCgroupV1 (a kubelet field since ${failCgroupV1Field.since})`,
     locator: yamlTopLevelField('failCgroupV1', {
       after: 'cgroupDriver',
-      comment: 'Also run on cgroup v1 hosts (the default became true in 1.35 and the kubelet then refuses to start on them).',
+      comment: `Also run on cgroup v1 hosts (the default became true in ${failCgroupV1ByDefault.since} and the kubelet then refuses to start on them).`,
     }),
     value: (m) => (m.kubernetes.failCgroupV1Field ? 'false' : undefined),
     // `true` is a choice of the user's (this host is cgroup v2 only); only the field's existence follows the version.
@@ -132,20 +133,24 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   {
     id: 'kubelet.yaml:featureGates.KubeletCgroupDriverFromCRI',
     file: KUBELET_YAML,
-    what: 'the KubeletCgroupDriverFromCRI feature gate (off by default before 1.31)',
+    what: `the KubeletCgroupDriverFromCRI feature gate (off by default before ${cgroupDriverFromCriGate.until})`,
     locator: yamlMapEntry('featureGates', 'KubeletCgroupDriverFromCRI', {
       after: 'cgroupDriver',
-      comment: "Take the cgroup driver from cri-dockerd (Docker's), as kubelets do by default from 1.31.",
+      comment: `Take the cgroup driver from cri-dockerd (Docker's), as kubelets do by default from ${cgroupDriverFromCriGate.until}.`,
     }),
-    value: (m) => (compareMinors(m.kubernetes.minor, CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE) < 0 ? 'true' : undefined),
+    value: (m) => (m.kubernetes.cgroupDriverFromCriGate ? 'true' : undefined),
     usersOwn: (current) => current !== 'true',
     absentMeans: 'unneeded',
   },
   {
     id: `kubelet.service:${POD_INFRA}`,
     file: KUBELET_UNIT,
-    what: "the kubelet's pause image flag (removed in 1.35)",
-    locator: execStartFlag('kubelet', POD_INFRA, `${POD_INFRA}: deprecated but accepted up to 1.34 (removed in 1.35, kubernetes#133779).`),
+    what: `the kubelet's pause image flag (removed in ${podInfraContainerImageFlag.until})`,
+    locator: execStartFlag(
+      'kubelet',
+      POD_INFRA,
+      `${POD_INFRA}: deprecated but accepted up to ${previousMinor(podInfraContainerImageFlag.until)} (removed in ${podInfraContainerImageFlag.until}, kubernetes#133779).`,
+    ),
     value: (m) => (m.kubernetes.podInfraContainerImageFlag ? m.kubernetes.pauseImage : undefined),
   },
   {

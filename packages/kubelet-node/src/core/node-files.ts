@@ -12,6 +12,8 @@ export const CRI_DOCKER_UNIT = 'units/cri-docker.service';
 export const README = 'README.md';
 export const BIN_README = 'bin/README.md';
 export const EXAMPLE_POD = 'manifests/hello-world.yaml';
+/** The example pod's image: tagged, so that every start runs the same image and pulls only when the node lacks it. */
+export const EXAMPLE_POD_IMAGE = 'nginx:1.27';
 
 /** Rendered or read files keyed by their path relative to the node's directory. */
 export type NodeFiles = Record<string, string>;
