@@ -31,8 +31,10 @@ export function applyFacts(
   from: NodeModel | undefined,
   to: NodeModel,
   context: FactContext,
-  /** Ids of facts that a newer nx-kubelet manages and the node's files never had: added where missing. */
+  /** Ids of facts that a newer nx-kubelet manages and the node's files never had: added where missing (factsAddedIn). */
   newFacts: readonly string[] = [],
+  /** The table of managed facts (a test passes its own). */
+  facts: readonly ManagedFact[] = MANAGED_FACTS,
 ): AppliedFacts {
   const out: NodeFiles = { ...files };
   const changes: string[] = [];
@@ -41,7 +43,7 @@ export function applyFacts(
   const locatorContext: LocatorContext = { service: to.compose.service };
   const composePath = composeFileOf(files);
 
-  for (const fact of MANAGED_FACTS) {
+  for (const fact of facts) {
     const path = fact.file === COMPOSE ? composePath : fact.file;
     const wanted = fact.value(to, context);
     const previous = from ? fact.value(from, context) : undefined;
@@ -53,8 +55,9 @@ export function applyFacts(
       text === undefined ? (fact.locator === wholeFile ? { state: 'absent' } : { state: 'unreadable', reason: 'the file is missing' }) : fact.locator.read(text, locatorContext);
 
     if (found.state === 'unreadable') {
-      // A problem only where something must be done or kept: a required fact, a value this move changes, a new node.
-      if (fact.required || from === undefined || !same(wanted, previous)) problem(`${found.reason}: cannot find`);
+      // A problem only where something must be done or kept: a required fact, a value this move changes, a new node,
+      // a fact a newer release added that this node must get.
+      if (fact.required || from === undefined || !same(wanted, previous) || (wanted !== undefined && newFacts.includes(fact.id))) problem(`${found.reason}: cannot find`);
       continue;
     }
     if (found.state === 'absent') {

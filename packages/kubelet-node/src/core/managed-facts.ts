@@ -41,6 +41,11 @@ export interface ManagedFact {
    * or `unneeded` (nx-kubelet no longer writes it, but a value of the user's own stays). @default rejected
    */
   absentMeans?: 'rejected' | 'unneeded';
+  /**
+   * The nx-kubelet release that introduced the fact (nodes generated before it never had it); its migration adds it to
+   * existing nodes (factsAddedIn, applyFacts' newFacts). None: the fact is as old as the nodes nx-kubelet manages.
+   */
+  since?: string;
 }
 
 const POD_INFRA = '--pod-infra-container-image';
@@ -97,6 +102,8 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
       locator: dockerfileArg(`KUBELET_SHA256_${arch.toUpperCase()}`),
       value: (m) => m.kubernetes.sha256[arch] ?? '',
       required: true,
+      // 0.3.0's migration brings these with the 0.3.0 build stages (an ARG cannot be added on its own).
+      since: '0.3.0',
     }),
   ),
   ...(['amd64', 'arm64'] as const).map(
@@ -141,6 +148,7 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
     value: (m) => (m.kubernetes.cgroupDriverFromCriGate ? 'true' : undefined),
     usersOwn: (current) => current !== 'true',
     absentMeans: 'unneeded',
+    since: '0.3.0',
   },
   {
     id: `kubelet.service:${POD_INFRA}`,
@@ -163,6 +171,11 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   generatedDocument(README, () => true),
   generatedDocument(BIN_README, (m) => m.binarySource === 'local'),
 ];
+
+/** The ids of the facts that nx-kubelet `release` introduced (those whose `since` is that release). */
+export function factsAddedIn(release: string, facts: readonly ManagedFact[] = MANAGED_FACTS): string[] {
+  return facts.filter((fact) => fact.since === release).map((fact) => fact.id);
+}
 
 /** The managed fact with this id (templates call it through `fact(id)`). */
 export function managedFact(id: string): ManagedFact {
