@@ -2,9 +2,16 @@
 // projen, systemd-analyze). `npm test` runs all; `npm run test:unit` only the first. Tests use the packages' sources
 // (kubelet-node, projen-kubelet) through the mapper below; tests that need the packed packages build them first.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/generators/tsconfig.spec.json' }];
+// kubelet-node's entry points are its package.json `exports` (the package itself and light subpaths such as
+// kubelet-node/node-files), each mapped to the source of the dist file it names.
+const kubeletNodeEntries = Object.entries(require('./packages/kubelet-node/package.json').exports)
+  .filter(([subpath]) => subpath !== './package.json')
+  .map(([subpath, target]) => [
+    `^kubelet-node${subpath.slice(1)}$`,
+    `<rootDir>/packages/kubelet-node/src/${target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')}`,
+  ]);
 const moduleNameMapper = {
-  '^kubelet-node$': '<rootDir>/packages/kubelet-node/src/index.ts',
-  '^kubelet-node/dist/(.*)$': '<rootDir>/packages/kubelet-node/src/$1',
+  ...Object.fromEntries(kubeletNodeEntries),
   '^projen-kubelet$': '<rootDir>/packages/projen-kubelet/src/index.ts',
 };
 

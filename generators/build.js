@@ -47,7 +47,7 @@ function build() {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(pluginRoot, 'tsconfig.json')], { stdio: 'inherit' });
   copyAssets(join(pluginRoot, 'src'), dist);
   const kubeletNode = dirname(require.resolve('kubelet-node/package.json'));
-  const { NODE_OPERATIONS } = require(join(kubeletNode, 'dist', 'operations', 'table.js'));
+  const { NODE_OPERATIONS } = require('kubelet-node/operations-table');
   const manifest = writeExecutors(dist, NODE_OPERATIONS, join(kubeletNode, 'schemas'));
   writeFileSync(join(pluginRoot, 'executors.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`nx-kubelet: built ${relative(process.cwd(), dist) || dist}`);

@@ -7,8 +7,8 @@
 import type { DependencyType, ProjectConfiguration, RawProjectGraphDependency } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPOSE_FILES, DOCKERFILE } from 'kubelet-node/dist/core/node-files';
-import { manifestFileNames, normalizeImageRef, parseManifest } from 'kubelet-node/dist/operations/manifests';
+import { COMPOSE_FILES, DOCKERFILE } from 'kubelet-node/node-files';
+import { manifestFileNames, normalizeImageRef, parseManifest } from 'kubelet-node/manifests';
 
 /** Where a project declares the images it builds: `metadata[DECLARATION_KEY].images`. */
 const DECLARATION_KEY = 'nx-kubelet';

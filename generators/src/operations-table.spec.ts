@@ -4,7 +4,7 @@
  * and an operation added to the table alone, with its implementation and its schema, reaches all of them.
  */
 import { loadNodeTemplates, NODE_OPERATIONS, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, resolveNode, runOperation } from 'kubelet-node';
-import { usage } from 'kubelet-node/dist/cli';
+import { usage } from 'kubelet-node/cli';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

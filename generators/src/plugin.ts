@@ -13,8 +13,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, isAbsolute, join } from 'node:path';
 // Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too, and the
 // table of operations.
-import { COMPOSE_FILES, imageInputs } from 'kubelet-node/dist/core/node-files';
-import { OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/dist/operations/table';
+import { COMPOSE_FILES, imageInputs } from 'kubelet-node/node-files';
+import { OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/operations-table';
 import { IMAGE_BUILD_TARGET, operationTarget, TargetNameOptions, targetNames } from './lib/node-targets';
 
 /**
@@ -120,7 +120,7 @@ function readPluginIdentity(): string {
     } catch {
       // keep 'unknown': the code hash still tells versions apart
     }
-    const code = [__filename, require.resolve('./lib/node-targets'), require.resolve('kubelet-node/dist/operations/table')].map((file) => {
+    const code = [__filename, require.resolve('./lib/node-targets'), require.resolve('kubelet-node/operations-table')].map((file) => {
       try {
         return readFileSync(file, 'utf8');
       } catch {

@@ -43,7 +43,7 @@ const pluginPackageFiles = ['package.json', 'generators.json', 'executors.json',
 const baseEnv = { ...process.env, NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', NO_COLOR: '1' };
 const envs = { 'nx, no daemon': { ...baseEnv, NX_DAEMON: 'false' }, 'nx, daemon': { ...baseEnv, NX_DAEMON: 'true' } };
 // The executor's own poll and systemd line, so that by hand waits exactly as the executor does.
-const { HEALTHZ_POLL_SCRIPT, SYSTEMD_UP } = require(join(root, 'packages', 'kubelet-node', 'dist', 'operations', 'node-probe.js'));
+const { HEALTHZ_POLL_SCRIPT, SYSTEMD_UP } = require('kubelet-node/node-probe');
 
 const imageExists = (image) => spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
 const kicbaseImage = ['nx-kubelet/kicbase-stand-in:v0.0.47', 'gcr.io/k8s-minikube/kicbase:v0.0.47'].find(imageExists);

@@ -28,7 +28,7 @@ const name = `bench-real-${process.pid.toString(36)}`;
 
 let probe = {};
 try {
-  probe = require(join(root, 'packages', 'kubelet-node', 'dist', 'operations', 'node-probe.js'));
+  probe = require('kubelet-node/node-probe');
 } catch {
   // older builds: the fallback below
 }

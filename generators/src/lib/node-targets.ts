@@ -4,7 +4,7 @@
  * here. Loaded by the plugin worker: it imports only the table (plain data) and Nx's types.
  */
 import type { TargetConfiguration, TargetDependencyConfig } from '@nx/devkit';
-import { camelCased, CamelCased, OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/dist/operations/table';
+import { camelCased, CamelCased, OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/operations-table';
 
 /** The sync generator that keeps a node's files in line with its declared versions (on the target that builds the image). */
 export const SYNC_GENERATOR = 'nx-kubelet:sync';

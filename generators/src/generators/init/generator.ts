@@ -1,4 +1,5 @@
-import { addDependenciesToPackageJson, formatFiles, GeneratorCallback, readNxJson, runTasksInSerial, Tree, updateNxJson } from '@nx/devkit';
+import { addDependenciesToPackageJson, formatFiles, GeneratorCallback, runTasksInSerial, Tree } from '@nx/devkit';
+import { PLUGIN_NAME, registerPlugin } from '../../lib/register-plugin';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,16 +10,7 @@ export interface InitGeneratorSchema {
   skipFormat?: boolean;
 }
 
-export const PLUGIN_NAME = 'nx-kubelet';
-
-/** Adds nx-kubelet to nx.json's plugins unless it is there already (as a string or as `{ plugin }`). */
-export function registerPlugin(tree: Tree): boolean {
-  const nxJson = readNxJson(tree) ?? {};
-  const plugins = nxJson.plugins ?? [];
-  if (plugins.some((entry) => (typeof entry === 'string' ? entry : entry.plugin) === PLUGIN_NAME)) return false;
-  updateNxJson(tree, { ...nxJson, plugins: [...plugins, PLUGIN_NAME] });
-  return true;
-}
+export { PLUGIN_NAME, registerPlugin } from '../../lib/register-plugin';
 
 /** `nx add nx-kubelet` / `nx g nx-kubelet:init`: registers the plugin and the package. Idempotent. */
 export async function initGenerator(tree: Tree, schema: InitGeneratorSchema = {}): Promise<GeneratorCallback> {

@@ -2,9 +2,9 @@ import { addProjectConfiguration, formatFiles, getProjects, joinPathFragments, l
 import { isAbsolute, relative } from 'node:path';
 import { loadNodeTemplates, declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts, renderNode } from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
-import { withVersionStrings } from '../lib/cli-versions';
-import { imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../lib/kubelet-nodes';
-import { registerPlugin } from '../init/generator';
+import { withVersionStrings } from '../../lib/cli-versions';
+import { imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../../lib/kubelet-nodes';
+import { registerPlugin } from '../../lib/register-plugin';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
 /**

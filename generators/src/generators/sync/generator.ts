@@ -1,6 +1,6 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
 import { modelOfNode, syncNodeFiles } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../lib/kubelet-nodes';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */
 export interface SyncResult {

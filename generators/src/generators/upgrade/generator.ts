@@ -1,24 +1,13 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { declaredVersionsOf, InvalidNodeOptionsError, DOCKERFILE, modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from 'kubelet-node';
+import { VersionRequest } from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
-import { declareVersionsInProjectJson, kubeletNodes, nxFactContext, readManagedFiles, WorkspaceNode, writeChangedFiles } from '../lib/kubelet-nodes';
-import { withVersionStrings } from '../lib/cli-versions';
+import { kubeletNodes, WorkspaceNode } from '../../lib/kubelet-nodes';
+import { withVersionStrings } from '../../lib/cli-versions';
+import { NodeUpgradeResult, upgradeNodes } from '../../lib/upgrade-nodes';
 import type { UpgradeGeneratorSchema } from './schema';
 
-export interface NodeUpgradeResult {
-  node: string;
-  changes: string[];
-  notes: string[];
-  nextSteps: string[];
-}
-
-/** Thrown when some node cannot be upgraded as it is; nothing has been written when it is. */
-export class NodeNotUpgradableError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`nx-kubelet: nothing was changed, because:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'NodeNotUpgradableError';
-  }
-}
+export { NodeNotUpgradableError, upgradeNodes } from '../../lib/upgrade-nodes';
+export type { NodeUpgradeResult } from '../../lib/upgrade-nodes';
 
 /**
  * `nx g nx-kubelet:upgrade <node> --kubeVersion=1.35` (or --all): validates the new versions like kubelet-node,
@@ -34,56 +23,6 @@ export async function upgradeGenerator(tree: Tree, schema: UpgradeGeneratorSchem
 }
 
 export default upgradeGenerator;
-
-/** Upgrades the given nodes (all checked first); used by the generator and by version migrations. */
-export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: VersionRequest): NodeUpgradeResult[] {
-  const context = nxFactContext();
-  const invalid: string[] = [];
-  const problems: string[] = [];
-  const planned = nodes.flatMap((node) => {
-    const root = node.project.root;
-    const files = readManagedFiles(tree, root);
-    const current = node.declared ?? versionsFromDockerfile(files[DOCKERFILE] ?? '');
-    if (!current) {
-      problems.push(`${node.name}: no declared versions in project.json and none readable from ${DOCKERFILE}; run nx migrate, or regenerate the node.`);
-      return [];
-    }
-    try {
-      const existing = { name: node.name, directory: root, files };
-      const plan = planUpgrade(current, request);
-      const from = modelOfNode(existing, current);
-      const to = modelOfNode(existing, plan.versions, false);
-      const applied = upgradeNodeFiles(files, from, to, context);
-      problems.push(...applied.problems.map((problem) => `${node.name}: ${problem}`));
-      return [{ node, files, from, to, applied, notes: [...plan.notes, ...to.warnings, ...applied.kept] }];
-    } catch (error) {
-      if (!(error instanceof InvalidNodeOptionsError)) throw error;
-      invalid.push(...error.problems.map((problem) => `${node.name}: ${problem}`));
-      return [];
-    }
-  });
-  if (invalid.length > 0) throw new InvalidNodeOptionsError(invalid);
-  if (problems.length > 0) throw new NodeNotUpgradableError(problems);
-
-  return planned.map(({ node, files, from, to, applied, notes }) => {
-    const changes = [...applied.changes];
-    writeChangedFiles(tree, node.project.root, files, applied.files);
-    const projectJsonPath = `${node.project.root}/project.json`;
-    const projectJson = tree.read(projectJsonPath, 'utf-8');
-    const declared = declaredVersionsOf(to);
-    if (projectJson !== null) {
-      const next = declareVersionsInProjectJson(projectJson, declared);
-      if (next !== projectJson) {
-        tree.write(projectJsonPath, next);
-        changes.push(`project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`);
-      }
-    } else {
-      notes.push(`${node.name} has no project.json: its versions stay readable from ${DOCKERFILE}'s ARG defaults.`);
-    }
-    const volumeStale = from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor;
-    return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, volumeStale, changes.length > 0) };
-  });
-}
 
 function selectNodes(tree: Tree, schema: UpgradeGeneratorSchema): WorkspaceNode[] {
   const nodes = kubeletNodes(tree);
@@ -111,13 +50,6 @@ function toRequest(schema: UpgradeGeneratorSchema): VersionRequest {
     allowUnknownVersions: schema.allowUnknownVersions,
     force: schema.force,
   };
-}
-
-function nextSteps(name: string, varChanges: boolean, changed: boolean): string[] {
-  if (!changed) return [];
-  return varChanges
-    ? [`nx run ${name}:build`, `nx run ${name}:down --volumes   (the /var volume holds state of the old versions and would shadow the new image's /var)`, `nx run ${name}:up`]
-    : [`nx run ${name}:build`, `nx run ${name}:up   (recreates the container with the new image)`];
 }
 
 function printResult(result: NodeUpgradeResult): void {

@@ -1,7 +1,7 @@
 import { Tree } from '@nx/devkit';
 import { VersionRequest, InvalidNodeOptionsError } from 'kubelet-node';
-import { NodeNotUpgradableError, upgradeNodes } from '../../generators/upgrade/generator';
-import { kubeletNodes } from '../../generators/lib/kubelet-nodes';
+import { NodeNotUpgradableError, upgradeNodes } from '../../lib/upgrade-nodes';
+import { kubeletNodes } from '../../lib/kubelet-nodes';
 import { Defaults } from './released-defaults';
 
 /**

@@ -1,6 +1,6 @@
 import { formatFiles, Tree } from '@nx/devkit';
 import { declaredVersionsOf, modelOfNode, versionsFromDockerfile } from 'kubelet-node';
-import { DECLARATION_KEY, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../generators/lib/kubelet-nodes';
+import { DECLARATION_KEY, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../lib/kubelet-nodes';
 
 /**
  * 0.2.0: a node's versions are declared in its project.json (`metadata["nx-kubelet"]`) and the sync generator keeps

@@ -2,7 +2,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nxFactContext } from '../../generators/lib/kubelet-nodes';
+import { nxFactContext } from '../../lib/kubelet-nodes';
 import { resolveNode, renderNode, KICBASE_REPOSITORY } from 'kubelet-node';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
 import moveToDefaultVersions, { refreshDockerfileStages, refreshLegacyLines } from './move-to-default-versions';

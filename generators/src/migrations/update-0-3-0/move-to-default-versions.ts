@@ -2,10 +2,11 @@ import { formatFiles, Tree } from '@nx/devkit';
 import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyFacts, managedFact, normalizeDocument, renderNode, KICBASE_REPOSITORY, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README, NodeModel, modelOfNode } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../generators/lib/kubelet-nodes';
+import { managedFact, normalizeDocument, renderNode, KICBASE_REPOSITORY, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README, NodeModel, modelOfNode } from 'kubelet-node';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 import { moveNodesOnDefaults } from '../lib/move-default-versions';
 import { defaultsOf } from '../lib/released-defaults';
+import { addReleaseFacts } from '../lib/apply-release-facts';
 
 /**
  * 0.3.0: the default Kubernetes is the newest 1.34 patch (v1.34.11) instead of v1.34.0. Nodes still on the 0.2.0
@@ -43,8 +44,9 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
     if (next[README] !== undefined && normalizeDocument(next[README]) === normalizeDocument(render(legacyReadme, { ...model }))) {
       next[README] = managedFact(`doc:${README}`).value(model, context)!;
     }
-    // A fact 0.3.0 introduced and 0.2.0 never wrote: 1.29 and 1.30 nodes take the cgroup driver from cri-dockerd.
-    const gate = applyFacts(next, model, model, context, [CGROUP_DRIVER_GATE]);
+    // The facts 0.3.0 introduced and 0.2.0 never wrote (since: '0.3.0'): 1.29 and 1.30 nodes take the cgroup driver
+    // from cri-dockerd; the kubelet checksum ARGs came with the build stages above.
+    const gate = addReleaseFacts(next, model, context, '0.3.0');
     if (gate.problems.length === 0) Object.assign(next, gate.files);
     else notes.push(...gate.problems.map((problem) => `${node.name}: ${problem}`));
     if (Object.keys(next).some((path) => next[path] !== files[path])) {
@@ -62,8 +64,6 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
     ...steps,
   ];
 }
-
-const CGROUP_DRIVER_GATE = 'kubelet.yaml:featureGates.KubeletCgroupDriverFromCRI';
 
 /** Lines nx-kubelet 0.2.0 generated with versions in them, each with what 0.3.0 writes instead. */
 function legacyLines(model: NodeModel): { file: string; old: string; now: string }[] {

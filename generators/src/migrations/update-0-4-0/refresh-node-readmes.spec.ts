@@ -2,7 +2,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelOfNode, readComposeBuildArgs, renderTemplate, templateData } from 'kubelet-node';
-import { kubeletNodes, nxFactContext } from '../../generators/lib/kubelet-nodes';
+import { kubeletNodes, nxFactContext } from '../../lib/kubelet-nodes';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
 import refreshNodeReadmes from './refresh-node-readmes';
 

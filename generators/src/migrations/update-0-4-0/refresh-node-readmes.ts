@@ -2,7 +2,7 @@ import { formatFiles, Tree } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { managedFact, modelOfNode, normalizeDocument, README, renderTemplate, templateData } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../generators/lib/kubelet-nodes';
+import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /**
  * 0.4.0: a node's README lists the day-2 targets (load, apply, export-logs) and says where the node runs. A README

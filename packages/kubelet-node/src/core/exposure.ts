@@ -13,8 +13,7 @@
  */
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { execStartCommand } from './locators';
-import { composeFileOf } from './managed-facts';
-import { KUBELET_UNIT, KUBELET_YAML, NodeFiles } from './node-files';
+import { composeFileOf, KUBELET_UNIT, KUBELET_YAML, NodeFiles } from './node-files';
 
 export interface ExposureFinding {
   /** The node file (relative to the node) and, where known, its 1-based line. */

@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import { engineOf, scopedProjectName } from '../operations/node-context';
 import { loadNodeTemplates } from './load-templates';
-import { FrontEnd } from './managed-facts';
+import { FrontEnd } from './front-end';
 import { InvalidNodeOptionsError, KubeletNodeOptions, resolveNode } from './node-model';
 import { renderNode } from './render-node';
 import { modelOfNode, upgradeNodeFiles } from './upgrade-node';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { NodeTemplates } from './managed-facts';
+import type { NodeTemplates } from './front-end';
 
 /**
  * Where the node templates are: `dist/templates/node` in the published package (build.js copies them there), or the

@@ -3,41 +3,16 @@
  * there (a locator) and its value as a function of the node model. Templates take these values through `fact(id)`
  * (and never see a version otherwise), facts that exist only for some nodes are added by {@link applyFacts} after
  * rendering, and upgrade, sync and migrations set them with the same function. Adding a version-dependent setting is
- * one entry here.
+ * one entry here. The engine that applies them is apply-facts.ts; templates see them through template-data.ts.
  */
-import { compile, TemplateFunction } from 'ejs';
-import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Found, Locator, LocatorContext, wholeFile, yamlMapEntry, yamlTopLevelField } from './locators';
+import type { FactContext } from './front-end';
+import { composeBuildArg, composeServiceKey, dockerfileArg, execStartFlag, Locator, wholeFile, yamlMapEntry, yamlTopLevelField } from './locators';
 import type { NodeModel } from './node-model';
-import { BIN_README, COMPOSE, COMPOSE_FILES, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README } from './node-files';
-import { CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE, KICBASE_REPOSITORY } from './version-matrix';
-import { compareMinors } from './versions';
-
-/** Node operations whose commands generated files mention; the front-end (Nx, projen, the CLI) says how to run them. */
-export type NodeOperation = 'build' | 'up' | 'down' | 'logs' | 'status' | 'shell' | 'load' | 'apply' | 'export-logs';
-
-/** What a front-end contributes to generated files: its own commands, and where a node's versions are declared. */
-export interface FrontEnd {
-  /** The command that runs an operation on the node, e.g. `nx run my-node:up`. */
-  command(operation: NodeOperation, node: string): string;
-  /** A sentence or two: where the node's versions are declared and how to change them. */
-  versionsHowTo(node: string): string;
-  /**
-   * Who made the generated files and who owns them, said in their header comments: e.g. `Created by nx-kubelet
-   * (kubelet-node generator); yours to edit.`, or projen's "do not edit" marker.
-   */
-  provenance: string;
-  /** The README's sentence on who made the node's files and who may edit them. */
-  ownership: string;
-}
-
-/** Template sources keyed by their path below `templates/node/` (e.g. `units/kubelet.service.ejs`). */
-export type NodeTemplates = Readonly<Record<string, string>>;
-
-/** What fact values may need besides the model: the templates of generated documents, and the front-end. */
-export interface FactContext {
-  templates: NodeTemplates;
-  frontEnd: FrontEnd;
-}
+import { BIN_README, COMPOSE, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, README } from './node-files';
+import { renderTemplate } from './render-template';
+import { templateData } from './template-data';
+import { KICBASE_REPOSITORY, VERSION_DEPENDENT } from './version-matrix';
+import { previousMinor } from './versions';
 
 export interface ManagedFact {
   /** Stable id, used by templates: `fact('dockerfile:KUBE_VERSION')`. */
@@ -66,9 +41,15 @@ export interface ManagedFact {
    * or `unneeded` (nx-kubelet no longer writes it, but a value of the user's own stays). @default rejected
    */
   absentMeans?: 'rejected' | 'unneeded';
+  /**
+   * The nx-kubelet release that introduced the fact (nodes generated before it never had it); its migration adds it to
+   * existing nodes (factsAddedIn, applyFacts' newFacts). None: the fact is as old as the nodes nx-kubelet manages.
+   */
+  since?: string;
 }
 
 const POD_INFRA = '--pod-infra-container-image';
+const { podInfraContainerImageFlag, failCgroupV1Field, failCgroupV1ByDefault, cgroupDriverFromCriGate } = VERSION_DEPENDENT;
 
 /** Version build args: a Dockerfile ARG default and the same compose build arg (which wins when both are set). */
 function versionArg(name: string, what: string, value: (model: NodeModel) => string): ManagedFact[] {
@@ -76,14 +57,6 @@ function versionArg(name: string, what: string, value: (model: NodeModel) => str
     { id: `dockerfile:${name}`, file: DOCKERFILE, what, locator: dockerfileArg(name), value, required: true },
     { id: `compose:${name}`, file: COMPOSE, what, locator: composeBuildArg(name), value },
   ];
-}
-
-const compiled = new Map<string, TemplateFunction>();
-/** Renders an EJS template, compiled once per template text (rendering many nodes compiles each template once). */
-export function renderTemplate(template: string, data: Record<string, unknown>, filename: string): string {
-  let render = compiled.get(template);
-  if (!render) compiled.set(template, (render = compile(template, { filename })));
-  return render(data);
 }
 
 /** Text that a reformatting tool may change without changing what it says (whitespace, table padding, list markers). */
@@ -129,6 +102,8 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
       locator: dockerfileArg(`KUBELET_SHA256_${arch.toUpperCase()}`),
       value: (m) => m.kubernetes.sha256[arch] ?? '',
       required: true,
+      // 0.3.0's migration brings these with the 0.3.0 build stages (an ARG cannot be added on its own).
+      since: '0.3.0',
     }),
   ),
   ...(['amd64', 'arm64'] as const).map(
@@ -153,10 +128,10 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   {
     id: 'kubelet.yaml:failCgroupV1',
     file: KUBELET_YAML,
-    what: 'failCgroupV1 (a kubelet field since 1.31)',
+    what: `failCgroupV1 (a kubelet field since ${failCgroupV1Field.since})`,
     locator: yamlTopLevelField('failCgroupV1', {
       after: 'cgroupDriver',
-      comment: 'Also run on cgroup v1 hosts (the default became true in 1.35 and the kubelet then refuses to start on them).',
+      comment: `Also run on cgroup v1 hosts (the default became true in ${failCgroupV1ByDefault.since} and the kubelet then refuses to start on them).`,
     }),
     value: (m) => (m.kubernetes.failCgroupV1Field ? 'false' : undefined),
     // `true` is a choice of the user's (this host is cgroup v2 only); only the field's existence follows the version.
@@ -165,20 +140,25 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   {
     id: 'kubelet.yaml:featureGates.KubeletCgroupDriverFromCRI',
     file: KUBELET_YAML,
-    what: 'the KubeletCgroupDriverFromCRI feature gate (off by default before 1.31)',
+    what: `the KubeletCgroupDriverFromCRI feature gate (off by default before ${cgroupDriverFromCriGate.until})`,
     locator: yamlMapEntry('featureGates', 'KubeletCgroupDriverFromCRI', {
       after: 'cgroupDriver',
-      comment: "Take the cgroup driver from cri-dockerd (Docker's), as kubelets do by default from 1.31.",
+      comment: `Take the cgroup driver from cri-dockerd (Docker's), as kubelets do by default from ${cgroupDriverFromCriGate.until}.`,
     }),
-    value: (m) => (compareMinors(m.kubernetes.minor, CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE) < 0 ? 'true' : undefined),
+    value: (m) => (m.kubernetes.cgroupDriverFromCriGate ? 'true' : undefined),
     usersOwn: (current) => current !== 'true',
     absentMeans: 'unneeded',
+    since: '0.3.0',
   },
   {
     id: `kubelet.service:${POD_INFRA}`,
     file: KUBELET_UNIT,
-    what: "the kubelet's pause image flag (removed in 1.35)",
-    locator: execStartFlag('kubelet', POD_INFRA, `${POD_INFRA}: deprecated but accepted up to 1.34 (removed in 1.35, kubernetes#133779).`),
+    what: `the kubelet's pause image flag (removed in ${podInfraContainerImageFlag.until})`,
+    locator: execStartFlag(
+      'kubelet',
+      POD_INFRA,
+      `${POD_INFRA}: deprecated but accepted up to ${previousMinor(podInfraContainerImageFlag.until)} (removed in ${podInfraContainerImageFlag.until}, kubernetes#133779).`,
+    ),
     value: (m) => (m.kubernetes.podInfraContainerImageFlag ? m.kubernetes.pauseImage : undefined),
   },
   {
@@ -192,6 +172,11 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   generatedDocument(BIN_README, (m) => m.binarySource === 'local'),
 ];
 
+/** The ids of the facts that nx-kubelet `release` introduced (those whose `since` is that release). */
+export function factsAddedIn(release: string, facts: readonly ManagedFact[] = MANAGED_FACTS): string[] {
+  return facts.filter((fact) => fact.since === release).map((fact) => fact.id);
+}
+
 /** The managed fact with this id (templates call it through `fact(id)`). */
 export function managedFact(id: string): ManagedFact {
   const fact = MANAGED_FACTS.find((candidate) => candidate.id === id);
@@ -199,146 +184,3 @@ export function managedFact(id: string): ManagedFact {
   return fact;
 }
 
-/**
- * What templates see: the node's name, directory, hostname, binary source and compose names, the front-end's
- * commands, and `fact(id)` for anything version-dependent. Generated documents (`withVersions`) also see the whole
- * model, since describing the versions is what they are for.
- */
-export function templateData(model: NodeModel, context: FactContext, withVersions = false): Record<string, unknown> {
-  const neutral = {
-    name: model.name,
-    hostname: model.hostname,
-    directory: model.directory,
-    binarySource: model.binarySource,
-    examplePod: model.examplePod,
-    compose: { project: model.compose.project, service: model.compose.service, volume: model.compose.volume },
-    engine: model.engine,
-    resources: model.resources,
-    fact: (id: string) => managedFact(id).value(model, context) ?? '',
-    command: (operation: NodeOperation) => context.frontEnd.command(operation, model.name),
-    versionsHowTo: context.frontEnd.versionsHowTo(model.name),
-    provenance: context.frontEnd.provenance,
-    ownership: context.frontEnd.ownership,
-  };
-  return withVersions ? { ...model, ...neutral, compose: model.compose } : neutral;
-}
-
-export interface AppliedFacts {
-  files: NodeFiles;
-  /** One line per fact whose text changed: `Dockerfile.kicbase: ARG KUBE_VERSION v1.34.0 → v1.35.8`. */
-  changes: string[];
-  /** Values that are the user's and were kept (interpolation, own image name, edited documentation). */
-  kept: string[];
-  /** Facts that cannot be found: the node cannot be managed until they are back. Nothing was changed when non-empty. */
-  problems: string[];
-}
-
-/** The compose file a node uses (any of the names Compose and nx-kubelet's inference know), or compose.yaml. */
-export function composeFileOf(files: NodeFiles | ((path: string) => boolean)): string {
-  const exists = typeof files === 'function' ? files : (path: string) => path in files;
-  return COMPOSE_FILES.find((name) => exists(name)) ?? COMPOSE;
-}
-
-const shorten = (value: string) => (value.length > 60 ? `${value.slice(0, 57)}…` : value) || '(empty)';
-
-/**
- * Brings a node's files from model `from` to model `to`, one managed fact at a time, and nothing else:
- * - a value nx-kubelet wrote is set to the new one (a fact `to` does not have is removed);
- * - a fact that `to` has and `from` did not (a field that exists from some minor on) is added;
- * - a value that is the user's (interpolated, an own image name, edited documentation) is kept;
- * - a fact that was expected but is missing stays missing, unless it is required: then nothing is changed in the node
- *   and `problems` say what is missing and what to do.
- * Sync is `applyFacts(files, model, model)`; an upgrade passes the old and the new model; generation renders the
- * templates and applies the facts of the model onto them (`from` undefined: every fact is new).
- */
-export function applyFacts(
-  files: NodeFiles,
-  from: NodeModel | undefined,
-  to: NodeModel,
-  context: FactContext,
-  /** Ids of facts that a newer nx-kubelet manages and the node's files never had: added where missing. */
-  newFacts: readonly string[] = [],
-): AppliedFacts {
-  const out: NodeFiles = { ...files };
-  const changes: string[] = [];
-  const kept: string[] = [];
-  const problems: string[] = [];
-  const locatorContext: LocatorContext = { service: to.compose.service };
-  const composePath = composeFileOf(files);
-
-  for (const fact of MANAGED_FACTS) {
-    const path = fact.file === COMPOSE ? composePath : fact.file;
-    const wanted = fact.value(to, context);
-    const previous = from ? fact.value(from, context) : undefined;
-    const same = (a: string | undefined, b: string | undefined) => a === b || (a !== undefined && b !== undefined && !!fact.equivalent?.(a, b));
-    const where = `${path}: ${fact.locator.describe(locatorContext)}`;
-    const problem = (why: string) => problems.push(`${path}: ${why} ${fact.what} (${fact.locator.describe(locatorContext)}). ${remedy(fact, wanted, locatorContext)}`);
-    const text = out[path];
-    const found: Found =
-      text === undefined ? (fact.locator === wholeFile ? { state: 'absent' } : { state: 'unreadable', reason: 'the file is missing' }) : fact.locator.read(text, locatorContext);
-
-    if (found.state === 'unreadable') {
-      // A problem only where something must be done or kept: a required fact, a value this move changes, a new node.
-      if (fact.required || from === undefined || !same(wanted, previous)) problem(`${found.reason}: cannot find`);
-      continue;
-    }
-    if (found.state === 'absent') {
-      if (wanted === undefined) continue;
-      if (from === undefined || previous === undefined || newFacts.includes(fact.id)) {
-        // New for this node (a field that exists from this minor on, a new node, a fact this release introduced): added.
-        const next = fact.locator.canAdd ? fact.locator.write(text ?? '', wanted, locatorContext) : text;
-        const reread = next === undefined ? undefined : fact.locator.read(next, locatorContext);
-        if (next === undefined || next === text || reread?.state !== 'present' || reread.value !== wanted) problem('cannot add');
-        else {
-          out[path] = next;
-          changes.push(fact.locator === wholeFile ? `${path}: created` : `${where} added ${shorten(wanted)}`);
-        }
-      } else if (fact.required) {
-        problem('it is missing: cannot find');
-      }
-      continue;
-    }
-    const current = found.value;
-    const usersOwn = () =>
-      !same(current, previous) && (current.includes('${') || !!fact.usersOwn?.(current, { from: from ?? to, to, previous, wanted }));
-    if (wanted === undefined) {
-      // Not there for this Kubernetes (the kubelet would refuse it): removed, unless it is documentation you edited.
-      if (fact.locator === wholeFile) {
-        if (usersOwn()) kept.push(`${path}: kept as it is (it is not generated for this node any more)`);
-        else {
-          delete out[path];
-          changes.push(`${path}: removed`);
-        }
-      } else if (fact.absentMeans === 'unneeded' && usersOwn()) {
-        kept.push(`${where} kept your ${shorten(current)} (nx-kubelet no longer sets it for this node)`);
-      } else {
-        const next = fact.locator.write(text!, undefined, locatorContext);
-        if (fact.locator.read(next, locatorContext).state !== 'absent') problem('cannot remove');
-        else {
-          out[path] = next;
-          changes.push(`${where} removed (was ${shorten(current)})`);
-        }
-      }
-      continue;
-    }
-    if (same(current, wanted)) continue;
-    if (usersOwn()) {
-      kept.push(fact.locator === wholeFile ? `${path}: kept as it is (you edited it)` : `${where} kept your ${shorten(current)} (nx-kubelet's value: ${shorten(wanted)})`);
-      continue;
-    }
-    const next = fact.locator.write(text!, wanted, locatorContext);
-    const reread = fact.locator.read(next, locatorContext);
-    if (reread.state !== 'present' || reread.value !== wanted) {
-      problem(`could not set`);
-      continue;
-    }
-    out[path] = next;
-    changes.push(fact.locator === wholeFile ? `${path}: regenerated` : `${where} ${shorten(current)} → ${shorten(wanted)}`);
-  }
-  return problems.length > 0 ? { files, changes: [], kept, problems } : { files: out, changes, kept, problems };
-}
-
-function remedy(fact: ManagedFact, wanted: string | undefined, context: LocatorContext): string {
-  if (wanted === undefined) return `This Kubernetes does not accept it: restore the file's structure so that nx-kubelet can check it, or remove it yourself and restore the structure afterwards.`;
-  return `Restore ${fact.locator.describe(context)} (value: ${shorten(wanted)}) and run this again; nothing in this node was changed.`;
-}

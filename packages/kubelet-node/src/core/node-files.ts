@@ -16,6 +16,8 @@ export const MANIFESTS_DIR = 'manifests';
 /** The kubelet and cri-dockerd executables of a node built with BINARY_SOURCE=local. */
 export const BIN_DIR = 'bin';
 export const EXAMPLE_POD = `${MANIFESTS_DIR}/hello-world.yaml`;
+/** The example pod's image: tagged, so that every start runs the same image and pulls only when the node lacks it. */
+export const EXAMPLE_POD_IMAGE = 'nginx:1.27';
 
 /** Rendered or read files keyed by their path relative to the node's directory. */
 export type NodeFiles = Record<string, string>;
@@ -25,5 +27,11 @@ export type NodeFiles = Record<string, string>;
  * change the image; nothing else in the folder can.
  */
 export function imageInputs(composeFile: string = COMPOSE): string[] {
-  return [DOCKERFILE, '.dockerignore', composeFile, KUBELET_YAML, 'units/**/*', 'manifests/**/*', 'bin/**/*'];
+  return [DOCKERFILE, '.dockerignore', composeFile, KUBELET_YAML, 'units/**/*', `${MANIFESTS_DIR}/**/*`, `${BIN_DIR}/**/*`];
+}
+
+/** The compose file a node uses (any of the names Compose and nx-kubelet's inference know), or compose.yaml. */
+export function composeFileOf(files: NodeFiles | ((path: string) => boolean)): string {
+  const exists = typeof files === 'function' ? files : (path: string) => path in files;
+  return COMPOSE_FILES.find((name) => exists(name)) ?? COMPOSE;
 }

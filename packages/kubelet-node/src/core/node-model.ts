@@ -5,13 +5,13 @@
 import {
   CRI_DOCKERD_RELEASES,
   DEFAULT_VERSIONS,
-  FAIL_CGROUP_V1_SINCE,
   KICBASE_RELEASES,
   KICBASE_REPOSITORY,
   KUBERNETES_MINORS,
   KubernetesMinor,
   PAUSE_REPOSITORY,
-  POD_INFRA_FLAG_REMOVED_IN,
+  VERSION_DEPENDENT,
+  VersionDependent,
 } from './version-matrix';
 import { KUBELET_SHA256 } from './kubelet-checksums';
 import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
@@ -77,19 +77,16 @@ export interface NodeModel {
   tags: string[];
   examplePod: boolean;
   binarySource: BinarySource;
+  /** With one boolean per version-dependent capability of the minor (VERSION_DEPENDENT), e.g. `podInfraContainerImageFlag`. */
   kubernetes: {
     /** Full git tag, e.g. `v1.34.0`. */
     version: string;
     minor: string;
     goVersion: string;
     pauseImage: string;
-    /** Kubelets before 1.35 still accept (deprecated) `--pod-infra-container-image`; 1.35 removed it. */
-    podInfraContainerImageFlag: boolean;
-    /** `failCgroupV1` exists from 1.31; nodes set it to false so that they also run on cgroup v1 hosts. */
-    failCgroupV1Field: boolean;
     /** Pinned SHA-256 of the official kubelet binary per architecture (kubelet-checksums.ts); empty when none is known. */
     sha256: { amd64?: string; arm64?: string };
-  };
+  } & Record<VersionDependent, boolean>;
   criDockerd: { version: string; goVersion: string; sha256: { amd64?: string; arm64?: string } };
   /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
   kicbase: { version: string; image: string; imageOverridden: boolean; baseOs: string };
@@ -242,8 +239,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
       minor: kube.minor,
       goVersion: kubeGoVersion,
       pauseImage: `${PAUSE_REPOSITORY}:${kube.facts.pauseTag}`,
-      podInfraContainerImageFlag: compareMinors(kube.minor, POD_INFRA_FLAG_REMOVED_IN) < 0,
-      failCgroupV1Field: compareMinors(kube.minor, FAIL_CGROUP_V1_SINCE) >= 0,
+      ...versionDependentOf(kube.minor),
       sha256: KUBELET_SHA256[kube.tag] ?? {},
     },
     criDockerd: { version: cri.tag, goVersion: criGoVersion, sha256: cri.sha256 },
@@ -259,6 +255,14 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     unknownVersions: unknownVersionWarnings.length > 0,
     warnings,
   };
+}
+
+/** Which version-dependent capabilities a Kubernetes minor has (the booleans of `model.kubernetes`). */
+export function versionDependentOf(minor: string): Record<VersionDependent, boolean> {
+  const entries = Object.entries(VERSION_DEPENDENT) as [VersionDependent, { since?: string; until?: string }][];
+  return Object.fromEntries(
+    entries.map(([name, { since, until }]) => [name, (since === undefined || compareMinors(minor, since) >= 0) && (until === undefined || compareMinors(minor, until) < 0)]),
+  ) as Record<VersionDependent, boolean>;
 }
 
 function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings: string[]): NodeModel['engine'] {

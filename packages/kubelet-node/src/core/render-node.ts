@@ -4,12 +4,16 @@
  * Templates see no versions: they take version-dependent values from the managed facts (`fact(id)`), and the facts
  * that exist only for some nodes are added by applyFacts, exactly as an upgrade adds them.
  */
-import { applyFacts, FactContext, FrontEnd, MANAGED_FACTS, NodeTemplates, renderTemplate, templateData } from './managed-facts';
+import { applyFacts } from './apply-facts';
+import { FactContext, FrontEnd, NodeTemplates } from './front-end';
+import { MANAGED_FACTS } from './managed-facts';
+import { renderTemplate } from './render-template';
+import { templateData } from './template-data';
 import { wholeFile } from './locators';
 import { EXAMPLE_POD, NodeFiles } from './node-files';
 import type { NodeModel } from './node-model';
 
-export type { NodeTemplates } from './managed-facts';
+export type { NodeTemplates } from './front-end';
 export type { NodeFiles } from './node-files';
 
 // Template path → output path, for names that cannot be spelled directly (a dotfile would be dropped by npm pack).

@@ -4,9 +4,11 @@
  * own settings included, stays byte for byte.
  */
 import { readComposeBuildArgs, readDockerfileArg } from './locators';
-import { applyFacts, AppliedFacts, composeFileOf, FactContext, MANAGED_FACTS } from './managed-facts';
+import { applyFacts, AppliedFacts } from './apply-facts';
+import type { FactContext } from './front-end';
+import { MANAGED_FACTS } from './managed-facts';
 import { BinarySource, DeclaredVersions, InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode } from './node-model';
-import { COMPOSE, DOCKERFILE, ENGINE_KEY, EXAMPLE_POD, NodeFiles } from './node-files';
+import { COMPOSE, composeFileOf, DOCKERFILE, ENGINE_KEY, EXAMPLE_POD, NodeFiles } from './node-files';
 import { parseDocument } from 'yaml';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from './version-matrix';
 import { compareMinors, compareVersions, minorOf, parseVersion } from './versions';

@@ -31,7 +31,9 @@ export interface KubernetesMinor {
 // for KubeletSeparateDiskGC (cri-dockerd #407, v0.3.16), without which eviction logs "missing image stats".
 // Since 0.3.0 every minor needs v0.3.17: it answers the kubelet's RuntimeConfig with Docker's cgroup driver (#425), so
 // the kubelet and Docker never run two cgroup managers (1.31+ ask by default; nodes below 1.31 enable the gate).
-const RUNTIME_CONFIG = 'v0.3.17 tells the kubelet Docker\'s cgroup driver (RuntimeConfig, cri-dockerd #425); older releases leave the kubelet on its own cgroupDriver setting, and a node whose Docker uses systemd would run two cgroup managers';
+/** The first cri-dockerd that tells the kubelet Docker's cgroup driver (RuntimeConfig, cri-dockerd #425). */
+export const CRI_DOCKERD_RUNTIME_CONFIG_SINCE = 'v0.3.17';
+const RUNTIME_CONFIG = `${CRI_DOCKERD_RUNTIME_CONFIG_SINCE} tells the kubelet Docker's cgroup driver (RuntimeConfig, cri-dockerd #425); older releases leave the kubelet on its own cgroupDriver setting, and a node whose Docker uses systemd would run two cgroup managers`;
 const PINS_PAUSE = `${RUNTIME_CONFIG}; v0.3.10 pins the sandbox image, which kubelet 1.29+ no longer protects from image GC (cri-dockerd #194)`;
 const IMAGE_FS_INFO = `${RUNTIME_CONFIG}; v0.3.16 reports ImageFsInfo ContainerFilesystems, needed by kubelet 1.31+ (else eviction fails with "missing image stats", cri-dockerd #407)`;
 
@@ -143,9 +145,34 @@ export const DEFAULT_VERSIONS = {
 export const KICBASE_REPOSITORY = 'gcr.io/k8s-minikube/kicbase';
 export const PAUSE_REPOSITORY = 'registry.k8s.io/pause';
 
+/** Kubernetes minors from `since` (the first minor that has it) up to `until` (the first minor that no longer has it). */
+export interface MinorRange {
+  since?: string;
+  until?: string;
+}
+
+/**
+ * Every version-dependent capability of a node, each with the minor it starts at or ends before: the one place where a
+ * Kubernetes minor decides anything. The node model exposes each as a boolean (`model.kubernetes.<name>`, see
+ * resolveNode); managed facts and generated documents read those booleans, and documents name these minors from here.
+ */
+export const VERSION_DEPENDENT = {
+  /** The kubelet accepts (deprecated) `--pod-infra-container-image`; 1.35 removed it (kubernetes#133779). */
+  podInfraContainerImageFlag: { until: '1.35' },
+  /** `failCgroupV1` exists in KubeletConfiguration (KEP-4569); nodes set it to false so that they also run on cgroup v1 hosts. */
+  failCgroupV1Field: { since: '1.31' },
+  /** `failCgroupV1` defaults to true (KEP-5573): without `failCgroupV1: false` the kubelet refuses cgroup v1 hosts. */
+  failCgroupV1ByDefault: { since: '1.35' },
+  /** KubeletCgroupDriverFromCRI (alpha in 1.28) is off by default before 1.31: such nodes enable it in kubelet.yaml. */
+  cgroupDriverFromCriGate: { until: '1.31' },
+} as const satisfies Record<string, MinorRange>;
+export type VersionDependent = keyof typeof VERSION_DEPENDENT;
+
 /** Kubernetes minors from which the kubelet no longer accepts `--pod-infra-container-image` (k/k #133779). */
-export const POD_INFRA_FLAG_REMOVED_IN = '1.35';
+export const POD_INFRA_FLAG_REMOVED_IN = VERSION_DEPENDENT.podInfraContainerImageFlag.until;
 /** KubeletCgroupDriverFromCRI (alpha in 1.28, off) is on by default from 1.31: below, nodes enable it in kubelet.yaml. */
-export const CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE = '1.31';
+export const CGROUP_DRIVER_FROM_CRI_DEFAULT_SINCE = VERSION_DEPENDENT.cgroupDriverFromCriGate.until;
 /** `failCgroupV1` exists in KubeletConfiguration from 1.31 (KEP-4569); its default became true in 1.35 (KEP-5573). */
-export const FAIL_CGROUP_V1_SINCE = '1.31';
+export const FAIL_CGROUP_V1_SINCE = VERSION_DEPENDENT.failCgroupV1Field.since;
+/** The reference system's `KUBE_VERSION`: a release line, not a git tag (the defaults take its newest patch). */
+export const REFERENCE_KUBE_VERSION = 'v1.34';

@@ -62,3 +62,10 @@ export function goSatisfies(requested: ParsedVersion, minimum: ParsedVersion): b
   }
   return compareVersions(requested, minimum) >= 0;
 }
+
+/** The minor before `minor` within its major: `1.35` → `1.34`. */
+export function previousMinor(minor: string): string {
+  const [major, number] = minor.split('.').map(Number);
+  if (!Number.isInteger(major) || !Number.isInteger(number) || number < 1) throw new Error(`nx-kubelet: no minor before "${minor}"`);
+  return `${major}.${number - 1}`;
+}

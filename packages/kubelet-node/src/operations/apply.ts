@@ -12,7 +12,7 @@ import { basename, dirname } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
-import { manifestImages, parseManifest, samePod, StaticPod } from './manifests';
+import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
 import { DockerConnectionOptions, NodeContext, nodeManifests, nodeName } from './node-context';
 import { endsWhenStdinCloses, journalTail } from './node-probe';
 import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';

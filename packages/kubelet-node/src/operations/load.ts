@@ -5,7 +5,7 @@
  */
 import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
-import { manifestImages } from './manifests';
+import { manifestImages } from '../core/manifests';
 import { DockerConnectionOptions, findContainer, NodeContext, nodeManifests } from './node-context';
 import { containerState } from './node-probe';
 

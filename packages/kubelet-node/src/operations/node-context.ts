@@ -10,9 +10,9 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'n
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
-import { composeFileOf, managedFact } from '../core/managed-facts';
+import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
-import { BIN_DIR, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR } from '../core/node-files';
+import { BIN_DIR, composeFileOf, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR } from '../core/node-files';
 import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 

@@ -7,7 +7,7 @@ import { InterruptedError, readPods, summarizePod } from './pods';
 import { Progress } from './progress';
 import { readNodeFolder, reportWait } from './apply';
 import { loadImages } from './load';
-import { manifestImages, parseManifest, StaticPod } from './manifests';
+import { manifestImages, parseManifest, StaticPod } from '../core/manifests';
 
 export interface UpOptions extends DockerConnectionOptions, BuildOptions {
   /** Build the image first. @default false */

@@ -4,8 +4,8 @@
  */
 import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
-import { PLUGIN_NAME } from '../init/generator';
-import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from '../../lib/node-targets';
+import { PLUGIN_NAME } from './register-plugin';
+import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from './node-targets';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadNodeTemplates, FactContext, FrontEnd, OPERATION_NAMES, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
