@@ -42,7 +42,10 @@ function listGenerators() {
 
 /** Text for one table cell: one line, pipes escaped. */
 function cell(text) {
-  return String(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+  return String(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 }
 
 /** Prose from a schema for Markdown: `<name>` would be read as an HTML tag. */
@@ -58,7 +61,9 @@ function code(value) {
 function typeOf(property) {
   if (Array.isArray(property.enum)) return property.enum.map(code).join(', ');
   const types = Array.isArray(property.type) ? property.type : [property.type ?? 'any'];
-  const named = types.map((type) => (type === 'object' && property.additionalProperties && property.additionalProperties.type ? `object of ${property.additionalProperties.type}` : type));
+  const named = types.map((type) =>
+    type === 'object' && property.additionalProperties && property.additionalProperties.type ? `object of ${property.additionalProperties.type}` : type,
+  );
   return named.join(' or ');
 }
 
@@ -91,7 +96,7 @@ function operationsPage() {
     '# Reference: node operations',
     '',
     'The options of every node operation, from its JSON schema in `packages/kubelet-node/schemas/`. The same options are',
-    "taken by the Nx targets (`nx run <node>:<operation> --option=value`), the projen tasks and the `kubelet-node` CLI",
+    'taken by the Nx targets (`nx run <node>:<operation> --option=value`), the projen tasks and the `kubelet-node` CLI',
     '(`npx kubelet-node <operation> <folder> --option=value`); see [the guide](../cli.md) for what each operation does.',
     '',
     operations.map(({ name }) => `[${name}](#${name})`).join(' · '),
@@ -112,7 +117,7 @@ function generatorsPage() {
     '# Reference: generators',
     '',
     'The options of every generator of `nx-kubelet` (`nx g nx-kubelet:<generator> --option=value`), from',
-    '`generators/generators.json` and each generator\'s `schema.json`; see [the Nx guide](../nx.md) and',
+    "`generators/generators.json` and each generator's `schema.json`; see [the Nx guide](../nx.md) and",
     '[upgrades](../upgrades.md) for how they are used.',
     '',
     generators.map(({ name }) => `[${name}](#${name})`).join(' · '),
@@ -173,7 +178,11 @@ function main(argv) {
   }
   mkdirSync(OUT, { recursive: true });
   for (const [name, content] of Object.entries(expected)) writeFileSync(join(OUT, name), content);
-  process.stdout.write(`tools/docs/reference.js: wrote ${Object.keys(expected).map((name) => `${where}/${name}`).join(', ')}\n`);
+  process.stdout.write(
+    `tools/docs/reference.js: wrote ${Object.keys(expected)
+      .map((name) => `${where}/${name}`)
+      .join(', ')}\n`,
+  );
   return 0;
 }
 
