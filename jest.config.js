@@ -20,7 +20,7 @@ module.exports = {
     {
       displayName: 'unit',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/generators/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/generators/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/tools/docs/**/*.spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       testEnvironment: 'node',
