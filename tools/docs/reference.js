@@ -25,7 +25,9 @@ const readJson = (path) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
  * table of operations once it exists.
  */
 function listOperations() {
-  return Object.keys(readJson('generators/executors.json').executors).map((name) => ({ name, schema: `packages/kubelet-node/schemas/${name}.json` }));
+  // The table of operations (built: npm run build), in its order, with each operation's one-line description.
+  const { NODE_OPERATIONS } = require('kubelet-node/operations-table');
+  return Object.entries(NODE_OPERATIONS).map(([name, { description }]) => ({ name, description, schema: `packages/kubelet-node/schemas/${name}.json` }));
 }
 
 /** The generators, in generators.json's order, each with its schema in the sources (generators.json names the built copy). */
@@ -99,7 +101,9 @@ function operationsPage() {
     'taken by the Nx targets (`nx run <node>:<operation> --option=value`), the projen tasks and the `kubelet-node` CLI',
     '(`npx kubelet-node <operation> <folder> --option=value`); see [the guide](../cli.md) for what each operation does.',
     '',
-    operations.map(({ name }) => `[${name}](#${name})`).join(' · '),
+    '| operation | what it does |',
+    '| --- | --- |',
+    ...operations.map(({ name, description }) => `| [${name}](#${name}) | ${prose(description)} |`),
     '',
   ];
   for (const { name, schema: path } of operations) {
