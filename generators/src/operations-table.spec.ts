@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project, Testing } from 'projen';
 import { KubeletNode } from 'projen-kubelet';
-import { nodeProjectConfiguration } from './generators/lib/kubelet-nodes';
+import { nodeProjectConfiguration } from './lib/kubelet-nodes';
 import { inferNodeProject, normalizePluginOptions } from './plugin';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

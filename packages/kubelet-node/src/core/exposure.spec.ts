@@ -5,7 +5,7 @@
  */
 import { ComposeInterpolationError, interpolateCompose, isLoopback, kubeletListeners, nodeExposure, UnreadableNodeFileError } from './exposure';
 import { loadNodeTemplates } from './load-templates';
-import { FrontEnd } from './managed-facts';
+import { FrontEnd } from './front-end';
 import { resolveNode } from './node-model';
 import { NodeFiles } from './node-files';
 import { renderNode } from './render-node';
