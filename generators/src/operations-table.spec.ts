@@ -14,7 +14,13 @@ import { nodeProjectConfiguration } from './lib/kubelet-nodes';
 import { inferNodeProject, normalizePluginOptions } from './plugin';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { writeExecutors } = require('../build.js') as { writeExecutors(dist: string, operations: object, schemasDir: string): { executors: Record<string, { implementation: string; schema: string; description: string }> } };
+const { writeExecutors } = require('../build.js') as {
+  writeExecutors(
+    dist: string,
+    operations: object,
+    schemasDir: string,
+  ): { executors: Record<string, { implementation: string; schema: string; description: string }> };
+};
 
 const scratch: string[] = [];
 const temporaryDir = (prefix: string) => {
@@ -41,7 +47,9 @@ function frontEnds(): Record<string, string[]> {
   return {
     'executors.json': Object.keys(executors),
     'inferred targets': Object.keys(inferred()),
-    'target-name options': Object.keys(inferred(Object.fromEntries(OPERATION_NAMES.map((name) => [`${name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())}TargetName`, `my-${name}`])))).map((target) => target.replace(/^my-/, '')),
+    'target-name options': Object.keys(
+      inferred(Object.fromEntries(OPERATION_NAMES.map((name) => [`${name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())}TargetName`, `my-${name}`]))),
+    ).map((target) => target.replace(/^my-/, '')),
     '--explicitTargets': Object.keys(nodeProjectConfiguration(model, {} as never, true).targets ?? {}),
     'projen tasks': Object.keys(projenTasks())
       .filter((task) => task.startsWith('tbl:'))
@@ -53,7 +61,8 @@ function frontEnds(): Record<string, string[]> {
 
 describe('the table of node operations', () => {
   it('every front-end offers exactly the operations of the table', () => {
-    for (const [frontEnd, names] of Object.entries(frontEnds())) expect({ frontEnd, names: [...names].sort() }).toEqual({ frontEnd, names: [...OPERATION_NAMES].sort() });
+    for (const [frontEnd, names] of Object.entries(frontEnds()))
+      expect({ frontEnd, names: [...names].sort() }).toEqual({ frontEnd, names: [...OPERATION_NAMES].sort() });
   });
 
   it('each operation has a schema, an implementation and its description everywhere it is listed', async () => {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createNodes, inferNodeProject, inferNodes, KubeletPluginOptions, normalizePluginOptions, pluginCachePath } from './plugin';
 
-const files = (...paths: string[]) => (path: string) => paths.includes(path);
+const files =
+  (...paths: string[]) =>
+  (path: string) =>
+    paths.includes(path);
 
 describe('inferNodeProject', () => {
   it('gives a folder with Dockerfile.kicbase and compose.yaml the nine targets, named after the folder', () => {
@@ -36,7 +39,10 @@ describe('inferNodeProject', () => {
     expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
     // up runs after the node's own build, whatever the targets are called, and after the image builds of the
     // projects it depends on (those that declare images its manifests run).
-    expect(targets?.start.dependsOn).toEqual([{ target: 'image', params: 'forward' }, { target: 'docker:build', dependencies: true }]);
+    expect(targets?.start.dependsOn).toEqual([
+      { target: 'image', params: 'forward' },
+      { target: 'docker:build', dependencies: true },
+    ]);
     expect(targets?.load.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
     expect(targets?.apply.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
     const custom = inferNodeProject('n', files('n/compose.yaml'), { imageBuildTargetName: 'container' }).projects?.n.targets;
@@ -56,7 +62,15 @@ describe('inferNodeProject', () => {
 
   it('normalizes options once, with every target named', () => {
     expect(normalizePluginOptions(undefined)).toEqual({
-      build: 'build', up: 'up', down: 'down', logs: 'logs', status: 'status', shell: 'shell', load: 'load', apply: 'apply', 'export-logs': 'export-logs',
+      build: 'build',
+      up: 'up',
+      down: 'down',
+      logs: 'logs',
+      status: 'status',
+      shell: 'shell',
+      load: 'load',
+      apply: 'apply',
+      'export-logs': 'export-logs',
     });
   });
 });
@@ -189,7 +203,7 @@ describe('createNodes results cache', () => {
     expect(marked(inferNodes(files, undefined, root))).toEqual([false]);
   });
 
-  it('does not read the cache with NX_CACHE_PROJECT_GRAPH=false, as Nx\'s own plugins', () => {
+  it("does not read the cache with NX_CACHE_PROJECT_GRAPH=false, as Nx's own plugins", () => {
     const files = configFiles('nodes/a');
     inferNodes(files, undefined, root);
     markCache();

@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from 'kubelet-node';
 import { KICBASE_FLAG, leftovers, nodeContainer, removeProject, requireEngine } from './support/engine';
 import {
-  conformanceCases, httpdManifest, installRuncOomClamp, kubeletPods, nodeSh, pollFor, RealBinaries, readRealBinaries, sideLoadImages,
+  conformanceCases,
+  httpdManifest,
+  installRuncOomClamp,
+  kubeletPods,
+  nodeSh,
+  pollFor,
+  RealBinaries,
+  readRealBinaries,
+  sideLoadImages,
 } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
@@ -74,13 +82,25 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
   describe(`kubelet ${kubelet.version} with cri-dockerd ${criDockerd.version}`, () => {
     it('is generated with --binarySource=local, gets the real binaries and a static pod, and builds', () => {
       nodes.push(node);
-      const args = ['g', 'nx-kubelet:kubelet-node', node, '--binarySource=local', `--kubeVersion=${kubelet.version}`,
-        `--criDockerdVersion=${criDockerd.version}`, KICBASE_FLAG, '--examplePod=false', ...(known ? [] : ['--allowUnknownVersions'])];
+      const args = [
+        'g',
+        'nx-kubelet:kubelet-node',
+        node,
+        '--binarySource=local',
+        `--kubeVersion=${kubelet.version}`,
+        `--criDockerdVersion=${criDockerd.version}`,
+        KICBASE_FLAG,
+        '--examplePod=false',
+        ...(known ? [] : ['--allowUnknownVersions']),
+      ];
       const generated = nx(workspace, args);
       expect(output(generated)).toContain(`CREATE packages/${node}/Dockerfile.kicbase`);
       expect(generated.status).toBe(0);
       const dir = join(workspace, 'packages', node);
-      for (const [binary, from] of [['kubelet', kubelet.path], ['cri-dockerd', criDockerd.path]]) {
+      for (const [binary, from] of [
+        ['kubelet', kubelet.path],
+        ['cri-dockerd', criDockerd.path],
+      ]) {
         copyFileSync(from, join(dir, 'bin', binary));
         chmodSync(join(dir, 'bin', binary), 0o755);
       }
@@ -92,7 +112,15 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
       const built = nx(workspace, ['run', `${node}:build`]);
       expect(output(built)).toContain(`naming to docker.io/library/nx-kubelet-${node}:${kubelet.version}`);
       expect(built.status).toBe(0);
-      const versions = run('docker', ['run', '--rm', '--entrypoint', 'sh', `nx-kubelet-${node}:${kubelet.version}`, '-c', 'kubelet --version; cri-dockerd --version 2>&1']);
+      const versions = run('docker', [
+        'run',
+        '--rm',
+        '--entrypoint',
+        'sh',
+        `nx-kubelet-${node}:${kubelet.version}`,
+        '-c',
+        'kubelet --version; cri-dockerd --version 2>&1',
+      ]);
       expect(versions.stdout).toContain(`Kubernetes ${kubelet.version}`);
       expect(versions.stdout).toContain(`cri-dockerd ${criDockerd.version.slice(1)}`);
     });
@@ -108,18 +136,23 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
       expect(nodeSh(container, 'kubelet --version').trim()).toBe(`Kubernetes ${kubelet.version}`);
     });
 
-    it('runs the static pod to Running through cri-dockerd and the node\'s own dockerd', async () => {
+    it("runs the static pod to Running through cri-dockerd and the node's own dockerd", async () => {
       installRuncOomClamp(container);
       sideLoadImages(container, [`registry.k8s.io/pause:${kubelet.pause}`, index!.workloadImage]);
       const pod = await pollFor(
-        () => kubeletPods(container).find((p) => p.metadata.name === `httpd-${node}` && p.status?.phase === 'Running'
-          && p.status.containerStatuses?.[0]?.state?.running !== undefined),
+        () =>
+          kubeletPods(container).find(
+            (p) => p.metadata.name === `httpd-${node}` && p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running !== undefined,
+          ),
         150_000,
         () => `pod httpd-${node} Running; kubelet: ${nodeSh(container, 'journalctl -u kubelet --no-pager -n 15 2>&1 || true')}`,
       );
       const names = nodeSh(container, "docker ps --format '{{.Names}} {{.Image}}'");
       // cri-dockerd creates the container from the image ID the kubelet resolved: docker ps shows its short form.
-      const workloadId = nodeSh(container, `docker image inspect --format '{{.Id}}' ${index!.workloadImage}`).trim().replace(/^sha256:/, '').slice(0, 12);
+      const workloadId = nodeSh(container, `docker image inspect --format '{{.Id}}' ${index!.workloadImage}`)
+        .trim()
+        .replace(/^sha256:/, '')
+        .slice(0, 12);
       expect(names).toMatch(new RegExp(`^k8s_httpd_httpd-${node}_default_\\S+ (${index!.workloadImage.replace(/[.:/]/g, '\\$&')}|${workloadId})$`, 'm'));
       expect(names).toMatch(new RegExp(`^k8s_POD_httpd-${node}_default_\\S+ registry\\.k8s\\.io/pause:${kubelet.pause.replace(/\./g, '\\.')}$`, 'm'));
       // The pod answers on its Docker bridge address.
@@ -127,13 +160,15 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
       expect(nodeSh(container, `curl -fsS http://${pod.status!.podIP}:8080/`).trim()).toBe('nx-kubelet-conformance');
     });
 
-    it('takes the cgroup driver from cri-dockerd, which reports the node dockerd\'s', () => {
+    it("takes the cgroup driver from cri-dockerd, which reports the node dockerd's", () => {
       const journal = nodeSh(container, 'journalctl -u kubelet --no-pager 2>&1');
       const driver = nodeSh(container, "docker info --format '{{.CgroupDriver}}'").trim();
       expect(journal).toContain('Using cgroup driver setting received from the CRI runtime');
       expect(journal).toMatch(new RegExp(`cgroupDriver="${driver}"`));
-      process.stdout.write(`conformance: ${kubelet.version} + cri-dockerd ${criDockerd.version}: node dockerd cgroup driver ${driver}, ` +
-        `Docker ${nodeSh(container, "docker version --format '{{.Server.Version}}'").trim()}\n`);
+      process.stdout.write(
+        `conformance: ${kubelet.version} + cri-dockerd ${criDockerd.version}: node dockerd cgroup driver ${driver}, ` +
+          `Docker ${nodeSh(container, "docker version --format '{{.Server.Version}}'").trim()}\n`,
+      );
     });
 
     it('status is healthy and lists the pod; down --volumes leaves nothing behind', () => {

@@ -15,7 +15,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-core-'));
   const packageDir = join(dir, 'node_modules', 'kubelet-node');
   mkdirSync(packageDir, { recursive: true });
-  for (const entry of ['dist', 'schemas', 'package.json']) cpSync(join(REPO_ROOT, 'packages/kubelet-node', entry), join(packageDir, entry), { recursive: true });
+  for (const entry of ['dist', 'schemas', 'package.json'])
+    cpSync(join(REPO_ROOT, 'packages/kubelet-node', entry), join(packageDir, entry), { recursive: true });
   const dependencies = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'packages/kubelet-node/package.json'), 'utf8')).dependencies);
   expect(dependencies.sort()).toEqual(['ejs', 'yaml']);
   for (const name of dependencies) symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
@@ -67,7 +68,15 @@ it('renders, upgrades and syncs a node with no Nx installed', () => {
   );
   const result = run(process.execPath, ['use-core.js'], { cwd: dir });
   expect(result.stderr).toBe('');
-  expect(JSON.parse(result.stdout)).toEqual({ same: true, changes: expect.any(Number), synced: 0, readme: true, provenance: true, nxWording: false, loadedNx: false });
+  expect(JSON.parse(result.stdout)).toEqual({
+    same: true,
+    changes: expect.any(Number),
+    synced: 0,
+    readme: true,
+    provenance: true,
+    nxWording: false,
+    loadedNx: false,
+  });
   expect(JSON.parse(result.stdout).changes).toBeGreaterThan(5);
 });
 

@@ -106,8 +106,16 @@ function killJob(job: ReturnType<typeof startJob>): void {
 /** Files in the node's static pod folder: name → "inode mtime" (to tell an untouched file). */
 function nodeFolder(): Record<string, string> {
   // Dotfiles too (a temporary file left behind would be one), except the generator's .gitkeep.
-  const listing = nodeSh(container, 'cd /etc/kubernetes/manifests && for f in * .*; do [ -f "$f" ] && [ "$f" != .gitkeep ] && echo "$f $(stat -c "%i %Y.%y" "$f")"; done; true');
-  return Object.fromEntries(listing.split('\n').filter(Boolean).map((line) => [line.split(' ')[0], line.split(' ').slice(1).join(' ')]));
+  const listing = nodeSh(
+    container,
+    'cd /etc/kubernetes/manifests && for f in * .*; do [ -f "$f" ] && [ "$f" != .gitkeep ] && echo "$f $(stat -c "%i %Y.%y" "$f")"; done; true',
+  );
+  return Object.fromEntries(
+    listing
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => [line.split(' ')[0], line.split(' ').slice(1).join(' ')]),
+  );
 }
 
 beforeAll(() => {
@@ -133,10 +141,21 @@ beforeAll(() => {
     }),
   );
 
-  const generated = nx(workspace, ['g', 'nx-kubelet:kubelet-node', node, '--binarySource=local', `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${criDockerd.version}`, KICBASE_FLAG, '--examplePod=false']);
+  const generated = nx(workspace, [
+    'g',
+    'nx-kubelet:kubelet-node',
+    node,
+    '--binarySource=local',
+    `--kubeVersion=${kubelet.version}`,
+    `--criDockerdVersion=${criDockerd.version}`,
+    KICBASE_FLAG,
+    '--examplePod=false',
+  ]);
   if (generated.status !== 0) throw new Error(`nx g failed: ${output(generated)}`);
-  for (const [binary, from] of [['kubelet', kubelet.path], ['cri-dockerd', criDockerd.path]]) {
+  for (const [binary, from] of [
+    ['kubelet', kubelet.path],
+    ['cri-dockerd', criDockerd.path],
+  ]) {
     copyFileSync(from, join(dir, 'bin', binary));
     chmodSync(join(dir, 'bin', binary), 0o755);
   }
@@ -206,7 +225,7 @@ describe('one running node with the real kubelet', () => {
     expect(status.status).toBe(0);
   });
 
-  it('logs --pod reads the pod container\'s log in the node; a wrong container is named', () => {
+  it("logs --pod reads the pod container's log in the node; a wrong container is named", () => {
     const logs = nx(workspace, ['run', `${node}:logs`, '--pod=app']);
     expect(output(logs)).toContain('started-app-v1');
     expect(logs.status).toBe(0);
@@ -290,9 +309,18 @@ describe('one running node with the real kubelet', () => {
     const job = startJob(argv);
     let left: Awaited<ReturnType<typeof interruptJob>> = { code: 'not interrupted', leftHere: 'not checked', leftInNode: 'not checked' };
     try {
-      await pollFor(() => (job.text.includes(`${node}: watching`) && job.text.includes('nothing to apply') ? true : undefined), 60_000, () => job.text);
+      await pollFor(
+        () => (job.text.includes(`${node}: watching`) && job.text.includes('nothing to apply') ? true : undefined),
+        60_000,
+        () => job.text,
+      );
       writeManifest('app.yaml', httpd('app', body, appImage));
-      await pollFor(() => (answer('app') === body && /pods ready after/.test(job.text) ? true : undefined), 90_000, () => job.text, 500);
+      await pollFor(
+        () => (answer('app') === body && /pods ready after/.test(job.text) ? true : undefined),
+        90_000,
+        () => job.text,
+        500,
+      );
       left = await interruptJob(job, 30_000);
     } finally {
       killJob(job);
@@ -328,7 +356,11 @@ describe('one running node with the real kubelet', () => {
     const job = startJob([process.execPath, cli, 'apply', `packages/${node}`]);
     let left: Awaited<ReturnType<typeof interruptJob>> = { code: 'not interrupted', leftHere: 'not checked', leftInNode: 'not checked' };
     try {
-      await pollFor(() => (leftoverInNode().includes('kubelet/pods/') ? true : undefined), 30_000, () => `no predecessor wait in the node; apply said: ${job.text}`);
+      await pollFor(
+        () => (leftoverInNode().includes('kubelet/pods/') ? true : undefined),
+        30_000,
+        () => `no predecessor wait in the node; apply said: ${job.text}`,
+      );
       // 1 s after Ctrl-C: the loop in the node notices its closed stdin.
       left = await interruptJob(job, 10_000, 1000);
     } finally {
@@ -343,7 +375,11 @@ describe('one running node with the real kubelet', () => {
     rmSync(join(dir, 'manifests', 'slow.yaml'));
     const removed = nx(workspace, ['run', `${node}:apply`]);
     expect(removed.status).toBe(0);
-    await pollFor(() => (kubeletPods(container).some((p) => p.metadata.name === `slow-${node}`) ? undefined : true), 60_000, () => 'slow pod still there');
+    await pollFor(
+      () => (kubeletPods(container).some((p) => p.metadata.name === `slow-${node}`) ? undefined : true),
+      60_000,
+      () => 'slow pod still there',
+    );
   });
 
   it('export-logs collects the diagnostics of a healthy node', () => {

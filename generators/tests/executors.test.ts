@@ -52,7 +52,15 @@ describe('a node with stand-in binaries, from build to down', () => {
     expect(output(result)).toContain('binaries-local');
     expect(output(result)).not.toMatch(/golang:|cri-dockerd-source|kubelet-source|binaries-release/);
     expect(result.status).toBe(0);
-    const binaries = run('docker', ['run', '--rm', '--entrypoint', 'sh', `nx-kubelet-${node}:${DEFAULT_VERSIONS.kubernetes}`, '-c', 'head -c 200 /usr/bin/kubelet; ls -l /usr/bin/cri-dockerd /kubelet.yaml /etc/kubernetes/manifests/hello-world.yaml']);
+    const binaries = run('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      `nx-kubelet-${node}:${DEFAULT_VERSIONS.kubernetes}`,
+      '-c',
+      'head -c 200 /usr/bin/kubelet; ls -l /usr/bin/cri-dockerd /kubelet.yaml /etc/kubernetes/manifests/hello-world.yaml',
+    ]);
     expect(binaries.stdout).toContain('STAND-IN for the kubelet');
     expect(binaries.status).toBe(0);
   });
@@ -92,7 +100,7 @@ describe('a node with stand-in binaries, from build to down', () => {
     }
   });
 
-  it('logs: shows the kubelet journal, including the stand-in\'s own lines', () => {
+  it("logs: shows the kubelet journal, including the stand-in's own lines", () => {
     const result = nx(workspace, ['run', `${node}:logs`]);
     // The endpoint the generated kubelet.yaml names (the stand-in connects to what it is given).
     const endpoint = /^containerRuntimeEndpoint: (\S+)$/m.exec(readFileSync(join(workspace, 'packages', node, 'kubelet.yaml'), 'utf8'))?.[1];
@@ -104,11 +112,13 @@ describe('a node with stand-in binaries, from build to down', () => {
 
   it('logs --unit=cri-docker: shows that systemd socket-activated cri-dockerd', () => {
     const result = nx(workspace, ['run', `${node}:logs`, '--unit=cri-docker']);
-    expect(output(result)).toContain('cri-dockerd-stand-in: started with --container-runtime-endpoint fd:// --network-plugin= --pod-infra-container-image=registry.k8s.io/pause:3.10.1');
+    expect(output(result)).toContain(
+      'cri-dockerd-stand-in: started with --container-runtime-endpoint fd:// --network-plugin= --pod-infra-container-image=registry.k8s.io/pause:3.10.1',
+    );
     expect(result.status).toBe(0);
   });
 
-  it('logs --container --tail: the container\'s own console log (systemd booting); --since filters the journal', () => {
+  it("logs --container --tail: the container's own console log (systemd booting); --since filters the journal", () => {
     const bootLog = nx(workspace, ['run', `${node}:logs`, '--container', '--tail=500']);
     expect(output(bootLog)).toMatch(/Reached target .*Multi-User System/);
     expect(bootLog.status).toBe(0);
@@ -179,7 +189,10 @@ describe('failure paths', () => {
     // A docker whose daemon answers but that has no compose plugin, like the machine's own docker 28 client alone.
     const fakeBin = join(workspace, 'fake-bin');
     run('mkdir', ['-p', fakeBin]);
-    writeFileSync(join(fakeBin, 'docker'), '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n');
+    writeFileSync(
+      join(fakeBin, 'docker'),
+      '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n',
+    );
     chmodSync(join(fakeBin, 'docker'), 0o755);
     const result = nx(workspace, ['run', 'example-node:status'], { PATH: fakeBin });
     expect(output(result)).toContain('Docker Compose is missing');
@@ -201,7 +214,7 @@ describe('failure paths', () => {
     expect(result.status).not.toBe(0);
   });
 
-  it('a failing build: the error carries docker compose build\'s own exit code and output', () => {
+  it("a failing build: the error carries docker compose build's own exit code and output", () => {
     const dir = join(workspace, 'packages', broken);
     copyFileSync(join(STAND_IN_BINARIES, 'cri-dockerd'), join(dir, 'bin', 'cri-dockerd'));
     const dockerfile = join(dir, 'Dockerfile.kicbase');

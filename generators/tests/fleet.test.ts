@@ -41,7 +41,15 @@ function generate(dir: string, name: string, flags: string[]): void {
 
 /** `<compose project>` of each container of a node's service on an engine, running or not. */
 function projectsOf(node: string, docker: string[] = ['docker']): string[] {
-  const result = run(docker[0], [...docker.slice(1), 'ps', '--all', '--filter', `label=com.docker.compose.service=${node}`, '--format', '{{.Label "com.docker.compose.project"}}']);
+  const result = run(docker[0], [
+    ...docker.slice(1),
+    'ps',
+    '--all',
+    '--filter',
+    `label=com.docker.compose.service=${node}`,
+    '--format',
+    '{{.Label "com.docker.compose.project"}}',
+  ]);
   return result.stdout.split('\n').filter(Boolean);
 }
 
@@ -87,7 +95,8 @@ it('status of many nodes: one summary line each, naming the engine', () => {
   const result = nx(workspace, ['run-many', '-t', 'status', `--projects=${all.join(',')}`, '--brief', '--output-style=static']);
   expect(result.status).toBe(0);
   for (const name of local) expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy, [^\\n]*, on the default engine$`, 'm'));
-  for (const name of remote) expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy, [^\\n]*, on DOCKER_HOST=${engine.host.replace(/\./g, '\\.')}$`, 'm'));
+  for (const name of remote)
+    expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy, [^\\n]*, on DOCKER_HOST=${engine.host.replace(/\./g, '\\.')}$`, 'm'));
   // --brief: no detail lines.
   expect(output(result)).not.toContain('systemd      ');
 });
@@ -130,7 +139,7 @@ it('an engine that stops fails only its own nodes, naming its address', () => {
   expect(output(result).match(/The Docker daemon is not reachable/g)).toHaveLength(remote.length);
 });
 
-it('run-many down --volumes leaves nothing of the running engine\'s nodes', () => {
+it("run-many down --volumes leaves nothing of the running engine's nodes", () => {
   const result = nx(workspace, ['run-many', '-t', 'down', `--projects=${local.join(',')}`, '--volumes']);
   expect(result.status).toBe(0);
   for (const name of local) expect(leftovers(name)).toEqual({ containers: [], volumes: [], networks: [] });

@@ -20,8 +20,22 @@ afterAll(() => removeWorkspace(workspace));
 describe.each([
   { label: 'defaults', args: [] as string[], minor: '1.34', tag: 'v1.34.11', pause: '3.10.1', kubeletPauseFlag: true },
   { label: 'Kubernetes 1.35', args: ['--kubeVersion=1.35'], minor: '1.35', tag: 'v1.35.8', pause: '3.10.1', kubeletPauseFlag: false },
-  { label: 'Kubernetes 1.36', args: ['--kubeVersion=v1.36', '--criDockerdVersion=0.4'], minor: '1.36', tag: 'v1.36.4', pause: '3.10.2', kubeletPauseFlag: false },
-  { label: 'Kubernetes 1.37', args: ['--kubeVersion=v1.37', '--criDockerdVersion=v0.4.3'], minor: '1.37', tag: 'v1.37.2', pause: '3.10.2', kubeletPauseFlag: false },
+  {
+    label: 'Kubernetes 1.36',
+    args: ['--kubeVersion=v1.36', '--criDockerdVersion=0.4'],
+    minor: '1.36',
+    tag: 'v1.36.4',
+    pause: '3.10.2',
+    kubeletPauseFlag: false,
+  },
+  {
+    label: 'Kubernetes 1.37',
+    args: ['--kubeVersion=v1.37', '--criDockerdVersion=v0.4.3'],
+    minor: '1.37',
+    tag: 'v1.37.2',
+    pause: '3.10.2',
+    kubeletPauseFlag: false,
+  },
 ])('nx g nx-kubelet:kubelet-node with $label', ({ args, minor, tag, pause, kubeletPauseFlag }) => {
   const name = `node-${minor.replace('.', '-')}`;
   let nodeDir: string;
@@ -93,11 +107,14 @@ describe('nx g with versions the CLI would read as numbers', () => {
 
 describe('nx g with bad input', () => {
   it.each([
-    [['bad-version', '--kubeVersion=1.99'], 'Kubernetes 1.99 is not in nx-kubelet\'s version matrix'],
+    [['bad-version', '--kubeVersion=1.99'], "Kubernetes 1.99 is not in nx-kubelet's version matrix"],
     [['old-go', '--kubeVersion=1.36', '--kubeGoVersion=1.25'], '--kubeGoVersion 1.25 is too old for Kubernetes v1.36.4'],
     [['outside', '--directory=../outside'], '--directory "../outside" is outside the workspace'],
     [['example-node'], 'A project named "example-node" already exists'],
-    [['trailing-zero', '--kubeVersion=1.30'], 'The nx CLI read --kubeVersion as the number 1.3; if you meant a version ending in 0 (such as 1.30), write it with a prefix: --kubeVersion=v1.30.'],
+    [
+      ['trailing-zero', '--kubeVersion=1.30'],
+      'The nx CLI read --kubeVersion as the number 1.3; if you meant a version ending in 0 (such as 1.30), write it with a prefix: --kubeVersion=v1.30.',
+    ],
     [['typo', '--kubeVerison=1.35'], '--kubeVerison is not an option of nx-kubelet:kubelet-node: did you mean --kubeVersion?'],
   ])('%j exits non-zero with a specific message and writes nothing', (args, message) => {
     const result = nx(workspace, ['g', 'nx-kubelet:kubelet-node', ...args]);

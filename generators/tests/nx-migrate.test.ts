@@ -33,7 +33,10 @@ beforeAll(async () => {
   for (const tarball of packPlugin(dir)) registry.publish(tarball);
   // NX_MIGRATE_USE_LOCAL: nx migrate would first fetch nx@latest and check its npm provenance, which fails here.
   env = { ...registry.npmEnv, NX_MIGRATE_USE_LOCAL: 'true', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', CI: 'true' };
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'migrate-e2e', private: true, devDependencies: { nx: nxVersion, 'nx-kubelet': '0.1.0' } }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'migrate-e2e', private: true, devDependencies: { nx: nxVersion, 'nx-kubelet': '0.1.0' } }, null, 2),
+  );
   writeFileSync(join(dir, 'nx.json'), JSON.stringify({ analytics: false, useDaemonProcess: false }, null, 2));
   inWorkspace('npm', ['install', '--no-audit', '--no-fund']);
 }, 600_000);
@@ -78,7 +81,8 @@ it(`nx migrate nx-kubelet@${currentVersion} then --run-migrations declares them 
   expect(versionArgs(after.dockerfile)).toEqual(versionArgs(before.dockerfile));
   expect(after.dockerfile).toMatch(/^ARG KUBELET_SHA256_AMD64=[0-9a-f]{64}$/m);
   expect(after.compose).toBe(before.compose);
-  const ownLines = (kubelet: string) => kubelet.replace(/^# KubeletConfiguration .*$/m, '').replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/cri-dockerd.sock');
+  const ownLines = (kubelet: string) =>
+    kubelet.replace(/^# KubeletConfiguration .*$/m, '').replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/cri-dockerd.sock');
   expect(ownLines(after.kubelet)).toBe(ownLines(before.kubelet));
   expect(after.kubelet).toContain('containerRuntimeEndpoint: unix:///run/cri-dockerd.sock');
   expect(after.dockerfile).not.toContain('v1.35.8 and cri-dockerd');
@@ -113,7 +117,10 @@ describe('from 0.2.0', () => {
 
   beforeAll(() => {
     dir020 = mkdtempSync(join(tmpdir(), 'nx-kubelet-migrate-020-'));
-    writeFileSync(join(dir020, 'package.json'), JSON.stringify({ name: 'migrate-e2e-020', private: true, devDependencies: { nx: nxVersion, 'nx-kubelet': '0.2.0' } }, null, 2));
+    writeFileSync(
+      join(dir020, 'package.json'),
+      JSON.stringify({ name: 'migrate-e2e-020', private: true, devDependencies: { nx: nxVersion, 'nx-kubelet': '0.2.0' } }, null, 2),
+    );
     writeFileSync(join(dir020, 'nx.json'), JSON.stringify({ analytics: false, useDaemonProcess: false }, null, 2));
     inWorkspace020('npm', ['install', '--no-audit', '--no-fund']);
     nx020('g', 'nx-kubelet:kubelet-node', 'on-defaults', '--no-interactive');
@@ -133,18 +140,24 @@ describe('from 0.2.0', () => {
     expect(file('on-defaults', 'Dockerfile.kicbase')).toContain('\nARG KUBE_VERSION=v1.34.0\n');
     const chosenBefore = file('chosen', 'Dockerfile.kicbase');
     nx020('migrate', `nx-kubelet@${currentVersion}`);
-    const migrations = JSON.parse(readFileSync(join(dir020, 'migrations.json'), 'utf8')).migrations.map((m: { package: string; name: string }) => `${m.package}:${m.name}`);
+    const migrations = JSON.parse(readFileSync(join(dir020, 'migrations.json'), 'utf8')).migrations.map(
+      (m: { package: string; name: string }) => `${m.package}:${m.name}`,
+    );
     expect(migrations).toEqual(['nx-kubelet:move-to-default-versions', 'nx-kubelet:refresh-node-readmes']);
     inWorkspace020('npm', ['install', '--no-audit', '--no-fund']);
     const ran = nx020('migrate', '--run-migrations');
-    expect(ran).toContain('chosen stays on Kubernetes v1.34.5 (chosen for it, not the old default v1.34.0); to move it: nx g nx-kubelet:upgrade chosen --kubeVersion=v1.34.11');
+    expect(ran).toContain(
+      'chosen stays on Kubernetes v1.34.5 (chosen for it, not the old default v1.34.0); to move it: nx g nx-kubelet:upgrade chosen --kubeVersion=v1.34.11',
+    );
 
     const dockerfile = file('on-defaults', 'Dockerfile.kicbase');
     expect(dockerfile).toContain('\nARG KUBE_VERSION=v1.34.11\n');
     expect(dockerfile).toContain('# kubelet node "on-defaults": a kubelet and cri-dockerd on minikube\'s kicbase, run by systemd.');
     expect(dockerfile.endsWith(USER_LAYER)).toBe(true);
     expect(file('on-defaults', 'kubelet.yaml').endsWith(USER_KUBELET)).toBe(true);
-    expect(file('on-defaults', 'units/kubelet.service')).toMatch(/^ExecStart=\/usr\/bin\/kubelet .* --pod-infra-container-image=registry.k8s.io\/pause:3.10.1 --v=2$/m);
+    expect(file('on-defaults', 'units/kubelet.service')).toMatch(
+      /^ExecStart=\/usr\/bin\/kubelet .* --pod-infra-container-image=registry.k8s.io\/pause:3.10.1 --v=2$/m,
+    );
     expect(file('on-defaults', 'units/kubelet.service')).toContain('Description=kubelet (standalone');
     const compose = file('on-defaults', 'compose.yaml');
     expect(compose).toContain('  sidecar: # mine\n    image: busybox\n');

@@ -39,18 +39,32 @@ it('contains only compiled code, declarations, templates, manifests, schemas and
   expect(files.filter((file) => /\.spec\.|\/tests?\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
 });
 
-it('ships no templates of its own: the node templates are kubelet-node\'s', () => {
+it("ships no templates of its own: the node templates are kubelet-node's", () => {
   expect(files.filter((file) => file.startsWith('dist/templates/'))).toEqual([]);
 });
 
 describe('kubelet-node', () => {
   const { result, shipped, pkg } = pack('packages/kubelet-node');
 
-  it('packs compiled code, declarations, templates and the operations\' schemas only', () => {
+  it("packs compiled code, declarations, templates and the operations' schemas only", () => {
     expect(result.status).toBe(0);
-    const allowed = [/^package\.json$/, /^README\.md$/, /^bin\/kubelet-node\.js$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/templates\/node\/.+\.ejs$/, /^schemas\/[a-z-]+\.json$/];
+    const allowed = [
+      /^package\.json$/,
+      /^README\.md$/,
+      /^bin\/kubelet-node\.js$/,
+      /^dist\/.+\.(js|d\.ts)$/,
+      /^dist\/templates\/node\/.+\.ejs$/,
+      /^schemas\/[a-z-]+\.json$/,
+    ];
     expect(shipped.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([]);
-    for (const template of ['Dockerfile.kicbase.ejs', 'compose.yaml.ejs', 'kubelet.yaml.ejs', 'units/kubelet.service.ejs', 'README.md.ejs', 'bin/README.md.ejs']) {
+    for (const template of [
+      'Dockerfile.kicbase.ejs',
+      'compose.yaml.ejs',
+      'kubelet.yaml.ejs',
+      'units/kubelet.service.ejs',
+      'README.md.ejs',
+      'bin/README.md.ejs',
+    ]) {
       expect(shipped).toContain(`dist/templates/node/${template}`);
     }
     expect(shipped).toContain(pkg.bin['kubelet-node'].replace(/^\.\//, ''));

@@ -121,7 +121,10 @@ it('does not download again after kubelet.yaml, a unit or a manifest changed: on
   const nodeDir = join(workspace, 'packages', name);
   // A unique edit: BuildKit's cache is keyed by content and shared by every build on this engine.
   writeFileSync(join(nodeDir, 'kubelet.yaml'), `${readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8')}maxPods: 50 # edited at ${Date.now()}\n`);
-  writeFileSync(join(nodeDir, 'manifests', 'extra.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: extra\nspec:\n  containers:\n    - name: c\n      image: busybox\n');
+  writeFileSync(
+    join(nodeDir, 'manifests', 'extra.yaml'),
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: extra\nspec:\n  containers:\n    - name: c\n      image: busybox\n',
+  );
   const { status, text } = build();
   expect(status).toBe(0);
   expect(text).toMatch(/#\d+ \[[^\]]*binaries-release 3\/3\] RUN set -eu;[^\n]*\n#\d+ CACHED/);

@@ -41,12 +41,17 @@ describe('nx sync with a node it cannot manage', () => {
   const engineNode = `sync-ok-${process.pid.toString(36)}`;
   afterAll(() => removeProject(engineNode));
 
-  it('a node with interpolated build args is not drift, a node that cannot be read does not stop the healthy node\'s build', () => {
+  it("a node with interpolated build args is not drift, a node that cannot be read does not stop the healthy node's build", () => {
     requireEngine();
     // One node uses compose interpolation (the user's values), one lost a managed ARG (cannot be read), one is healthy.
     expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'interpolated', '--no-interactive']).status).toBe(0);
     const interpolated = join(workspace, 'packages/interpolated/compose.yaml');
-    writeFileSync(interpolated, readFileSync(interpolated, 'utf8').replace(/BINARY_SOURCE: source.*/, 'BINARY_SOURCE: ${BINARY_SOURCE:-source}').replace('KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}'));
+    writeFileSync(
+      interpolated,
+      readFileSync(interpolated, 'utf8')
+        .replace(/BINARY_SOURCE: source.*/, 'BINARY_SOURCE: ${BINARY_SOURCE:-source}')
+        .replace('KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}'),
+    );
     expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'broken', '--no-interactive']).status).toBe(0);
     const broken = join(workspace, 'packages/broken/Dockerfile.kicbase');
     writeFileSync(broken, readFileSync(broken, 'utf8').replace(/^ARG KUBE_VERSION=.*\n/m, ''));

@@ -31,7 +31,14 @@ it('dockerfile-utils reports a broken instruction', () => {
 });
 
 it('the KubeletConfiguration model reports unknown fields, wrong types and fields too new for the minor', () => {
-  const config = { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', readOnlyPort: '10255', failCgroupV1: false, staticPodPth: '/x', memorySwap: { swapBehavior: 'UnlimitedSwap' } };
+  const config = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    readOnlyPort: '10255',
+    failCgroupV1: false,
+    staticPodPth: '/x',
+    memorySwap: { swapBehavior: 'UnlimitedSwap' },
+  };
   expect(checkKubeletConfiguration(config, '1.30')).toEqual([
     'readOnlyPort: expected a port number (0-65535), got "10255"',
     'failCgroupV1: only exists from Kubernetes 1.31, not in 1.30',

@@ -35,7 +35,6 @@ const id = process.pid.toString(36);
 const name = `bench-d2-${id}`;
 const bigImage = `nx-kubelet/day2-bench-${megabytes}mb:${id}`;
 
-
 const timed = (fn) => {
   const start = performance.now();
   fn();
@@ -55,8 +54,7 @@ async function main() {
   const nx = (...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
   const kubeletNode = (...args) => run([process.execPath, cli, ...args], { cwd: ws, env });
   const sh = (container, script) => run(['docker', 'exec', container, 'sh', '-c', script]).stdout;
-  const manifest = (podName, body) =>
-    httpdManifest(workload, podName, body).replace('spec:\n', 'spec:\n  terminationGracePeriodSeconds: 1\n');
+  const manifest = (podName, body) => httpdManifest(workload, podName, body).replace('spec:\n', 'spec:\n  terminationGracePeriodSeconds: 1\n');
   const write = (file, text) => {
     writeFileSync(join(dir, 'manifests', `.${file}.tmp`), text);
     renameSync(join(dir, 'manifests', `.${file}.tmp`), join(dir, 'manifests', file));
@@ -65,7 +63,9 @@ async function main() {
   const answer = (podName) => {
     const pods = JSON.parse(sh(container, 'curl -fsS http://127.0.0.1:10255/pods')).items;
     const pod = pods.find((p) => p.metadata.name === `${podName}-${name}` && p.status.phase === 'Running');
-    return pod ? spawnSync('docker', ['exec', container, 'curl', '-fsS', '--max-time', '2', `http://${pod.status.podIP}:8080/`], { encoding: 'utf8' }).stdout.trim() : '';
+    return pod
+      ? spawnSync('docker', ['exec', container, 'curl', '-fsS', '--max-time', '2', `http://${pod.status.podIP}:8080/`], { encoding: 'utf8' }).stdout.trim()
+      : '';
   };
   const expectAnswer = (podName, body, what) => {
     const got = answer(podName);
@@ -73,18 +73,34 @@ async function main() {
   };
   const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], addCli: [], loadNx: [], loadCli: [], loadHand: [] };
   try {
-    nx('g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kubeVersion=${kubelet.version}`, `--criDockerdVersion=${cri.version}`,
-      `--kicbaseImage=${STAND_IN}`, '--examplePod=false', '--allowUnknownVersions');
-    for (const [binary, from] of [['kubelet', kubelet.path], ['cri-dockerd', cri.path], ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')]]) {
+    nx(
+      'g',
+      'nx-kubelet:kubelet-node',
+      name,
+      '--binarySource=local',
+      `--kubeVersion=${kubelet.version}`,
+      `--criDockerdVersion=${cri.version}`,
+      `--kicbaseImage=${STAND_IN}`,
+      '--examplePod=false',
+      '--allowUnknownVersions',
+    );
+    for (const [binary, from] of [
+      ['kubelet', kubelet.path],
+      ['cri-dockerd', cri.path],
+      ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')],
+    ]) {
       copyFileSync(from, join(dir, 'bin', binary));
       chmodSync(join(dir, 'bin', binary), 0o755);
     }
-    appendFileSync(join(dir, 'Dockerfile.kicbase'), [
-      '# TEST-ONLY (tools/bench/day2.js): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
-      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
-      `RUN mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
-      '',
-    ].join('\n'));
+    appendFileSync(
+      join(dir, 'Dockerfile.kicbase'),
+      [
+        '# TEST-ONLY (tools/bench/day2.js): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
+        'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
+        `RUN mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
+        '',
+      ].join('\n'),
+    );
     write('web.yaml', manifest('web', 'v0'));
     nx('run', `${name}:up`);
     container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
@@ -98,18 +114,22 @@ async function main() {
       // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
       for (const way of round % 2 ? ['applyCli', 'applyNx'] : ['applyNx', 'applyCli']) {
         const body = `v${++version}`;
-        results[way].push(timed(() => {
-          write('web.yaml', manifest('web', body));
-          if (way === 'applyNx') nx('run', `${name}:apply`);
-          else kubeletNode('apply', `packages/${name}`);
-        }));
+        results[way].push(
+          timed(() => {
+            write('web.yaml', manifest('web', body));
+            if (way === 'applyNx') nx('run', `${name}:apply`);
+            else kubeletNode('apply', `packages/${name}`);
+          }),
+        );
         expectAnswer('web', body, way);
       }
       const body = `v${++version}`;
-      results.rebuild.push(timed(() => {
-        write('web.yaml', manifest('web', body));
-        nx('run', `${name}:up`);
-      }));
+      results.rebuild.push(
+        timed(() => {
+          write('web.yaml', manifest('web', body));
+          nx('run', `${name}:up`);
+        }),
+      );
       container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
       expectAnswer('web', body, 'rebuild');
 
@@ -117,11 +137,13 @@ async function main() {
       // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
       for (const way of round % 2 ? ['addCli', 'addNx'] : ['addNx', 'addCli']) {
         const podName = `extra${++version}`;
-        results[way].push(timed(() => {
-          write('extra.yaml', manifest(podName, podName));
-          if (way === 'addNx') nx('run', `${name}:apply`);
-          else kubeletNode('apply', `packages/${name}`);
-        }));
+        results[way].push(
+          timed(() => {
+            write('extra.yaml', manifest(podName, podName));
+            if (way === 'addNx') nx('run', `${name}:apply`);
+            else kubeletNode('apply', `packages/${name}`);
+          }),
+        );
         expectAnswer(podName, podName, way);
         rmSync(join(dir, 'manifests', 'extra.yaml'));
         kubeletNode('apply', `packages/${name}`);
@@ -132,11 +154,13 @@ async function main() {
       for (let i = 0; i < order.length; i++) {
         const way = order[(i + round) % order.length];
         sh(container, `docker image rm --force ${bigImage} >/dev/null 2>&1; true`);
-        results[way].push(timed(() => {
-          if (way === 'loadNx') nx('run', `${name}:load`, `--images=${bigImage}`);
-          else if (way === 'loadCli') kubeletNode('load', `packages/${name}`, `--images=${bigImage}`);
-          else run(['sh', '-c', 'docker save "$1" | docker exec -i "$2" docker load', 'sh', bigImage, container]);
-        }));
+        results[way].push(
+          timed(() => {
+            if (way === 'loadNx') nx('run', `${name}:load`, `--images=${bigImage}`);
+            else if (way === 'loadCli') kubeletNode('load', `packages/${name}`, `--images=${bigImage}`);
+            else run(['sh', '-c', 'docker save "$1" | docker exec -i "$2" docker load', 'sh', bigImage, container]);
+          }),
+        );
         const hostId = run(['docker', 'image', 'inspect', '--format', '{{.Id}}', bigImage]).stdout.trim();
         if (sh(container, `docker image inspect --format '{{.Id}}' ${bigImage}`).trim() !== hostId) throw new Error(`${way}: the node lacks ${bigImage}`);
       }
@@ -144,15 +168,41 @@ async function main() {
 
     console.log('');
     const m = (key) => seconds(median(results[key]));
-    table(['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rebuild / apply (CLI)', 'rounds'], [
-      ['changed pod', m('applyNx'), m('applyCli'), m('rebuild'), pairedRatio(results.rebuild, results.applyNx), pairedRatio(results.rebuild, results.applyCli), runs],
-      ['new pod', m('addNx'), m('addCli'), '', '', '', runs],
-    ]);
+    table(
+      ['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rebuild / apply (CLI)', 'rounds'],
+      [
+        [
+          'changed pod',
+          m('applyNx'),
+          m('applyCli'),
+          m('rebuild'),
+          pairedRatio(results.rebuild, results.applyNx),
+          pairedRatio(results.rebuild, results.applyCli),
+          runs,
+        ],
+        ['new pod', m('addNx'), m('addCli'), '', '', '', runs],
+      ],
+    );
     console.log('');
-    table([`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'], [
-      ['docker save | docker exec docker load', m('loadNx'), m('loadCli'), m('loadHand'), pairedRatio(results.loadNx, results.loadHand), pairedRatio(results.loadCli, results.loadHand), runs],
-    ]);
-    console.log(`\nrounds (ms): ${Object.entries(results).map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`).join('; ')}`);
+    table(
+      [`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'],
+      [
+        [
+          'docker save | docker exec docker load',
+          m('loadNx'),
+          m('loadCli'),
+          m('loadHand'),
+          pairedRatio(results.loadNx, results.loadHand),
+          pairedRatio(results.loadCli, results.loadHand),
+          runs,
+        ],
+      ],
+    );
+    console.log(
+      `\nrounds (ms): ${Object.entries(results)
+        .map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`)
+        .join('; ')}`,
+    );
   } finally {
     if (!flag('--keep')) {
       spawnSync(process.execPath, [nxBin, 'run', `${name}:down`, '--volumes', '--timeout=5'], { cwd: ws, env, stdio: 'ignore' });

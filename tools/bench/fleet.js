@@ -21,9 +21,17 @@ const runs = arg('--runs', 1);
 const parallel = arg('--parallel', count);
 const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_INTERACTIVE: 'false',
+  NX_SKIP_NX_CACHE: 'true',
+  FORCE_COLOR: '0',
+  NO_COLOR: '1',
+  CI: 'true',
+};
 const tag = process.pid.toString(36);
-
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
 
@@ -33,11 +41,19 @@ const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, e
  * Both engines run on this machine, so one cgroup tree holds every node.
  */
 function memoryOf(names, docker = ['docker']) {
-  const ids = names.flatMap((name) => run([...docker, 'ps', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.service=${name}`]).stdout.split('\n').filter(Boolean));
+  const ids = names.flatMap((name) =>
+    run([...docker, 'ps', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.service=${name}`])
+      .stdout.split('\n')
+      .filter(Boolean),
+  );
   return ids.map((id) => {
     for (const dir of [`/sys/fs/cgroup/memory/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]) {
       try {
-        const stat = Object.fromEntries(readFileSync(join(dir, 'memory.stat'), 'utf8').split('\n').map((line) => line.split(' ')));
+        const stat = Object.fromEntries(
+          readFileSync(join(dir, 'memory.stat'), 'utf8')
+            .split('\n')
+            .map((line) => line.split(' ')),
+        );
         const usage = Number(readFileSync(join(dir, existsSync(join(dir, 'memory.current')) ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'));
         return (usage - Number(stat.total_inactive_file ?? stat.inactive_file ?? 0)) / 1024 / 1024;
       } catch {
@@ -59,8 +75,17 @@ async function main() {
     await loadImages(engine, [STAND_IN]);
     for (const nodes of Object.values(sets)) {
       for (const node of nodes) {
-        nx(ws, 'g', 'nx-kubelet:kubelet-node', node.name, '--binarySource=local', `--kicbaseImage=${STAND_IN}`, ...(node.remote ? [`--dockerHost=${engine.host}`] : []));
-        for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(ws, 'packages', node.name, 'bin', binary));
+        nx(
+          ws,
+          'g',
+          'nx-kubelet:kubelet-node',
+          node.name,
+          '--binarySource=local',
+          `--kicbaseImage=${STAND_IN}`,
+          ...(node.remote ? [`--dockerHost=${engine.host}`] : []),
+        );
+        for (const binary of ['kubelet', 'cri-dockerd'])
+          copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(ws, 'packages', node.name, 'bin', binary));
       }
       nx(ws, 'run-many', '-t', 'build', `--projects=${nodes.map((node) => node.name).join(',')}`, '--parallel=4');
     }
@@ -71,7 +96,13 @@ async function main() {
         const start = performance.now();
         nx(ws, 'run-many', '-t', 'up', `--projects=${projects}`, `--parallel=${parallel}`);
         const wall = performance.now() - start;
-        const memory = [...memoryOf(nodes.filter((node) => !node.remote).map((node) => node.name)), ...memoryOf(nodes.filter((node) => node.remote).map((node) => node.name), engine.docker())];
+        const memory = [
+          ...memoryOf(nodes.filter((node) => !node.remote).map((node) => node.name)),
+          ...memoryOf(
+            nodes.filter((node) => node.remote).map((node) => node.name),
+            engine.docker(),
+          ),
+        ];
         (results[label] ??= { wall: [], memory: [] }).wall.push(wall);
         results[label].memory.push(...memory);
         nx(ws, 'run-many', '-t', 'down', `--projects=${projects}`, '--volumes', `--parallel=${parallel}`);
@@ -98,7 +129,9 @@ async function main() {
           // already down
         }
         for (const node of nodes) {
-          const images = run(['docker', 'image', 'ls', '--quiet', `nx-kubelet-${node.name}`]).stdout.split('\n').filter(Boolean);
+          const images = run(['docker', 'image', 'ls', '--quiet', `nx-kubelet-${node.name}`])
+            .stdout.split('\n')
+            .filter(Boolean);
           if (images.length) run(['docker', 'image', 'rm', '--force', ...images]);
         }
       }

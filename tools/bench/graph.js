@@ -60,7 +60,8 @@ function workspace(label, { explicit, plugins, local }) {
   cpSync(join(root, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
   for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'generators', path), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const entry of readdirSync(join(root, 'node_modules')))
+    if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
   // Installed: a copy in node_modules, as npm puts a package from a registry. Local: a link to the workspace's own.
   if (local) symlinkSync(join(dir, 'generators'), join(dir, 'node_modules', 'nx-kubelet'));
   else for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'node_modules', 'nx-kubelet', path), { recursive: true });
@@ -69,7 +70,10 @@ function workspace(label, { explicit, plugins, local }) {
   nxJson.plugins = plugins;
   writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
   // One real node from the generator, then copies of it under other names (what nx g would write, minus its cost).
-  run([process.execPath, nxBin, 'g', 'nx-kubelet:kubelet-node', 'node-0', '--no-interactive', ...(explicit ? ['--explicitTargets'] : [])], { cwd: dir, env: modes.cold });
+  run([process.execPath, nxBin, 'g', 'nx-kubelet:kubelet-node', 'node-0', '--no-interactive', ...(explicit ? ['--explicitTargets'] : [])], {
+    cwd: dir,
+    env: modes.cold,
+  });
   writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2)); // the generator may have registered the plugin
   const template = join(dir, 'packages', 'node-0');
   const projectJson = readFileSync(join(template, 'project.json'), 'utf8');
@@ -99,7 +103,9 @@ function measure(dir, command, env) {
 const cacheFiles = (dir) => {
   const data = join(dir, '.nx', 'workspace-data');
   try {
-    return readdirSync(data).filter((name) => name.startsWith('nx-kubelet-') && name.endsWith('.hash')).map((name) => join(data, name));
+    return readdirSync(data)
+      .filter((name) => name.startsWith('nx-kubelet-') && name.endsWith('.hash'))
+      .map((name) => join(data, name));
   } catch {
     return [];
   }
@@ -114,7 +120,14 @@ try {
   const labels = Object.keys(variants);
   for (const [mode, env] of Object.entries(modes)) {
     if (mode !== 'cold') for (const label of labels) for (const command of commands) measure(dirs[label], command, env); // priming
-    const stamps = Object.fromEntries(labels.map((label) => [label, cacheFiles(dirs[label]).map((file) => statSync(file).mtimeMs).join()]));
+    const stamps = Object.fromEntries(
+      labels.map((label) => [
+        label,
+        cacheFiles(dirs[label])
+          .map((file) => statSync(file).mtimeMs)
+          .join(),
+      ]),
+    );
     const samples = Object.fromEntries(labels.map((label) => [label, Object.fromEntries(commands.map((command) => [command, []]))]));
     const counts = {};
     for (let i = 0; i < runs; i++) {
@@ -141,7 +154,9 @@ try {
     for (const label of labels.filter((label) => !variants[label].explicit)) {
       const files = cacheFiles(dirs[label]);
       const rewritten = files.map((file) => statSync(file).mtimeMs).join() !== stamps[label];
-      console.log(`  ${label}: createNodes cache ${files.length ? `${(statSync(files[0]).size / 1024).toFixed(0)} KiB, ${rewritten ? 'rewritten during the runs' : 'not rewritten during the runs (every node a hit)'}` : 'absent'}`);
+      console.log(
+        `  ${label}: createNodes cache ${files.length ? `${(statSync(files[0]).size / 1024).toFixed(0)} KiB, ${rewritten ? 'rewritten during the runs' : 'not rewritten during the runs (every node a hit)'}` : 'absent'}`,
+      );
     }
   }
 } finally {

@@ -53,7 +53,8 @@ function pairedRatio(a, b) {
 function table(header, rows) {
   const all = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...all.map((row) => String(row[column]).length)));
-  for (const row of all) console.log(row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column] + 2))).join(''));
+  for (const row of all)
+    console.log(row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column] + 2))).join(''));
 }
 
 /** Rotates `items` by `index`: alternates which variant runs first, so that none always gets the coldest slot. */
@@ -66,14 +67,24 @@ const rotate = (items, index) => items.map((_, i) => items[(i + index) % items.l
 function copyWorkspace(prefix) {
   const root = join(__dirname, '..', '..');
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const copied = ['package.json', 'nx.json', 'tsconfig.base.json', 'generators/package.json', 'generators/generators.json', 'generators/executors.json', 'generators/migrations.json', 'generators/dist'];
+  const copied = [
+    'package.json',
+    'nx.json',
+    'tsconfig.base.json',
+    'generators/package.json',
+    'generators/generators.json',
+    'generators/executors.json',
+    'generators/migrations.json',
+    'generators/dist',
+  ];
   for (const path of [...copied, 'packages/kubelet-node/package.json', 'packages/kubelet-node/schemas', 'packages/kubelet-node/dist']) {
     cpSync(join(root, path), join(dir, path), { recursive: true });
   }
   mkdirSync(join(dir, 'node_modules'));
   // The copy's own packages: a rebuild in the repository meanwhile cannot pull them away from a running benchmark.
   const own = { 'nx-kubelet': 'generators', 'kubelet-node': 'packages/kubelet-node' };
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const entry of readdirSync(join(root, 'node_modules')))
+    if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
   for (const [name, path] of Object.entries(own)) symlinkSync(join(dir, path), join(dir, 'node_modules', name));
   return dir;
 }

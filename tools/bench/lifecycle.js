@@ -58,7 +58,8 @@ function workspace() {
   nxJson.plugins = ['nx-kubelet'];
   writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
   mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules'))) if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const entry of readdirSync(join(root, 'node_modules')))
+    if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
   for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'node_modules', 'nx-kubelet', path), { recursive: true });
   cpSync(join(__dirname, 'trivial-executor'), join(dir, 'node_modules', 'nx-kubelet-bench-trivial-executor'), { recursive: true });
   return dir;
@@ -165,14 +166,17 @@ async function main() {
     const project = JSON.parse(readFileSync(projectJsonPath, 'utf8'));
     project.targets = { ...project.targets, noop: { executor: 'nx:noop' }, trivial: { executor: 'nx-kubelet-bench-trivial-executor:noop' } };
     writeFileSync(projectJsonPath, JSON.stringify(project, null, 2));
-    if (!readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8').match(/readOnlyPort: 10255/)) throw new Error('the benchmark expects readOnlyPort 10255 in kubelet.yaml');
+    if (!readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8').match(/readOnlyPort: 10255/))
+      throw new Error('the benchmark expects readOnlyPort 10255 in kubelet.yaml');
     nx(envs['nx, daemon'], 'show', 'projects'); // starts the daemon
 
     const baselines = ['trivial', 'noop'];
     const direct = { 'by hand': [], 'executor in-process': [] };
     const upExecutor = require(join(dir, 'node_modules', 'nx-kubelet', 'dist', 'executors', 'up', 'executor.js')).default;
     const executorContext = { root: dir, projectName: name, projectsConfigurations: { projects: { [name]: { root: `packages/${name}` } } } };
-    const samples = Object.fromEntries(Object.keys(ways).map((way) => [way, Object.fromEntries([...steps, ...baselines, 'rebuild --skip-sync'].map((step) => [step, []]))]));
+    const samples = Object.fromEntries(
+      Object.keys(ways).map((way) => [way, Object.fromEntries([...steps, ...baselines, 'rebuild --skip-sync'].map((step) => [step, []]))]),
+    );
     let rebuildCached = true;
     for (let i = 0; i < runs; i++) {
       for (const way of rotate(Object.keys(ways), i)) {
@@ -212,7 +216,11 @@ async function main() {
     console.log(`node lifecycle, median of ${runs} rounds (binarySource=local with the stand-in binaries, base ${kicbaseImage})`);
     table(
       ['step', 'by hand', ...nxWays.flatMap((way) => [way, 'ratio'])],
-      steps.map((step) => [step, seconds(m('by hand', step)), ...nxWays.flatMap((way) => [seconds(m(way, step)), pairedRatio(samples[way][step], samples['by hand'][step])])]),
+      steps.map((step) => [
+        step,
+        seconds(m('by hand', step)),
+        ...nxWays.flatMap((way) => [seconds(m(way, step)), pairedRatio(samples[way][step], samples['by hand'][step])]),
+      ]),
     );
     console.log('');
     table(
@@ -227,7 +235,9 @@ async function main() {
       ["what nx-kubelet's executor adds (nx - by hand - nx's start-up)", ...nxWays],
       steps.map((step) => [step, ...nxWays.map((way) => seconds(m(way, step) - m('by hand', step) - m(way, 'trivial')))]),
     );
-    console.log(`of which, for build: nx's run of the nx-kubelet:sync check (rebuild - rebuild --skip-sync): ${nxWays.map((way) => `${way} ${seconds(m(way, 'rebuild') - m(way, 'rebuild --skip-sync'))}`).join(', ')}`);
+    console.log(
+      `of which, for build: nx's run of the nx-kubelet:sync check (rebuild - rebuild --skip-sync): ${nxWays.map((way) => `${way} ${seconds(m(way, 'rebuild') - m(way, 'rebuild --skip-sync'))}`).join(', ')}`,
+    );
     console.log(
       `up alone without nx (the up executor called in-process, beside by hand): ${seconds(median(direct['executor in-process']))} vs ${seconds(median(direct['by hand']))}, ratio ${pairedRatio(direct['executor in-process'], direct['by hand'])}`,
     );

@@ -67,7 +67,8 @@ function commandLine() {
   const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', CI: 'true' };
   const projenDir = fresh('bench-projen-cli-');
   mkdirSync(join(projenDir, 'node_modules'));
-  for (const name of ['projen', 'constructs', 'projen-kubelet', 'kubelet-node', 'ejs', 'yaml']) symlinkSync(join(root, 'node_modules', name), join(projenDir, 'node_modules', name));
+  for (const name of ['projen', 'constructs', 'projen-kubelet', 'kubelet-node', 'ejs', 'yaml'])
+    symlinkSync(join(root, 'node_modules', name), join(projenDir, 'node_modules', name));
   const projenrc = (count) =>
     [
       "const { Project } = require('projen');",

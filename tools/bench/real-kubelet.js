@@ -33,13 +33,17 @@ try {
   // older builds: the fallback below
 }
 const SYSTEMD_UP = probe.SYSTEMD_UP || /Reached target .*Multi-User System|detected cgroup v1/;
-const HEALTHZ_POLL = probe.HEALTHZ_POLL_SCRIPT
-  || 'url=$1; end=$(( $(date +%s) + $2 )); while :; do curl -fsS --max-time 2 "$url" && exit 0; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done';
-
+const HEALTHZ_POLL =
+  probe.HEALTHZ_POLL_SCRIPT ||
+  'url=$1; end=$(( $(date +%s) + $2 )); while :; do curl -fsS --max-time 2 "$url" && exit 0; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done';
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
 const sh = (container, script, input) => run(['docker', 'exec', ...(input === undefined ? [] : ['-i']), container, 'sh', '-c', script], { input }).stdout;
-const timed = async (fn) => { const start = performance.now(); await fn(); return performance.now() - start; };
+const timed = async (fn) => {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+};
 
 /** Runs argv with its stdin held open until it exits (the executor's poll script ends when its stdin closes). */
 function runHoldingStdin(argv) {
@@ -60,9 +64,16 @@ function followUntil(argv, regex, timeoutMs) {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
-    const done = (ok) => { clearTimeout(timer); child.kill('SIGTERM'); resolve(ok); };
+    const done = (ok) => {
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      resolve(ok);
+    };
     const timer = setTimeout(() => done(false), timeoutMs);
-    const onData = (chunk) => { seen = (seen + chunk).slice(-4096); if (regex.test(seen)) done(true); };
+    const onData = (chunk) => {
+      seen = (seen + chunk).slice(-4096);
+      if (regex.test(seen)) done(true);
+    };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('close', () => done(false));
@@ -93,7 +104,8 @@ async function podRunning(container, node, timeoutMs) {
 
 async function main() {
   const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
-  const kubelet = index.kubelets.find((k) => k.version === arg('--kube', '')) || index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
+  const kubelet =
+    index.kubelets.find((k) => k.version === arg('--kube', '')) || index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
   const cri = index.criDockerd.find((c) => c.version === arg('--cri', '')) || index.criDockerd[index.criDockerd.length - 1];
   const pause = `registry.k8s.io/pause:${kubelet.pause}`;
   console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, stand-in ${STAND_IN}`);
@@ -102,8 +114,18 @@ async function main() {
   const dir = join(ws, 'packages', name);
   const results = { nx: [], hand: [], pod: [] };
   try {
-    nx(ws, 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kubeVersion=${kubelet.version}`, `--criDockerdVersion=${cri.version}`,
-      `--kicbaseImage=${STAND_IN}`, '--examplePod=false', '--allowUnknownVersions');
+    nx(
+      ws,
+      'g',
+      'nx-kubelet:kubelet-node',
+      name,
+      '--binarySource=local',
+      `--kubeVersion=${kubelet.version}`,
+      `--criDockerdVersion=${cri.version}`,
+      `--kicbaseImage=${STAND_IN}`,
+      '--examplePod=false',
+      '--allowUnknownVersions',
+    );
     copyFileSync(kubelet.path, join(dir, 'bin', 'kubelet'));
     copyFileSync(cri.path, join(dir, 'bin', 'cri-dockerd'));
     chmodSync(join(dir, 'bin', 'kubelet'), 0o755);
@@ -133,7 +155,11 @@ async function main() {
           // Wait until the kubelet is healthy again after docker's restart, then place the manifest atomically.
           await runHoldingStdin(['docker', 'exec', '-i', id, 'sh', '-c', HEALTHZ_POLL, 'sh', 'http://127.0.0.1:10248/healthz', '60']);
           const podMs = await timed(async () => {
-            sh(id, 'cat > /etc/kubernetes/.httpd.yaml.tmp && mv /etc/kubernetes/.httpd.yaml.tmp /etc/kubernetes/manifests/httpd.yaml', manifest(index.workloadImage));
+            sh(
+              id,
+              'cat > /etc/kubernetes/.httpd.yaml.tmp && mv /etc/kubernetes/.httpd.yaml.tmp /etc/kubernetes/manifests/httpd.yaml',
+              manifest(index.workloadImage),
+            );
             if (!(await podRunning(id, name, 120_000))) throw new Error('the pod did not reach Running in 120 s');
           });
           results.pod.push(podMs);
@@ -143,18 +169,26 @@ async function main() {
     }
     const cached = await timed(() => run([join(root, 'tools/real-binaries/build.sh')], { env: process.env }));
     console.log('');
-    table(['step (median of rounds)', 'nx', 'by hand', 'rounds'], [
-      ['up until /healthz answers', seconds(median(results.nx)), seconds(median(results.hand)), runs],
-      ['manifest placed -> pod Running', seconds(median(results.pod)), '', runs],
-    ]);
+    table(
+      ['step (median of rounds)', 'nx', 'by hand', 'rounds'],
+      [
+        ['up until /healthz answers', seconds(median(results.nx)), seconds(median(results.hand)), runs],
+        ['manifest placed -> pod Running', seconds(median(results.pod)), '', runs],
+      ],
+    );
     console.log('');
-    table(['binary', 'cold build (from index)'], [
-      ...index.kubelets.map((k) => [`kubelet ${k.version}`, k.buildSeconds == null ? '?' : `${k.buildSeconds} s`]),
-      ...index.criDockerd.map((c) => [`cri-dockerd ${c.version}`, c.buildSeconds == null ? '?' : `${c.buildSeconds} s`]),
-      ['pause + workload images (last run)', `${index.pauseSeconds} s + ${index.workloadSeconds} s`],
-      ['build.sh re-run, all cached', seconds(cached)],
-    ]);
-    console.log(`\nrounds (ms): nx ${results.nx.map(Math.round).join(', ')}; by hand ${results.hand.map(Math.round).join(', ')}; pod ${results.pod.map(Math.round).join(', ')}`);
+    table(
+      ['binary', 'cold build (from index)'],
+      [
+        ...index.kubelets.map((k) => [`kubelet ${k.version}`, k.buildSeconds == null ? '?' : `${k.buildSeconds} s`]),
+        ...index.criDockerd.map((c) => [`cri-dockerd ${c.version}`, c.buildSeconds == null ? '?' : `${c.buildSeconds} s`]),
+        ['pause + workload images (last run)', `${index.pauseSeconds} s + ${index.workloadSeconds} s`],
+        ['build.sh re-run, all cached', seconds(cached)],
+      ],
+    );
+    console.log(
+      `\nrounds (ms): nx ${results.nx.map(Math.round).join(', ')}; by hand ${results.hand.map(Math.round).join(', ')}; pod ${results.pod.map(Math.round).join(', ')}`,
+    );
   } finally {
     if (!flag('--keep')) {
       spawnSync('docker', ['compose', '--file', join(dir, 'compose.yaml'), 'down', '--volumes', '--timeout', '5'], { cwd: dir, stdio: 'ignore' });

@@ -25,7 +25,8 @@ async function inProcess() {
     return performance.now() - start;
   };
   await timeNodes(1); // warm-up: module loading and template reading happen once per process
-  const one = [], hundred = [];
+  const one = [],
+    hundred = [];
   for (let i = 0; i < runs; i++) {
     one.push(await timeNodes(1));
     hundred.push(await timeNodes(100));
@@ -48,7 +49,8 @@ function cli() {
     if (result.status !== 0) throw new Error(`nx g ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
     return performance.now() - start;
   };
-  const plugin = [], trivial = [];
+  const plugin = [],
+    trivial = [];
   for (let i = 0; i < runs; i++) {
     trivial.push(time(['./tools/bench/trivial/generators.json:noop', 'bench-node']));
     plugin.push(time(['nx-kubelet:kubelet-node', 'bench-node']));

@@ -67,14 +67,20 @@ async function startSecondEngine({ index = freeIndex((process.pid % 240) + 5), t
     [
       `--net=/run/netns/${id}`,
       '/usr/sbin/dockerd',
-      '--data-root', paths.dataRoot,
-      '--exec-root', paths.execRoot,
-      '--pidfile', paths.pidfile,
-      '--host', `unix://${paths.socket}`,
-      '--host', `tcp://${address}:2375`,
+      '--data-root',
+      paths.dataRoot,
+      '--exec-root',
+      paths.execRoot,
+      '--pidfile',
+      paths.pidfile,
+      '--host',
+      `unix://${paths.socket}`,
+      '--host',
+      `tcp://${address}:2375`,
       // A test host on a veth of its own: plain TCP on that address only (dockerd warns, rightly).
       '--tls=false',
-      '--bip', `172.31.${index}.1/24`,
+      '--bip',
+      `172.31.${index}.1/24`,
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
@@ -119,7 +125,10 @@ async function startSecondEngine({ index = freeIndex((process.pid % 240) + 5), t
     stop();
     // Mounts a killed dockerd left behind under its roots would keep the folders busy.
     for (const root of [paths.execRoot, paths.dataRoot]) {
-      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1]).filter((point) => point && point.startsWith(root));
+      const mounts = readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ')[1])
+        .filter((point) => point && point.startsWith(root));
       for (const point of mounts.reverse()) spawnSync('umount', ['-l', point]);
     }
     sh(['ip', 'netns', 'del', id], { allowFailure: true });

@@ -33,7 +33,15 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'nx-kubelet-e2e-'));
   registry = await startLocalRegistry();
   for (const tarball of packPlugin(tmp)) registry.publish(tarball);
-  env = { ...registry.npmEnv, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', CI: 'true', NX_SKIP_PROVENANCE_CHECK: 'true' };
+  env = {
+    ...registry.npmEnv,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_INTERACTIVE: 'false',
+    FORCE_COLOR: '0',
+    CI: 'true',
+    NX_SKIP_PROVENANCE_CHECK: 'true',
+  };
   sh('npx', ['--yes', CREATE_NX_WORKSPACE, 'new-user', '--preset=apps', '--nxCloud=skip', '--no-interactive', '--packageManager=npm', '--skipGit'], tmp);
   workspace = join(tmp, 'new-user');
 }, 900_000);
@@ -54,7 +62,11 @@ it('nx g kubelet-node (no collection prefix) creates a node whose targets are in
   nx('g', 'kubelet-node', NODE, '--binarySource=local', KICBASE_FLAG);
   const projectJson = JSON.parse(readFileSync(join(workspace, 'packages', NODE, 'project.json'), 'utf8'));
   expect(projectJson.targets).toBeUndefined();
-  const shown = JSON.parse(nx('show', 'project', NODE, '--json').split('\n').find((line) => line.startsWith('{'))!);
+  const shown = JSON.parse(
+    nx('show', 'project', NODE, '--json')
+      .split('\n')
+      .find((line) => line.startsWith('{'))!,
+  );
   expect(Object.keys(shown.targets).sort()).toEqual(['apply', 'build', 'down', 'export-logs', 'load', 'logs', 'shell', 'status', 'up']);
   expect(shown.targets.build.executor).toBe('nx-kubelet:build');
   expect(shown.targets.build.cache).toBe(false);

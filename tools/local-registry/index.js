@@ -58,9 +58,13 @@ async function startLocalRegistry({ own = Object.keys(PACKAGE_DIRS) } = {}) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [require.resolve('verdaccio/bin/verdaccio', { paths: [root] }), '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('verdaccio/bin/verdaccio', { paths: [root] }), '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   child.stdout.on('data', (chunk) => (log += chunk));
   child.stderr.on('data', (chunk) => (log += chunk));
@@ -107,7 +111,11 @@ async function startLocalRegistry({ own = Object.keys(PACKAGE_DIRS) } = {}) {
 
 /** Packs one of this repository's packages (after `npm run build`) into `destination`; returns the tarball path. */
 function packPackage(name, destination) {
-  const output = execFileSync('npm', ['pack', '--pack-destination', destination, '--json'], { cwd: join(root, PACKAGE_DIRS[name]), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync('npm', ['pack', '--pack-destination', destination, '--json'], {
+    cwd: join(root, PACKAGE_DIRS[name]),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return join(destination, JSON.parse(output)[0].filename);
 }
 

@@ -8,7 +8,10 @@ type VersionOptions = Partial<Record<(typeof VERSION_OPTIONS)[number], string | 
  * `--kubeVersion=1.30` as 1.3, which cannot be told apart from a real 1.3. Numbers become strings again, and when
  * such an option is then refused, the message says how to write it so that it stays a string.
  */
-export function withVersionStrings<T extends VersionOptions, R>(schema: T, body: (options: T & Record<(typeof VERSION_OPTIONS)[number], string | undefined>) => R): R {
+export function withVersionStrings<T extends VersionOptions, R>(
+  schema: T,
+  body: (options: T & Record<(typeof VERSION_OPTIONS)[number], string | undefined>) => R,
+): R {
   const numeric = VERSION_OPTIONS.filter((key) => typeof schema[key] === 'number');
   const strings = Object.fromEntries(numeric.map((key) => [key, String(schema[key])]));
   try {

@@ -8,7 +8,18 @@ import { PLUGIN_NAME } from './register-plugin';
 import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from './node-targets';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadNodeTemplates, FactContext, FrontEnd, OPERATION_NAMES, DeclaredVersions, NodeModel, COMPOSE_FILES, DOCKERFILE, NodeFiles, managedPaths } from 'kubelet-node';
+import {
+  loadNodeTemplates,
+  FactContext,
+  FrontEnd,
+  OPERATION_NAMES,
+  DeclaredVersions,
+  NodeModel,
+  COMPOSE_FILES,
+  DOCKERFILE,
+  NodeFiles,
+  managedPaths,
+} from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
 export const DECLARATION_KEY = 'nx-kubelet';
@@ -45,9 +56,16 @@ export function nxFactContext(): FactContext {
 }
 
 /** The project.json of a new node: name, tags, declared versions; the targets only with --explicitTargets. */
-export function nodeProjectConfiguration(model: NodeModel, declared: DeclaredVersions, explicitTargets: boolean, imageBuildTarget = IMAGE_BUILD_TARGET): ProjectConfiguration {
+export function nodeProjectConfiguration(
+  model: NodeModel,
+  declared: DeclaredVersions,
+  explicitTargets: boolean,
+  imageBuildTarget = IMAGE_BUILD_TARGET,
+): ProjectConfiguration {
   const names = targetNames(undefined);
-  const targets: Record<string, TargetConfiguration> = Object.fromEntries(OPERATION_NAMES.map((operation) => [operation, operationTarget(operation, names, imageBuildTarget)]));
+  const targets: Record<string, TargetConfiguration> = Object.fromEntries(
+    OPERATION_NAMES.map((operation) => [operation, operationTarget(operation, names, imageBuildTarget)]),
+  );
   return {
     root: model.directory,
     projectType: 'application',
@@ -90,7 +108,11 @@ export interface WorkspaceNode {
 export function kubeletNodes(tree: Tree): WorkspaceNode[] {
   return [...getProjects(tree)]
     .filter(([, project]) => isNodeFolder(tree, project.root))
-    .map(([name, project]) => ({ name, project, declared: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY] as DeclaredVersions | undefined }))
+    .map(([name, project]) => ({
+      name,
+      project,
+      declared: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY] as DeclaredVersions | undefined,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -106,7 +128,10 @@ export async function inferredNodeNames(tree: Tree): Promise<string[]> {
   // A Tree not backed by a workspace on disk (tests) has only its changes.
   const dockerfiles = existsSync(tree.root)
     ? await globAsync(tree, [`**/${DOCKERFILE}`])
-    : tree.listChanges().filter((change) => change.type === 'CREATE' && basename(change.path) === DOCKERFILE).map((change) => change.path);
+    : tree
+        .listChanges()
+        .filter((change) => change.type === 'CREATE' && basename(change.path) === DOCKERFILE)
+        .map((change) => change.path);
   return dockerfiles
     .map((file) => dirname(file))
     .filter((root) => root !== '.' && isNodeFolder(tree, root) && !tree.exists(`${root}/project.json`) && !tree.exists(`${root}/package.json`))
@@ -126,4 +151,3 @@ export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, a
   }
   for (const path of Object.keys(before)) if (!(path in after)) tree.delete(`${root}/${path}`);
 }
-

@@ -21,7 +21,10 @@ export function targetNameOption<Operation extends OperationName>(operation: Ope
 
 /** Every operation's target name: the option's value, else the operation's name. */
 export function targetNames(options: TargetNameOptions | undefined): Record<OperationName, string> {
-  return Object.fromEntries(OPERATION_NAMES.map((operation) => [operation, options?.[targetNameOption(operation)] ?? operation])) as Record<OperationName, string>;
+  return Object.fromEntries(OPERATION_NAMES.map((operation) => [operation, options?.[targetNameOption(operation)] ?? operation])) as Record<
+    OperationName,
+    string
+  >;
 }
 
 /**

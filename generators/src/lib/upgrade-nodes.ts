@@ -3,7 +3,16 @@
  * move first, writes only when all of them can be moved, and records the new versions in project.json.
  */
 import { Tree } from '@nx/devkit';
-import { declaredVersionsOf, InvalidNodeOptionsError, DOCKERFILE, modelOfNode, planUpgrade, upgradeNodeFiles, VersionRequest, versionsFromDockerfile } from 'kubelet-node';
+import {
+  declaredVersionsOf,
+  InvalidNodeOptionsError,
+  DOCKERFILE,
+  modelOfNode,
+  planUpgrade,
+  upgradeNodeFiles,
+  VersionRequest,
+  versionsFromDockerfile,
+} from 'kubelet-node';
 import { declareVersionsInProjectJson, nxFactContext, readManagedFiles, WorkspaceNode, writeChangedFiles } from './kubelet-nodes';
 
 export interface NodeUpgradeResult {
@@ -61,7 +70,9 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
       const next = declareVersionsInProjectJson(projectJson, declared);
       if (next !== projectJson) {
         tree.write(projectJsonPath, next);
-        changes.push(`project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`);
+        changes.push(
+          `project.json: declared versions kubelet ${declared.kubeVersion}, cri-dockerd ${declared.criDockerdVersion}, kicbase ${declared.kicbaseVersion}`,
+        );
       }
     } else {
       notes.push(`${node.name} has no project.json: its versions stay readable from ${DOCKERFILE}'s ARG defaults.`);
@@ -74,7 +85,10 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
 function nextSteps(name: string, varChanges: boolean, changed: boolean): string[] {
   if (!changed) return [];
   return varChanges
-    ? [`nx run ${name}:build`, `nx run ${name}:down --volumes   (the /var volume holds state of the old versions and would shadow the new image's /var)`, `nx run ${name}:up`]
+    ? [
+        `nx run ${name}:build`,
+        `nx run ${name}:down --volumes   (the /var volume holds state of the old versions and would shadow the new image's /var)`,
+        `nx run ${name}:up`,
+      ]
     : [`nx run ${name}:build`, `nx run ${name}:up   (recreates the container with the new image)`];
 }
-

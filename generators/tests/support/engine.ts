@@ -18,7 +18,9 @@ export const KICBASE_FLAG = `--kicbaseImage=${KICBASE_STAND_IN}`;
 export function requireEngine(): void {
   const version = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
-    throw new Error(`A running Docker engine is required for these tests (${(version.error?.message ?? version.stderr).trim()}). Start one with tools/docker-engine/start.sh.`);
+    throw new Error(
+      `A running Docker engine is required for these tests (${(version.error?.message ?? version.stderr).trim()}). Start one with tools/docker-engine/start.sh.`,
+    );
   }
   const image = spawnSync('docker', ['image', 'inspect', KICBASE_STAND_IN], { encoding: 'utf8' });
   if (image.status !== 0) {
@@ -43,7 +45,9 @@ function ofNode(node: string, args: string[], format: string): string[] {
 
 /** Containers, volumes and networks of a node's compose projects, on one engine (all empty once it is down --volumes). */
 export function leftovers(node: string): { containers: string[]; volumes: string[]; networks: string[] } {
-  const legacyVolumes = run('docker', ['volume', 'ls', '--quiet', '--filter', `name=^${node}-var$`]).stdout.split('\n').filter(Boolean);
+  const legacyVolumes = run('docker', ['volume', 'ls', '--quiet', '--filter', `name=^${node}-var$`])
+    .stdout.split('\n')
+    .filter(Boolean);
   return {
     containers: ofNode(node, ['ps', '--all'], '{{.ID}}'),
     volumes: [...new Set([...ofNode(node, ['volume', 'ls'], '{{.Name}}'), ...legacyVolumes])],
@@ -60,12 +64,18 @@ export function removeProject(node: string): void {
   if (containers.length) run('docker', ['rm', '--force', '--volumes', ...containers]);
   if (volumes.length) run('docker', ['volume', 'rm', '--force', ...volumes]);
   if (networks.length) run('docker', ['network', 'rm', ...networks]);
-  const tagged = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${node}`]).stdout.split('\n').filter(Boolean);
+  const tagged = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${node}`])
+    .stdout.split('\n')
+    .filter(Boolean);
   const images = [...new Set([...tagged, ...ofNode(node, ['image', 'ls'], '{{.ID}}')])];
   if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
 }
 
 /** The ID of a node's container (its compose service is named after it), or '' when there is none. */
 export function nodeContainer(node: string): string {
-  return run('docker', ['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.service=${node}`]).stdout.trim().split('\n')[0] ?? '';
+  return (
+    run('docker', ['ps', '--all', '--quiet', '--filter', `label=com.docker.compose.service=${node}`])
+      .stdout.trim()
+      .split('\n')[0] ?? ''
+  );
 }

@@ -53,7 +53,10 @@ const isBoolean: Check = (v) => typeof v === 'boolean';
 const isPort: Check = (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
 const isPercent: Check = (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100;
 const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const oneOf = (...values: string[]): Check => (v) => values.includes(v as string);
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    values.includes(v as string);
 const isIp: Check = (v) => typeof v === 'string' && /^(\d{1,3}\.){3}\d{1,3}$|:/.test(v);
 
 const string: FieldSpec = { check: isString, expected: 'a string' };

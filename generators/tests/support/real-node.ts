@@ -13,8 +13,20 @@ export const REAL_BINARIES_SCRIPT = `${REPO_ROOT}/tools/real-binaries/build.sh`;
 /** TEST-ONLY runc wrapper (see the file): clamps the negative oom_score_adj that these VMs cannot grant. */
 export const RUNC_OOM_CLAMP = `${REPO_ROOT}/tools/real-binaries/runc-oom-clamp`;
 
-export interface RealKubelet { version: string; minor: string; path: string; goMod: string; pause: string; buildSeconds: number | null }
-export interface RealCriDockerd { version: string; path: string; goMod: string; buildSeconds: number | null }
+export interface RealKubelet {
+  version: string;
+  minor: string;
+  path: string;
+  goMod: string;
+  pause: string;
+  buildSeconds: number | null;
+}
+export interface RealCriDockerd {
+  version: string;
+  path: string;
+  goMod: string;
+  buildSeconds: number | null;
+}
 export interface RealBinaries {
   go: string;
   defaultMinor: string;
@@ -69,7 +81,10 @@ const check = (result: { status: number | null; stdout: string; stderr: string }
 
 /** `docker exec <container> sh -c <script>`; throws with the output when it fails. */
 export function nodeSh(container: string, script: string, input?: string): string {
-  return check(run('docker', ['exec', ...(input === undefined ? [] : ['-i']), container, 'sh', '-c', script], { input }), `docker exec ${container} sh -c '${script}'`);
+  return check(
+    run('docker', ['exec', ...(input === undefined ? [] : ['-i']), container, 'sh', '-c', script], { input }),
+    `docker exec ${container} sh -c '${script}'`,
+  );
 }
 
 /**

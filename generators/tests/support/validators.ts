@@ -45,7 +45,7 @@ const ENGINE_HINT = 'Install and start it with tools/docker-engine/start.sh (.ci
  * Returns everything it printed: any output is a problem, since parse errors only warn and exit 0.
  */
 export function verifySystemdUnits(unitsDir: string): string {
-  requireTool('systemd-analyze', ['--version'], 'Install Debian\'s systemd package.');
+  requireTool('systemd-analyze', ['--version'], "Install Debian's systemd package.");
   const root = mkdtempSync(join(tmpdir(), 'nx-kubelet-units-'));
   try {
     const stub = '#!/bin/sh\nexit 0\n';
@@ -55,7 +55,10 @@ export function verifySystemdUnits(unitsDir: string): string {
       chmodSync(join(root, binary), 0o755);
     }
     cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
-    writeFileSync(join(root, 'usr/lib/systemd/system/docker.service'), '[Unit]\nDescription=stand-in for kicbase\'s dockerd\n[Service]\nExecStart=/usr/bin/kubelet\n');
+    writeFileSync(
+      join(root, 'usr/lib/systemd/system/docker.service'),
+      "[Unit]\nDescription=stand-in for kicbase's dockerd\n[Service]\nExecStart=/usr/bin/kubelet\n",
+    );
     const target = join(root, 'etc/systemd/system');
     mkdirSync(target, { recursive: true });
     const units = readdirSync(unitsDir);

@@ -2,7 +2,9 @@ import { hint, parseCommandLine, usage } from './cli';
 
 describe('kubelet-node CLI arguments', () => {
   it('converts values to the types of the operation schema', () => {
-    expect(parseCommandLine(['up', 'nodes/a', '--timeout=60', '--no-wait', '--build', '--buildArgs.KUBE_VERSION_GO=1.25', '--platform', 'linux/arm64'])).toEqual({
+    expect(
+      parseCommandLine(['up', 'nodes/a', '--timeout=60', '--no-wait', '--build', '--buildArgs.KUBE_VERSION_GO=1.25', '--platform', 'linux/arm64']),
+    ).toEqual({
       operation: 'up',
       dir: 'nodes/a',
       name: 'a',
@@ -25,7 +27,7 @@ describe('kubelet-node CLI arguments', () => {
     expect(parseCommandLine(['up', '--buld', 'nodes/a'])).toMatchObject({ dir: 'nodes/a', options: { buld: true } });
   });
 
-  it('takes the schema\'s one-letter aliases', () => {
+  it("takes the schema's one-letter aliases", () => {
     expect(parseCommandLine(['logs', 'n', '-f', '-n', '20']).options).toEqual({ follow: true, tail: 20 });
     expect(() => parseCommandLine(['logs', 'n', '-x'])).toThrow('-x is not an option of logs.');
   });
@@ -41,12 +43,12 @@ describe('kubelet-node CLI arguments', () => {
     expect(() => parseCommandLine(argv)).toThrow(message);
   });
 
-  it('lists an operation\'s options with their descriptions and defaults', () => {
+  it("lists an operation's options with their descriptions and defaults", () => {
     expect(usage('down')).toMatch(/--volumes\s+Also remove/);
     expect(usage('up')).toContain('(default: 180)');
   });
 
-  it('names the front-end\'s command in hints when one runs the CLI for its users', () => {
+  it("names the front-end's command in hints when one runs the CLI for its users", () => {
     expect(hint('up', undefined, 'nodes/a', undefined)).toBe('kubelet-node up nodes/a');
     expect(hint('down', '--volumes', 'nodes/a', 'npx projen a:{operation}')).toBe('npx projen a:down --volumes');
   });

@@ -81,7 +81,11 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     options[key] = convert(key, value, typeOf(properties[key]));
   }
   if (positional.length !== 1) {
-    throw new UsageError(positional.length === 0 ? `${operation}: which node? Give its folder: kubelet-node ${operation} <node-dir>.` : `${operation}: one node folder, not ${positional.map((p) => `"${p}"`).join(', ')}.`);
+    throw new UsageError(
+      positional.length === 0
+        ? `${operation}: which node? Give its folder: kubelet-node ${operation} <node-dir>.`
+        : `${operation}: one node folder, not ${positional.map((p) => `"${p}"`).join(', ')}.`,
+    );
   }
   const dir = positional[0];
   const { name, ...operationOptions } = options;

@@ -11,9 +11,15 @@ const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf
   exports: Record<string, string | { types: string; default: string }>;
   typesVersions: Record<string, Record<string, string[]>>;
 };
-const specPaths = (JSON.parse(readFileSync(join(packageRoot, '..', '..', 'generators', 'tsconfig.spec.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } })
-  .compilerOptions.paths;
-const subpaths = Object.entries(manifest.exports).filter(([subpath]) => subpath !== '.' && subpath !== './package.json') as [string, { types: string; default: string }][];
+const specPaths = (
+  JSON.parse(readFileSync(join(packageRoot, '..', '..', 'generators', 'tsconfig.spec.json'), 'utf8')) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  }
+).compilerOptions.paths;
+const subpaths = Object.entries(manifest.exports).filter(([subpath]) => subpath !== '.' && subpath !== './package.json') as [
+  string,
+  { types: string; default: string },
+][];
 
 describe('kubelet-node package exports', () => {
   it('keeps the package itself, its package.json and the bin', () => {
@@ -21,7 +27,7 @@ describe('kubelet-node package exports', () => {
     expect(manifest.exports['./package.json']).toBe('./package.json');
   });
 
-  it.each(subpaths)('%s: a dist file beside its declarations, named in typesVersions and the specs\' tsconfig', (subpath, target) => {
+  it.each(subpaths)("%s: a dist file beside its declarations, named in typesVersions and the specs' tsconfig", (subpath, target) => {
     const name = subpath.slice(2);
     const source = target.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
     expect(target.types).toBe(target.default.replace(/\.js$/, '.d.ts'));
@@ -30,9 +36,14 @@ describe('kubelet-node package exports', () => {
     expect(specPaths[`kubelet-node/${name}`]).toEqual([`packages/kubelet-node/${source}`]);
   });
 
-  it('names no subpath that typesVersions or the specs\' tsconfig know and exports does not', () => {
+  it("names no subpath that typesVersions or the specs' tsconfig know and exports does not", () => {
     const names = subpaths.map(([subpath]) => subpath.slice(2)).sort();
     expect(Object.keys(manifest.typesVersions['*']).sort()).toEqual(names);
-    expect(Object.keys(specPaths).filter((path) => path.startsWith('kubelet-node/')).map((path) => path.slice('kubelet-node/'.length)).sort()).toEqual(names);
+    expect(
+      Object.keys(specPaths)
+        .filter((path) => path.startsWith('kubelet-node/'))
+        .map((path) => path.slice('kubelet-node/'.length))
+        .sort(),
+    ).toEqual(names);
   });
 });

@@ -35,7 +35,8 @@ export function applyCustomizations(files: NodeFiles, model: NodeModel, customiz
     const document = parseDocument(result[KUBELET_YAML]);
     for (const [key, value] of Object.entries(kubeletSettings)) {
       if (value === undefined) continue;
-      if (['apiVersion', 'kind'].includes(key)) throw new InvalidCustomizationError(`kubeletSettings.${key}: the node's KubeletConfiguration keeps its own ${key}.`);
+      if (['apiVersion', 'kind'].includes(key))
+        throw new InvalidCustomizationError(`kubeletSettings.${key}: the node's KubeletConfiguration keeps its own ${key}.`);
       document.set(key, value);
     }
     result[KUBELET_YAML] = document.toString({ lineWidth: 0 });
@@ -51,7 +52,10 @@ export function applyCustomizations(files: NodeFiles, model: NodeModel, customiz
   }
   if (kubeletFlags && kubeletFlags.length > 0) {
     const bad = kubeletFlags.filter((flag) => !/^--[a-z0-9][a-z0-9-]*(=\S*)?$/.test(flag));
-    if (bad.length > 0) throw new InvalidCustomizationError(`kubeletFlags: ${bad.map((flag) => JSON.stringify(flag)).join(', ')} is not a --flag or --flag=value without spaces.`);
+    if (bad.length > 0)
+      throw new InvalidCustomizationError(
+        `kubeletFlags: ${bad.map((flag) => JSON.stringify(flag)).join(', ')} is not a --flag or --flag=value without spaces.`,
+      );
     result[KUBELET_UNIT] = appendToExecStart(result[KUBELET_UNIT], kubeletFlags);
   }
   if (composeOverrides && Object.keys(composeOverrides).length > 0) {

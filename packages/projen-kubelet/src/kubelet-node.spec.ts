@@ -32,7 +32,11 @@ function synthNode(options: KubeletNodeOptions, project = newProject()): Record<
   const node = new KubeletNode(project, options);
   const output = Testing.synth(project);
   const prefix = `${node.directory}/`;
-  return Object.fromEntries(Object.entries(output).filter(([path]) => path.startsWith(prefix)).map(([path, content]) => [path.slice(prefix.length), content as string]));
+  return Object.fromEntries(
+    Object.entries(output)
+      .filter(([path]) => path.startsWith(prefix))
+      .map(([path, content]) => [path.slice(prefix.length), content as string]),
+  );
 }
 
 function treeFiles(tree: Tree, dir: string): Record<string, string> {
@@ -155,11 +159,20 @@ describe('the projen way', () => {
     new KubeletNode(project, { name: 'ro-1' });
     const output = Testing.synth(project);
     const registered: string[] = output['.projen/files.json'].files;
-    expect(registered).toEqual(expect.arrayContaining(['packages/ro-1/Dockerfile.kicbase', 'packages/ro-1/kubelet.yaml', 'packages/ro-1/units/kubelet.service', 'packages/ro-1/compose.yaml']));
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        'packages/ro-1/Dockerfile.kicbase',
+        'packages/ro-1/kubelet.yaml',
+        'packages/ro-1/units/kubelet.service',
+        'packages/ro-1/compose.yaml',
+      ]),
+    );
     expect(registered.filter((path) => path.includes('manifests/'))).toEqual([]);
     const tasks = output['.projen/tasks.json'].tasks;
     for (const operation of ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']) {
-      expect(tasks[`ro-1:${operation}`].steps).toEqual([{ execArgs: ['npx', '--no', 'kubelet-node', operation, 'packages/ro-1', '--name=ro-1'], receiveArgs: true }]);
+      expect(tasks[`ro-1:${operation}`].steps).toEqual([
+        { execArgs: ['npx', '--no', 'kubelet-node', operation, 'packages/ro-1', '--name=ro-1'], receiveArgs: true },
+      ]);
     }
   });
 
@@ -178,12 +191,17 @@ describe('the projen way', () => {
     expect(parse(files['compose.yaml']).services['custom-1']).toMatchObject({ mem_limit: '2g', ports: ['127.0.0.1:10255:10255'] });
   });
 
-  it.each([['10250:10250'], ['0.0.0.0:10255:10255'], [{ target: 10248, published: 10248 }], ['10240-10260:10240-10260']])('refuses publishing a kubelet port beyond loopback: %j', (port) => {
-    expect(() => synthNode({ name: 'open-1', composeOverrides: { 'services.open-1.ports': [port] } })).toThrow(/without authentication/);
-  });
+  it.each([['10250:10250'], ['0.0.0.0:10255:10255'], [{ target: 10248, published: 10248 }], ['10240-10260:10240-10260']])(
+    'refuses publishing a kubelet port beyond loopback: %j',
+    (port) => {
+      expect(() => synthNode({ name: 'open-1', composeOverrides: { 'services.open-1.ports': [port] } })).toThrow(/without authentication/);
+    },
+  );
 
   it('refuses a moved kubelet port published beyond loopback, and a kubelet address beyond loopback', () => {
-    expect(() => synthNode({ name: 'open-2', kubeletSettings: { port: 11250 }, composeOverrides: { 'services.open-2.ports': ['11250:11250'] } })).toThrow(/port 11250/);
+    expect(() => synthNode({ name: 'open-2', kubeletSettings: { port: 11250 }, composeOverrides: { 'services.open-2.ports': ['11250:11250'] } })).toThrow(
+      /port 11250/,
+    );
     expect(() => synthNode({ name: 'open-3', kubeletSettings: { address: '0.0.0.0' } })).toThrow(/kubeletSettings.address: 0.0.0.0/);
     expect(synthNode({ name: 'open-4', composeOverrides: { 'services.open-4.ports': ['8080:80'] } })['compose.yaml']).toContain('8080:80');
   });

@@ -3,11 +3,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { join, relative, sep } from 'node:path';
 import { readTextFiles } from 'kubelet-node';
 import { parse } from 'yaml';
-import {
-  checkKubeletConfiguration,
-  checkStandaloneSettings,
-  parseKubeletYaml,
-} from '../../../tests/support/kubelet-configuration';
+import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from '../../../tests/support/kubelet-configuration';
 import { kubeletNodeGenerator } from './generator';
 
 const NODE_FILES = [
@@ -74,7 +70,13 @@ describe('kubelet-node generator', () => {
 
     it('uses the reference versions as Dockerfile ARG defaults and compose build args', () => {
       const dockerfile = read(tree, 'packages/my-node/Dockerfile.kicbase');
-      for (const arg of ['KICBASE_VERSION=v0.0.47', 'KUBE_VERSION=v1.34.11', 'KUBE_VERSION_GO=1.24', 'CRI_DOCKERD_VERSION=v0.3.21', 'CRI_DOCKERD_VERSION_GO=1.24']) {
+      for (const arg of [
+        'KICBASE_VERSION=v0.0.47',
+        'KUBE_VERSION=v1.34.11',
+        'KUBE_VERSION_GO=1.24',
+        'CRI_DOCKERD_VERSION=v0.3.21',
+        'CRI_DOCKERD_VERSION_GO=1.24',
+      ]) {
         expect(dockerfile).toContain(`\nARG ${arg}\n`);
       }
       const compose = parse(read(tree, 'packages/my-node/compose.yaml'));
@@ -188,7 +190,9 @@ describe('kubelet-node generator', () => {
 
     it('renders a kicbase version into the base image', async () => {
       await kubeletNodeGenerator(tree, { name: 'deb', kicbaseVersion: '0.0.49' });
-      expect(read(tree, 'packages/deb/Dockerfile.kicbase')).toContain('\nARG KICBASE_VERSION=v0.0.49\nARG KICBASE_IMAGE=gcr.io/k8s-minikube/kicbase:${KICBASE_VERSION}\n');
+      expect(read(tree, 'packages/deb/Dockerfile.kicbase')).toContain(
+        '\nARG KICBASE_VERSION=v0.0.49\nARG KICBASE_IMAGE=gcr.io/k8s-minikube/kicbase:${KICBASE_VERSION}\n',
+      );
       expect(read(tree, 'packages/deb/README.md')).toContain('Debian 12 (bookworm)');
     });
 
@@ -238,7 +242,9 @@ describe('kubelet-node generator', () => {
     });
 
     it('refuses an unknown --binarySource', async () => {
-      await expect(kubeletNodeGenerator(tree, { name: 'x', binarySource: 'ftp' as never })).rejects.toThrow('--binarySource "ftp" is not one of source, release, local.');
+      await expect(kubeletNodeGenerator(tree, { name: 'x', binarySource: 'ftp' as never })).rejects.toThrow(
+        '--binarySource "ftp" is not one of source, release, local.',
+      );
     });
   });
 
@@ -266,7 +272,7 @@ describe('kubelet-node generator', () => {
   describe('invalid input changes nothing', () => {
     it.each([
       [{ name: 'Bad_Name' }, 'Invalid node name "Bad_Name"'],
-      [{ name: 'n', kubeVersion: '1.99' }, 'Kubernetes 1.99 is not in nx-kubelet\'s version matrix'],
+      [{ name: 'n', kubeVersion: '1.99' }, "Kubernetes 1.99 is not in nx-kubelet's version matrix"],
       [{ name: 'n', kubeVersion: 'one.two' }, '--kubeVersion "one.two" is not a Kubernetes version'],
       [{ name: 'n', criDockerdVersion: 'v0.3.15', kubeVersion: '1.34' }, 'cri-dockerd v0.3.15 is too old for Kubernetes 1.34'],
       [{ name: 'n', kubeGoVersion: '1.21' }, '--kubeGoVersion 1.21 is too old for Kubernetes v1.34.11'],
@@ -305,7 +311,9 @@ describe('kubelet-node generator', () => {
       await expect(kubeletNodeGenerator(tree, { name: 'n', kubeVerison: '1.35' } as never)).rejects.toThrow(
         '--kubeVerison is not an option of nx-kubelet:kubelet-node: did you mean --kubeVersion?',
       );
-      await expect(kubeletNodeGenerator(tree, { name: 'n', colour: 'red' } as never)).rejects.toThrow(/--colour is not an option of nx-kubelet:kubelet-node\.\nIts options: --name, /);
+      await expect(kubeletNodeGenerator(tree, { name: 'n', colour: 'red' } as never)).rejects.toThrow(
+        /--colour is not an option of nx-kubelet:kubelet-node\.\nIts options: --name, /,
+      );
       expect(tree.listChanges()).toHaveLength(before);
     });
 

@@ -20,7 +20,11 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
   for (const [path, content] of Object.entries(files)) {
     tree.write(joinPathFragments(model.directory, path), content);
   }
-  addProjectConfiguration(tree, model.name, nodeProjectConfiguration(model, declaredVersionsOf(model), schema.explicitTargets ?? false, imageBuildTargetName(tree)));
+  addProjectConfiguration(
+    tree,
+    model.name,
+    nodeProjectConfiguration(model, declaredVersionsOf(model), schema.explicitTargets ?? false, imageBuildTargetName(tree)),
+  );
   rememberProject(tree, model.name);
   // Without explicit targets the node's targets come from the plugin's inference: make sure nx.json loads it.
   if (!schema.explicitTargets) registerPlugin(tree);

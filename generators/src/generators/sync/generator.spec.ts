@@ -53,14 +53,18 @@ describe('sync generator', () => {
   });
 
   it('repairs build args written as a KEY=value list, and then reports nothing', async () => {
-    edit(compose, /      args:\n(        \w+: .*\n)+/, '      args:\n        - KICBASE_VERSION=v0.0.47\n        - KUBE_VERSION=v1.34.2\n        - KUBE_VERSION_GO=1.24\n        - BINARY_SOURCE=source\n');
+    edit(
+      compose,
+      /      args:\n(        \w+: .*\n)+/,
+      '      args:\n        - KICBASE_VERSION=v0.0.47\n        - KUBE_VERSION=v1.34.2\n        - KUBE_VERSION_GO=1.24\n        - BINARY_SOURCE=source\n',
+    );
     const result = await syncGenerator(tree);
     expect(result.outOfSyncDetails).toEqual(['packages/n/compose.yaml: services.n.build.args.KUBE_VERSION v1.34.2 → v1.34.11']);
     expect(tree.read(compose, 'utf-8')).toContain('        - KUBE_VERSION=v1.34.11\n');
     expect(await syncGenerator(tree)).toEqual({});
   });
 
-  it('counts interpolated values as the user\'s: not drift, left as they are', async () => {
+  it("counts interpolated values as the user's: not drift, left as they are", async () => {
     edit(compose, /BINARY_SOURCE: source.*\n/, 'BINARY_SOURCE: ${BINARY_SOURCE:-source}\n');
     edit(compose, 'KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}');
     edit(compose, /hostname: n\n/, 'hostname: ${NODE_HOSTNAME:-n}\n');
@@ -78,7 +82,9 @@ describe('sync generator', () => {
       const result = await syncGenerator(tree);
       expect(result.outOfSyncDetails).toEqual(['packages/healthy/Dockerfile.kicbase: ARG KUBE_VERSION v1.34.2 → v1.34.11']);
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('sync left n as it is'));
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining("Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)"));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining("Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)"),
+      );
       expect(tree.read(dockerfile, 'utf-8')).not.toContain('ARG KUBE_VERSION=');
     } finally {
       warn.mockRestore();

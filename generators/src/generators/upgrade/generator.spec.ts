@@ -17,7 +17,11 @@ const snapshot = (tree: Tree) => readNodeFiles(tree, root);
 function addUserEdits(tree: Tree): void {
   write(tree, 'kubelet.yaml', `${read(tree, 'kubelet.yaml')}# my settings\nmaxPods: 50 # keep\nserializeImagePulls: false\n`);
   write(tree, 'manifests/extra.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: extra\n');
-  write(tree, 'compose.yaml', `${read(tree, 'compose.yaml').replace('services:\n', 'services:\n  sidecar: # my sidecar\n    image: busybox\n    hostname: sidecar\n')}`);
+  write(
+    tree,
+    'compose.yaml',
+    `${read(tree, 'compose.yaml').replace('services:\n', 'services:\n  sidecar: # my sidecar\n    image: busybox\n    hostname: sidecar\n')}`,
+  );
   write(tree, 'units/kubelet.service', read(tree, 'units/kubelet.service').replace(/^(ExecStart=.*)$/m, '$1 --v=2'));
   write(tree, 'Dockerfile.kicbase', `${read(tree, 'Dockerfile.kicbase')}# my layer\nRUN echo mine > /etc/mine\n`);
 }
@@ -54,7 +58,7 @@ describe('upgrade generator', () => {
     await kubeletNodeGenerator(tree, { name: 'n' });
   });
 
-  it('moves 1.34 → 1.35: Go, pause flag, image tag and declared versions change; the user\'s edits stay', async () => {
+  it("moves 1.34 → 1.35: Go, pause flag, image tag and declared versions change; the user's edits stay", async () => {
     addUserEdits(tree);
     await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.35' });
     expectUserEdits(tree);
@@ -65,7 +69,13 @@ describe('upgrade generator', () => {
     expect(content.kubeletExecStart).toBe('ExecStart=/usr/bin/kubelet --config=/kubelet.yaml --hostname-override=%H --v=2');
     expect(read(tree, 'units/kubelet.service')).not.toContain('pod-infra-container-image');
     expect(content.image).toBe('nx-kubelet-n:v1.35.8');
-    expect(content.declared).toEqual({ kubeVersion: 'v1.35.8', kubeGoVersion: '1.25', criDockerdVersion: 'v0.3.21', criDockerdGoVersion: '1.24', kicbaseVersion: 'v0.0.47' });
+    expect(content.declared).toEqual({
+      kubeVersion: 'v1.35.8',
+      kubeGoVersion: '1.25',
+      criDockerdVersion: 'v0.3.21',
+      criDockerdGoVersion: '1.24',
+      kicbaseVersion: 'v0.0.47',
+    });
     const config = parseKubeletYaml(read(tree, 'kubelet.yaml'));
     expect(checkKubeletConfiguration({ ...config, serializeImagePulls: undefined }, '1.35').filter((p) => !p.startsWith('serializeImagePulls'))).toEqual([]);
     expect(checkStandaloneSettings(config, '1.35')).toEqual([]);
@@ -105,7 +115,12 @@ describe('upgrade generator', () => {
     const old = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
     // A 1.30 node on cri-dockerd v0.3.15, as nx-kubelet 0.2.0 allowed it: declared so, and synced to it.
     await kubeletNodeGenerator(old, { name: 'n', kubeVersion: '1.30' });
-    old.write(`${root}/project.json`, read(old, 'project.json').replace('"criDockerdVersion": "v0.3.21"', '"criDockerdVersion": "v0.3.15"').replace('"criDockerdGoVersion": "1.24"', '"criDockerdGoVersion": "1.21"'));
+    old.write(
+      `${root}/project.json`,
+      read(old, 'project.json')
+        .replace('"criDockerdVersion": "v0.3.21"', '"criDockerdVersion": "v0.3.15"')
+        .replace('"criDockerdGoVersion": "1.24"', '"criDockerdGoVersion": "1.21"'),
+    );
     await syncGenerator(old);
     expect(read(old, 'Dockerfile.kicbase')).toContain('\nARG CRI_DOCKERD_VERSION=v0.3.15\nARG CRI_DOCKERD_VERSION_GO=1.21\n');
     await upgradeGenerator(old, { project: 'n', kubeVersion: '1.31' });
@@ -114,9 +129,7 @@ describe('upgrade generator', () => {
   });
 
   it('keeps a project.json with comments byte for byte outside the declaration', async () => {
-    const commented = read(tree, 'project.json')
-      .replace('{\n', '{\n  // my node: keep this comment\n')
-      .replace('"tags": []', '"tags": [ /* none yet */ ]');
+    const commented = read(tree, 'project.json').replace('{\n', '{\n  // my node: keep this comment\n').replace('"tags": []', '"tags": [ /* none yet */ ]');
     write(tree, 'project.json', commented);
     await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.35' });
     const after = read(tree, 'project.json');
@@ -139,7 +152,9 @@ describe('upgrade generator', () => {
   });
 
   it('refuses a misspelled option, naming the closest one', async () => {
-    await expect(upgradeGenerator(tree, { project: 'n', kubeVerison: '1.35' } as never)).rejects.toThrow('--kubeVerison is not an option of nx-kubelet:upgrade: did you mean --kubeVersion?');
+    await expect(upgradeGenerator(tree, { project: 'n', kubeVerison: '1.35' } as never)).rejects.toThrow(
+      '--kubeVerison is not an option of nx-kubelet:upgrade: did you mean --kubeVersion?',
+    );
   });
 
   it('keeps a Go the user pinned above the minimum', async () => {

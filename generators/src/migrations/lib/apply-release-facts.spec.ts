@@ -9,7 +9,8 @@ import { applyReleaseFacts } from './apply-release-facts';
 // The fixture of the previous release: packages/example-node is exactly what 0.4.0 generates for a default node.
 const EXAMPLE = join(__dirname, '..', '..', '..', '..', 'packages', 'example-node');
 const ROOT = 'packages/example-node';
-const listFiles = (dir: string): string[] => readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? listFiles(join(dir, entry)) : [join(dir, entry)]));
+const listFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? listFiles(join(dir, entry)) : [join(dir, entry)]));
 
 // A fact that a hypothetical next release adds; the global table is left alone.
 const NEXT_RELEASE = '9.9.0';
@@ -52,7 +53,7 @@ describe('apply-release-facts: the facts a release added reach existing nodes', 
     const edited = read(tree, 'kubelet.yaml');
     const messages = await applyReleaseFacts(tree, NEXT_RELEASE, FACTS);
     expect(read(tree, 'kubelet.yaml')).toBe(edited);
-    expect(messages).toEqual(['example-node: kubelet.yaml: maxPods: kept your 50 (nx-kubelet\'s value: 110)']);
+    expect(messages).toEqual(["example-node: kubelet.yaml: maxPods: kept your 50 (nx-kubelet's value: 110)"]);
   });
 
   it('names a node it cannot read and leaves it as it is', async () => {

@@ -13,7 +13,13 @@ import { AppliedFacts, applyFacts, FactContext, factsAddedIn, ManagedFact, MANAG
 import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /** One node's files with the facts `release` added (a node's other managed facts are synced on the way). */
-export function addReleaseFacts(files: NodeFiles, model: NodeModel, context: FactContext, release: string, facts: readonly ManagedFact[] = MANAGED_FACTS): AppliedFacts {
+export function addReleaseFacts(
+  files: NodeFiles,
+  model: NodeModel,
+  context: FactContext,
+  release: string,
+  facts: readonly ManagedFact[] = MANAGED_FACTS,
+): AppliedFacts {
   return applyFacts(files, model, model, context, factsAddedIn(release, facts), facts);
 }
 

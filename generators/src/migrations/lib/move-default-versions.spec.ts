@@ -33,8 +33,12 @@ describe('moveNodesOnDefaults', () => {
   it('leaves pinned versions alone and says how to move them; defaults that match still move', () => {
     const before = tree.read('packages/pinned/Dockerfile.kicbase', 'utf-8')!;
     const steps = moveNodesOnDefaults(tree, OLD, NEW);
-    expect(steps).toContain('pinned stays on Kubernetes v1.34.5 (chosen for it, not the old default v1.34.0); to move it: nx g nx-kubelet:upgrade pinned --kubeVersion=v1.35.8');
-    expect(steps).toContain('pinned stays on kicbase v0.0.46 (chosen for it, not the old default v0.0.47); to move it: nx g nx-kubelet:upgrade pinned --kicbaseVersion=v0.0.48');
+    expect(steps).toContain(
+      'pinned stays on Kubernetes v1.34.5 (chosen for it, not the old default v1.34.0); to move it: nx g nx-kubelet:upgrade pinned --kubeVersion=v1.35.8',
+    );
+    expect(steps).toContain(
+      'pinned stays on kicbase v0.0.46 (chosen for it, not the old default v0.0.47); to move it: nx g nx-kubelet:upgrade pinned --kicbaseVersion=v0.0.48',
+    );
     const after = tree.read('packages/pinned/Dockerfile.kicbase', 'utf-8')!;
     expect(after).toContain('ARG KUBE_VERSION=v1.34.5');
     expect(after).toContain('ARG CRI_DOCKERD_VERSION=v0.3.25');
@@ -52,7 +56,10 @@ describe('moveNodesOnDefaults', () => {
 describe('released defaults', () => {
   const pluginRoot = join(__dirname, '..', '..', '..');
   const version = JSON.parse(readFileSync(join(pluginRoot, 'package.json'), 'utf8')).version;
-  const migrations = JSON.parse(readFileSync(join(pluginRoot, 'migrations.json'), 'utf8')).generators as Record<string, { version: string; implementation: string }>;
+  const migrations = JSON.parse(readFileSync(join(pluginRoot, 'migrations.json'), 'utf8')).generators as Record<
+    string,
+    { version: string; implementation: string }
+  >;
 
   it('records the current defaults for the current release', () => {
     const last = RELEASED_DEFAULTS[RELEASED_DEFAULTS.length - 1];

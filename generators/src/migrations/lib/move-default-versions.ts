@@ -23,18 +23,26 @@ export function moveNodesOnDefaults(tree: Tree, from: Defaults, to: Defaults): s
       if (from[key] === to[key]) continue;
       if (node.declared[option] === from[key]) request[option] = to[key];
       else if (node.declared[option] !== to[key]) {
-        nextSteps.push(`${node.name} stays on ${label} ${node.declared[option]} (chosen for it, not the old default ${from[key]}); to move it: nx g nx-kubelet:upgrade ${node.name} --${option}=${to[key]}`);
+        nextSteps.push(
+          `${node.name} stays on ${label} ${node.declared[option]} (chosen for it, not the old default ${from[key]}); to move it: nx g nx-kubelet:upgrade ${node.name} --${option}=${to[key]}`,
+        );
       }
     }
     if (Object.keys(request).length === 0) continue;
     try {
       for (const result of upgradeNodes(tree, [node], request)) {
-        if (result.changes.length) nextSteps.push(`${result.node}: moved to the new default versions; then: ${result.nextSteps.join(', ')}`, ...result.notes.map((note) => `${result.node}: ${note}`));
+        if (result.changes.length)
+          nextSteps.push(
+            `${result.node}: moved to the new default versions; then: ${result.nextSteps.join(', ')}`,
+            ...result.notes.map((note) => `${result.node}: ${note}`),
+          );
       }
     } catch (error) {
       // One node that cannot be moved as it is stays as it is; the others move.
       if (!(error instanceof NodeNotUpgradableError || error instanceof InvalidNodeOptionsError)) throw error;
-      const options = Object.entries(request).map(([option, value]) => `--${option}=${value}`).join(' ');
+      const options = Object.entries(request)
+        .map(([option, value]) => `--${option}=${value}`)
+        .join(' ');
       nextSteps.push(`${node.name} stays as it is (${error.problems.join('; ')}); once that is fixed: nx g nx-kubelet:upgrade ${node.name} ${options}`);
     }
   }

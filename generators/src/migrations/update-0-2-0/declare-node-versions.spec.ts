@@ -38,7 +38,13 @@ describe('0.2.0 migration: declare node versions', () => {
     });
     expect(project.targets.build.syncGenerators).toEqual(['nx-kubelet:sync']);
     // up as the generator wrote it (the migration leaves it alone).
-    expect(project.targets.up).toEqual({ executor: 'nx-kubelet:up', dependsOn: [{ target: 'build', params: 'forward' }, { target: 'docker:build', dependencies: true }] });
+    expect(project.targets.up).toEqual({
+      executor: 'nx-kubelet:up',
+      dependsOn: [
+        { target: 'build', params: 'forward' },
+        { target: 'docker:build', dependencies: true },
+      ],
+    });
     const after = readNodeFiles(tree, 'packages/old');
     for (const path of Object.keys(before).filter((p) => p !== 'project.json')) expect(after[path]).toBe(before[path]);
     expect(nextSteps[0]).toContain('declared the versions of 1 node(s) in project.json (old)');

@@ -19,11 +19,15 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
     const files = node.declared ? {} : readManagedFiles(tree, node.project.root);
     const fromDockerfile = node.declared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
     if (!fromDockerfile) {
-      skipped.push(`${node.name}: Dockerfile.kicbase has no ARG defaults for the versions; declare them in project.json metadata["${DECLARATION_KEY}"] yourself.`);
+      skipped.push(
+        `${node.name}: Dockerfile.kicbase has no ARG defaults for the versions; declare them in project.json metadata["${DECLARATION_KEY}"] yourself.`,
+      );
       continue;
     }
     // Normalized through the model, as the generator records them (allowUnknownVersions only when really needed).
-    const declared = node.declared ?? declaredVersionsOf(modelOfNode({ name: node.name, directory: node.project.root, files }, { ...fromDockerfile, allowUnknownVersions: true }));
+    const declared =
+      node.declared ??
+      declaredVersionsOf(modelOfNode({ name: node.name, directory: node.project.root, files }, { ...fromDockerfile, allowUnknownVersions: true }));
     const next = declareVersionsInProjectJson(projectJson, declared, true);
     if (next === projectJson) continue;
     tree.write(path, next);
@@ -31,7 +35,9 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
   }
   await formatFiles(tree);
   const summary = migrated.length
-    ? [`nx-kubelet: declared the versions of ${migrated.length} node(s) in project.json (${migrated.join(', ')}); nx sync:check now reports files that disagree with them, and nx sync repairs them.`]
+    ? [
+        `nx-kubelet: declared the versions of ${migrated.length} node(s) in project.json (${migrated.join(', ')}); nx sync:check now reports files that disagree with them, and nx sync repairs them.`,
+      ]
     : [];
   return [...summary, ...skipped];
 }

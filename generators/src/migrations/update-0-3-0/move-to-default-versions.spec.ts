@@ -30,12 +30,13 @@ describe('0.3.0: what 0.2.0 generated and nobody edited', () => {
     const files = {
       'kubelet.yaml': '# KubeletConfiguration for a standalone kubelet v1.34.0 (no API server: it runs the static pods\n# tested on v1.34.0\n',
       'units/kubelet.service': '[Unit]\nDescription=kubelet v1.34.0 (standalone: static pods from /etc/kubernetes/manifests)\n',
-      'units/cri-docker.service': "# --pod-infra-container-image: the pause image of Kubernetes 1.34; cri-dockerd would otherwise pull its own default.\n",
+      'units/cri-docker.service': '# --pod-infra-container-image: the pause image of Kubernetes 1.34; cri-dockerd would otherwise pull its own default.\n',
     };
     expect(refreshLegacyLines(files, model)).toEqual({
       'kubelet.yaml': '# KubeletConfiguration for a standalone kubelet (no API server: it runs the static pods\n# tested on v1.34.0\n',
       'units/kubelet.service': '[Unit]\nDescription=kubelet (standalone: static pods from /etc/kubernetes/manifests)\n',
-      'units/cri-docker.service': "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.\n",
+      'units/cri-docker.service':
+        "# --pod-infra-container-image: the pause image of the node's Kubernetes minor; cri-dockerd would otherwise pull its own default.\n",
     });
   });
 });

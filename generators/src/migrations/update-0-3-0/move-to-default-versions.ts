@@ -2,7 +2,20 @@ import { formatFiles, Tree } from '@nx/devkit';
 import { render } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { managedFact, normalizeDocument, renderNode, KICBASE_REPOSITORY, CRI_DOCKER_UNIT, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, README, NodeModel, modelOfNode } from 'kubelet-node';
+import {
+  managedFact,
+  normalizeDocument,
+  renderNode,
+  KICBASE_REPOSITORY,
+  CRI_DOCKER_UNIT,
+  DOCKERFILE,
+  KUBELET_UNIT,
+  KUBELET_YAML,
+  NodeFiles,
+  README,
+  NodeModel,
+  modelOfNode,
+} from 'kubelet-node';
 import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 import { moveNodesOnDefaults } from '../lib/move-default-versions';
 import { defaultsOf } from '../lib/released-defaults';
@@ -32,7 +45,11 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
       continue; // moveNodesOnDefaults reports nodes it cannot read
     }
     const next = refreshLegacyLines(files, model);
-    const dockerfile = refreshDockerfileStages(next[DOCKERFILE], render(legacyDockerfile, { ...model, kicbaseRepository: KICBASE_REPOSITORY }), renderNode(model, context.templates, context.frontEnd)[DOCKERFILE]);
+    const dockerfile = refreshDockerfileStages(
+      next[DOCKERFILE],
+      render(legacyDockerfile, { ...model, kicbaseRepository: KICBASE_REPOSITORY }),
+      renderNode(model, context.templates, context.frontEnd)[DOCKERFILE],
+    );
     if (dockerfile !== undefined) next[DOCKERFILE] = dockerfile;
     else if (next[DOCKERFILE] !== undefined && !next[DOCKERFILE].includes('ARG KUBELET_SHA256_AMD64=')) {
       notes.push(
@@ -59,7 +76,11 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
   const steps = moveNodesOnDefaults(tree, from, to);
   await formatFiles(tree);
   return [
-    ...(refreshed.length ? [`nx-kubelet: refreshed what 0.2.0 generated and nobody edited in ${refreshed.join(', ')}: no versions in comments, the build stages of 0.3.0 (pinned kubelet checksums, mirror build args).`] : []),
+    ...(refreshed.length
+      ? [
+          `nx-kubelet: refreshed what 0.2.0 generated and nobody edited in ${refreshed.join(', ')}: no versions in comments, the build stages of 0.3.0 (pinned kubelet checksums, mirror build args).`,
+        ]
+      : []),
     ...notes,
     ...steps,
   ];
@@ -131,4 +152,3 @@ function sections(dockerfile: string): { key: string; text: string }[] {
     .split(/(?=^# --- )/m)
     .map((text, i) => ({ key: i === 0 ? 'head' : text.split('\n')[0].split(/[:,]/)[0], text: i === 0 ? text.replace(/^# kubelet node .*\n/, '') : text }));
 }
-

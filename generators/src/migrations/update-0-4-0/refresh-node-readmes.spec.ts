@@ -14,10 +14,16 @@ async function treeOf030() {
   for (const name of ['plain', 'edited']) await kubeletNodeGenerator(tree, { name, kubeVersion: '1.35', skipFormat: true });
   const context = nxFactContext();
   for (const node of kubeletNodes(tree)) {
-    const files = { 'compose.yaml': tree.read(`${node.project.root}/compose.yaml`, 'utf-8')!, 'Dockerfile.kicbase': tree.read(`${node.project.root}/Dockerfile.kicbase`, 'utf-8')! };
+    const files = {
+      'compose.yaml': tree.read(`${node.project.root}/compose.yaml`, 'utf-8')!,
+      'Dockerfile.kicbase': tree.read(`${node.project.root}/Dockerfile.kicbase`, 'utf-8')!,
+    };
     const model = modelOfNode({ name: node.name, directory: node.project.root, files }, node.declared!);
     const readme = renderTemplate(legacy, templateData(model, context, true), 'readme-0.3.0.md.ejs');
-    tree.write(`${node.project.root}/README.md`, node.name === 'edited' ? readme.replace('## Build and run', '## Build and run\n\nOur lab: ask Sam first.') : readme);
+    tree.write(
+      `${node.project.root}/README.md`,
+      node.name === 'edited' ? readme.replace('## Build and run', '## Build and run\n\nOur lab: ask Sam first.') : readme,
+    );
   }
   return tree;
 }

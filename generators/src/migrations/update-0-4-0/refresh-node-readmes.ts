@@ -36,7 +36,13 @@ export default async function refreshNodeReadmes(tree: Tree): Promise<string[]> 
   }
   await formatFiles(tree);
   return [
-    ...(refreshed.length ? [`nx-kubelet: regenerated the README.md that 0.3.0 wrote and nobody edited in ${refreshed.join(', ')} (day-2 targets, where the node runs).`] : []),
-    ...(kept.length ? [`nx-kubelet: kept the edited README.md of ${kept.join(', ')}; a new node's README (nx g nx-kubelet:kubelet-node scratch --dry-run) shows what 0.4.0 adds.`] : []),
+    ...(refreshed.length
+      ? [`nx-kubelet: regenerated the README.md that 0.3.0 wrote and nobody edited in ${refreshed.join(', ')} (day-2 targets, where the node runs).`]
+      : []),
+    ...(kept.length
+      ? [
+          `nx-kubelet: kept the edited README.md of ${kept.join(', ')}; a new node's README (nx g nx-kubelet:kubelet-node scratch --dry-run) shows what 0.4.0 adds.`,
+        ]
+      : []),
   ];
 }

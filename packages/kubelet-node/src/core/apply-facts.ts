@@ -49,15 +49,21 @@ export function applyFacts(
     const previous = from ? fact.value(from, context) : undefined;
     const same = (a: string | undefined, b: string | undefined) => a === b || (a !== undefined && b !== undefined && !!fact.equivalent?.(a, b));
     const where = `${path}: ${fact.locator.describe(locatorContext)}`;
-    const problem = (why: string) => problems.push(`${path}: ${why} ${fact.what} (${fact.locator.describe(locatorContext)}). ${remedy(fact, wanted, locatorContext)}`);
+    const problem = (why: string) =>
+      problems.push(`${path}: ${why} ${fact.what} (${fact.locator.describe(locatorContext)}). ${remedy(fact, wanted, locatorContext)}`);
     const text = out[path];
     const found: Found =
-      text === undefined ? (fact.locator === wholeFile ? { state: 'absent' } : { state: 'unreadable', reason: 'the file is missing' }) : fact.locator.read(text, locatorContext);
+      text === undefined
+        ? fact.locator === wholeFile
+          ? { state: 'absent' }
+          : { state: 'unreadable', reason: 'the file is missing' }
+        : fact.locator.read(text, locatorContext);
 
     if (found.state === 'unreadable') {
       // A problem only where something must be done or kept: a required fact, a value this move changes, a new node,
       // a fact a newer release added that this node must get.
-      if (fact.required || from === undefined || !same(wanted, previous) || (wanted !== undefined && newFacts.includes(fact.id))) problem(`${found.reason}: cannot find`);
+      if (fact.required || from === undefined || !same(wanted, previous) || (wanted !== undefined && newFacts.includes(fact.id)))
+        problem(`${found.reason}: cannot find`);
       continue;
     }
     if (found.state === 'absent') {
@@ -77,8 +83,7 @@ export function applyFacts(
       continue;
     }
     const current = found.value;
-    const usersOwn = () =>
-      !same(current, previous) && (current.includes('${') || !!fact.usersOwn?.(current, { from: from ?? to, to, previous, wanted }));
+    const usersOwn = () => !same(current, previous) && (current.includes('${') || !!fact.usersOwn?.(current, { from: from ?? to, to, previous, wanted }));
     if (wanted === undefined) {
       // Not there for this Kubernetes (the kubelet would refuse it): removed, unless it is documentation you edited.
       if (fact.locator === wholeFile) {
@@ -101,7 +106,11 @@ export function applyFacts(
     }
     if (same(current, wanted)) continue;
     if (usersOwn()) {
-      kept.push(fact.locator === wholeFile ? `${path}: kept as it is (you edited it)` : `${where} kept your ${shorten(current)} (nx-kubelet's value: ${shorten(wanted)})`);
+      kept.push(
+        fact.locator === wholeFile
+          ? `${path}: kept as it is (you edited it)`
+          : `${where} kept your ${shorten(current)} (nx-kubelet's value: ${shorten(wanted)})`,
+      );
       continue;
     }
     const next = fact.locator.write(text!, wanted, locatorContext);
@@ -117,6 +126,7 @@ export function applyFacts(
 }
 
 function remedy(fact: ManagedFact, wanted: string | undefined, context: LocatorContext): string {
-  if (wanted === undefined) return `This Kubernetes does not accept it: restore the file's structure so that nx-kubelet can check it, or remove it yourself and restore the structure afterwards.`;
+  if (wanted === undefined)
+    return `This Kubernetes does not accept it: restore the file's structure so that nx-kubelet can check it, or remove it yourself and restore the structure afterwards.`;
   return `Restore ${fact.locator.describe(context)} (value: ${shorten(wanted)}) and run this again; nothing in this node was changed.`;
 }

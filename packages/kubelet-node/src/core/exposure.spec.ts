@@ -15,13 +15,23 @@ const frontEnd: FrontEnd = { command: (op, node) => `run ${op} ${node}`, version
 const generated = renderNode(resolveNode({ name: 'n' }, workspace), loadNodeTemplates(), frontEnd);
 
 type Edit = (files: NodeFiles) => NodeFiles;
-const compose = (edit: (text: string) => string): Edit => (files) => ({ ...files, 'compose.yaml': edit(files['compose.yaml']) });
-const kubelet = (edit: (text: string) => string): Edit => (files) => ({ ...files, 'kubelet.yaml': edit(files['kubelet.yaml']) });
-const unit = (edit: (text: string) => string): Edit => (files) => ({ ...files, 'units/kubelet.service': edit(files['units/kubelet.service']) });
+const compose =
+  (edit: (text: string) => string): Edit =>
+  (files) => ({ ...files, 'compose.yaml': edit(files['compose.yaml']) });
+const kubelet =
+  (edit: (text: string) => string): Edit =>
+  (files) => ({ ...files, 'kubelet.yaml': edit(files['kubelet.yaml']) });
+const unit =
+  (edit: (text: string) => string): Edit =>
+  (files) => ({ ...files, 'units/kubelet.service': edit(files['units/kubelet.service']) });
 const flags = (...added: string[]): Edit => unit((text) => text.replace(/^(ExecStart=.*)$/m, `$1 ${added.join(' ')}`));
-const ports = (...entries: string[]): Edit => compose((text) => text.replace('    hostname: n\n', `    hostname: n\n    ports:\n${entries.map((entry) => `      - ${entry}\n`).join('')}`));
+const ports = (...entries: string[]): Edit =>
+  compose((text) => text.replace('    hostname: n\n', `    hostname: n\n    ports:\n${entries.map((entry) => `      - ${entry}\n`).join('')}`));
 const service = (key: string, value: string): Edit => compose((text) => text.replace('    hostname: n\n', `    hostname: n\n    ${key}: ${value}\n`));
-const both = (...edits: Edit[]): Edit => (files) => edits.reduce((out, edit) => edit(out), files);
+const both =
+  (...edits: Edit[]): Edit =>
+  (files) =>
+    edits.reduce((out, edit) => edit(out), files);
 const findings = (edit: Edit, env: Record<string, string> = {}) => nodeExposure(edit(generated), 'n', env);
 
 describe('the exposure check', () => {
@@ -46,12 +56,19 @@ describe('the exposure check', () => {
     ['--address repeated: the last one wins', flags('--address=127.0.0.1', '--address=0.0.0.0')],
     ['--address on a continuation line', unit((t) => t.replace(/^(ExecStart=.*)$/m, '$1 \\\n  --address=0.0.0.0'))],
     ['--healthz-bind-address=0.0.0.0', flags('--healthz-bind-address=0.0.0.0')],
-    ['no --config: the flags\' wide-open defaults', unit((t) => t.replace(/ --config=\S+/, ''))],
+    ["no --config: the flags' wide-open defaults", unit((t) => t.replace(/ --config=\S+/, ''))],
     ['--address=0.0.0.0 with network_mode: host', both(flags('--address=0.0.0.0'), service('network_mode', 'host'))],
-    ['network_mode: host (the host\'s loopback is every local user\'s)', service('network_mode', 'host')],
+    ["network_mode: host (the host's loopback is every local user's)", service('network_mode', 'host')],
     ['network_mode interpolated to host', service('network_mode', '${NET:-host}')],
     ['network_mode: service:other (the node shares another namespace)', service('network_mode', '"service:other"')],
-    ['a sidecar in the node\'s namespace', compose((t) => t.replace('volumes:\n  # Named', 'volumes:\n  # Named').replace(/\nvolumes:\n/, '\n  sidecar:\n    image: alpine\n    network_mode: service:n\nvolumes:\n'))],
+    [
+      "a sidecar in the node's namespace",
+      compose((t) =>
+        t
+          .replace('volumes:\n  # Named', 'volumes:\n  # Named')
+          .replace(/\nvolumes:\n/, '\n  sidecar:\n    image: alpine\n    network_mode: service:n\nvolumes:\n'),
+      ),
+    ],
     ['"10250:10250" (every interface)', ports('"10250:10250"')],
     ['"10250" (a random host port on every interface)', ports('"10250"')],
     ['10250 as a number', ports('10250')],
@@ -67,9 +84,18 @@ describe('the exposure check', () => {
     ['a nested default', ports('"${A:-${B:-10250}}:10250"')],
     ['long syntax without host_ip', ports('{ target: 10250, published: "10250" }')],
     ['long syntax with host_ip 0.0.0.0', ports('{ target: "10250", published: 8080, host_ip: 0.0.0.0, protocol: TCP }')],
-    ['a moved port published', both(kubelet((t) => t.replace('port: 10250', 'port: 12000')), ports('"12000:12000"'))],
+    [
+      'a moved port published',
+      both(
+        kubelet((t) => t.replace('port: 10250', 'port: 12000')),
+        ports('"12000:12000"'),
+      ),
+    ],
     ['a moved port by flag published', both(flags('--port=12000'), ports('"12000:12000"'))],
-    ['ports through a YAML merge key', compose((t) => `x-ports: &ports\n  ports: ["10250:10250"]\n${t.replace('    hostname: n\n', '    hostname: n\n    <<: *ports\n')}`)],
+    [
+      'ports through a YAML merge key',
+      compose((t) => `x-ports: &ports\n  ports: ["10250:10250"]\n${t.replace('    hostname: n\n', '    hostname: n\n    <<: *ports\n')}`),
+    ],
   ])('finds %s', (...[, edit, env]) => {
     // (A rest parameter: jest takes a callback with more parameters than the row has values for one awaiting done().)
     const found = findings(edit, env);
@@ -84,7 +110,13 @@ describe('the exposure check', () => {
     ['another port on every interface', ports('"8080:80"')],
     ['an interpolated loopback address', ports('"${IP:-127.0.0.1}:10250:10250"')],
     ['$$ is a literal dollar, not a variable', compose((t) => t.replace('hostname: n', 'hostname: n\n    labels: { cost: "$$5" }'))],
-    ['authentication on: anonymous off, API published', both(kubelet((t) => t.replace(/anonymous:\n {4}enabled: true/, 'anonymous:\n    enabled: false').replace('readOnlyPort: 10255', 'readOnlyPort: 0')), ports('"10250:10250"'))],
+    [
+      'authentication on: anonymous off, API published',
+      both(
+        kubelet((t) => t.replace(/anonymous:\n {4}enabled: true/, 'anonymous:\n    enabled: false').replace('readOnlyPort: 10255', 'readOnlyPort: 0')),
+        ports('"10250:10250"'),
+      ),
+    ],
     ['authentication on by flags, address 0.0.0.0', both(flags('--anonymous-auth=false', '--address=0.0.0.0', '--read-only-port=0'))],
     ['authorization Webhook by flag', both(flags('--authorization-mode=Webhook', '--address=0.0.0.0', '--read-only-port=0'))],
   ])('stays quiet for %s', (...[, edit, env]) => {
@@ -97,7 +129,10 @@ describe('the exposure check', () => {
     expect(finding.file).toBe('compose.yaml');
     expect(published(generated)['compose.yaml'].split('\n')[finding.line! - 1]).toContain('10250:10250');
     const [flag] = findings(flags('--address=0.0.0.0'));
-    expect(flag).toMatchObject({ file: 'units/kubelet.service', line: generated['units/kubelet.service'].split('\n').findIndex((l) => l.startsWith('ExecStart=')) + 1 });
+    expect(flag).toMatchObject({
+      file: 'units/kubelet.service',
+      line: generated['units/kubelet.service'].split('\n').findIndex((l) => l.startsWith('ExecStart=')) + 1,
+    });
   });
 
   it('refuses to guess from files that cannot tell', () => {
@@ -133,6 +168,10 @@ describe('Compose interpolation', () => {
 });
 
 describe('loopback addresses', () => {
-  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (address) => expect(isLoopback(address)).toBe(true));
-  it.each(['0.0.0.0', '', '::', 'localhost', '10.0.0.1', '128.0.0.1', '127.0.0.256', '::2', '1::1'])('%j is not', (address) => expect(isLoopback(address)).toBe(false));
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (address) =>
+    expect(isLoopback(address)).toBe(true),
+  );
+  it.each(['0.0.0.0', '', '::', 'localhost', '10.0.0.1', '128.0.0.1', '127.0.0.256', '::2', '1::1'])('%j is not', (address) =>
+    expect(isLoopback(address)).toBe(false),
+  );
 });

@@ -106,7 +106,8 @@ function expand(body: string, env: Record<string, string | undefined>): string {
       return value === undefined ? interpolateCompose(argument, env) : value;
     case ':?':
     case '?':
-      if (operator === ':?' ? unsetOrEmpty : value === undefined) throw new ComposeInterpolationError(`required variable ${name} is missing a value: ${argument}`);
+      if (operator === ':?' ? unsetOrEmpty : value === undefined)
+        throw new ComposeInterpolationError(`required variable ${name} is missing a value: ${argument}`);
       return value!;
     case ':+':
       return unsetOrEmpty ? '' : interpolateCompose(argument, env);
@@ -125,7 +126,10 @@ function interpolateDocument(value: unknown, env: Record<string, string | undefi
 
 /** True for an address only the machine itself reaches: 127.0.0.0/8, ::1 (any spelling), ::ffff:127.x.y.z. */
 export function isLoopback(address: string): boolean {
-  const bare = address.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const bare = address
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(bare);
   if (v4) return v4.slice(1).every((octet) => Number(octet) <= 255) && Number(v4[1]) === 127;
   if (!/^[0-9a-f:]+$/.test(bare) || !bare.includes(':')) return false;
@@ -169,19 +173,30 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
     flags.set(name, { value: inline ?? separate ?? 'true', line: command[index].line + 1, file: KUBELET_UNIT });
   }
   for (const [name, flag] of flags) {
-    if (flag.value.includes('$')) throw new UnreadableNodeFileError(KUBELET_UNIT, flag.line, `--${name}=${flag.value} comes from an environment variable: cannot tell what the kubelet will run with.`);
+    if (flag.value.includes('$'))
+      throw new UnreadableNodeFileError(
+        KUBELET_UNIT,
+        flag.line,
+        `--${name}=${flag.value} comes from an environment variable: cannot tell what the kubelet will run with.`,
+      );
   }
   const config = flags.get('config');
   if (config && config.value !== KUBELET_CONFIG_IN_NODE) {
-    throw new UnreadableNodeFileError(KUBELET_UNIT, config.line, `--config=${config.value} is not the node's ${KUBELET_YAML} (${KUBELET_CONFIG_IN_NODE} in the node): cannot tell what the kubelet will run with.`);
+    throw new UnreadableNodeFileError(
+      KUBELET_UNIT,
+      config.line,
+      `--config=${config.value} is not the node's ${KUBELET_YAML} (${KUBELET_CONFIG_IN_NODE} in the node): cannot tell what the kubelet will run with.`,
+    );
   }
   const usesConfig = config !== undefined;
   const lines = new LineCounter();
   const document = usesConfig ? parseDocument(files[KUBELET_YAML] ?? '', { lineCounter: lines }) : undefined;
-  if (usesConfig && files[KUBELET_YAML] === undefined) throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is missing: cannot tell what the kubelet will run with.');
+  if (usesConfig && files[KUBELET_YAML] === undefined)
+    throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is missing: cannot tell what the kubelet will run with.');
   const broken = document?.errors[0];
   if (broken) throw new UnreadableNodeFileError(KUBELET_YAML, lines.linePos(broken.pos[0]).line, `does not parse (${broken.message.split('\n')[0]}).`);
-  if (document && document.contents !== null && !isMap(document.contents)) throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is not a mapping of kubelet settings.');
+  if (document && document.contents !== null && !isMap(document.contents))
+    throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is not a mapping of kubelet settings.');
   const fromConfig = (path: string[], fallback: string): Setting => {
     const node = document?.getIn(path, true);
     if (node !== undefined && node !== null && isScalar(node)) {
@@ -190,16 +205,28 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
     return { value: fallback, file: usesConfig ? KUBELET_YAML : KUBELET_UNIT };
   };
   // Flag defaults apply without --config; the KubeletConfiguration (v1beta1) defaults apply with it.
-  const setting = (flag: string, path: string[], configDefault: string, flagDefault: string) => flags.get(flag) ?? (usesConfig ? fromConfig(path, configDefault) : { value: flagDefault, file: KUBELET_UNIT });
+  const setting = (flag: string, path: string[], configDefault: string, flagDefault: string) =>
+    flags.get(flag) ?? (usesConfig ? fromConfig(path, configDefault) : { value: flagDefault, file: KUBELET_UNIT });
   const address = setting('address', ['address'], '0.0.0.0', '0.0.0.0');
   const anonymous = setting('anonymous-auth', ['authentication', 'anonymous', 'enabled'], 'false', 'true');
   const authorization = setting('authorization-mode', ['authorization', 'mode'], 'Webhook', 'AlwaysAllow');
   const healthzAddress = setting('healthz-bind-address', ['healthzBindAddress'], '127.0.0.1', '127.0.0.1');
   const port = (flag: string, path: string[], fallback: string) => Number(setting(flag, path, fallback, fallback).value);
-  const apiOpen = anonymous.value.toLowerCase() === 'true' && authorization.value.split(',').map((mode) => mode.trim()).includes('AlwaysAllow');
+  const apiOpen =
+    anonymous.value.toLowerCase() === 'true' &&
+    authorization.value
+      .split(',')
+      .map((mode) => mode.trim())
+      .includes('AlwaysAllow');
   const listeners: KubeletListener[] = [
     { what: 'API', port: port('port', ['port'], '10250'), address: address.value, open: apiOpen, addressFrom: address },
-    { what: 'read-only API', port: port('read-only-port', ['readOnlyPort'], usesConfig ? '0' : '10255'), address: address.value, open: true, addressFrom: address },
+    {
+      what: 'read-only API',
+      port: port('read-only-port', ['readOnlyPort'], usesConfig ? '0' : '10255'),
+      address: address.value,
+      open: true,
+      addressFrom: address,
+    },
     { what: 'healthz', port: port('healthz-port', ['healthzPort'], '10248'), address: healthzAddress.value, open: true, addressFrom: healthzAddress },
   ];
   return listeners.filter((listener) => listener.port > 0 || Number.isNaN(listener.port));
@@ -233,7 +260,11 @@ export function publishedPort(port: unknown): Omit<PublishedPort, 'line'> | unde
   }
   if (port && typeof port === 'object') {
     const long = port as { host_ip?: unknown; target?: unknown };
-    return { hostIp: long.host_ip === undefined || long.host_ip === null ? '' : String(long.host_ip), targets: portRange(String(long.target ?? '')), written: JSON.stringify(port) };
+    return {
+      hostIp: long.host_ip === undefined || long.host_ip === null ? '' : String(long.host_ip),
+      targets: portRange(String(long.target ?? '')),
+      written: JSON.stringify(port),
+    };
   }
   return undefined;
 }
@@ -272,7 +303,8 @@ export function nodeExposure(files: NodeFiles, service: string, env: Record<stri
   }
   const services = compose.services && typeof compose.services === 'object' && !Array.isArray(compose.services) ? compose.services : {};
   const node = services[service];
-  if (!node || typeof node !== 'object') throw new UnreadableNodeFileError(composeFile, undefined, `has no service "${service}": cannot tell what the node publishes.`);
+  if (!node || typeof node !== 'object')
+    throw new UnreadableNodeFileError(composeFile, undefined, `has no service "${service}": cannot tell what the node publishes.`);
   const lineOf = (path: (string | number)[]) => {
     const found = document.getIn(path, true) as { range?: [number, number] } | undefined;
     return found?.range ? lines.linePos(found.range[0]).line : undefined;

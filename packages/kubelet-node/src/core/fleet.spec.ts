@@ -92,7 +92,11 @@ describe('upgrades keep where a node runs and its limits', () => {
     const read = modelOfNode({ name: 'keep', directory: from.directory, files }, declaredVersionsOf(from));
     expect(read.engine).toEqual({ context: 'site-a' });
     expect(read.resources).toEqual({ cpus: '2', memory: '3g' });
-    const to = modelOfNode({ name: 'keep', directory: from.directory, files }, { ...declaredVersionsOf(from), kubeVersion: 'v1.36.4', kubeGoVersion: '1.26' }, false);
+    const to = modelOfNode(
+      { name: 'keep', directory: from.directory, files },
+      { ...declaredVersionsOf(from), kubeVersion: 'v1.36.4', kubeGoVersion: '1.26' },
+      false,
+    );
     const upgraded = upgradeNodeFiles(files, from, to, { templates: loadNodeTemplates(), frontEnd });
     expect(upgraded.files['compose.yaml']).toContain('docker-context: site-a');
     expect(upgraded.files['compose.yaml']).toContain('cpus: 2 #');

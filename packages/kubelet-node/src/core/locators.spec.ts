@@ -19,14 +19,18 @@ describe('execStartFlag', () => {
   it('takes a flag followed by another flag as a flag without value, and never overwrites the other flag', () => {
     const text = unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image --v=2');
     expect(locator.read(text, context)).toEqual({ state: 'present', value: '' });
-    expect(locator.write(text, 'registry.k8s.io/pause:3.10', context)).toBe(unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image=registry.k8s.io/pause:3.10 --v=2'));
+    expect(locator.write(text, 'registry.k8s.io/pause:3.10', context)).toBe(
+      unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image=registry.k8s.io/pause:3.10 --v=2'),
+    );
     expect(locator.write(text, undefined, context)).toBe(unit('ExecStart=/usr/bin/kubelet --v=2'));
   });
 
   it('reads and replaces a value given as the next word', () => {
     const text = unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image registry.k8s.io/pause:3.9 --v=2');
     expect(locator.read(text, context)).toEqual({ state: 'present', value: 'registry.k8s.io/pause:3.9' });
-    expect(locator.write(text, 'registry.k8s.io/pause:3.10', context)).toBe(unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image registry.k8s.io/pause:3.10 --v=2'));
+    expect(locator.write(text, 'registry.k8s.io/pause:3.10', context)).toBe(
+      unit('ExecStart=/usr/bin/kubelet --pod-infra-container-image registry.k8s.io/pause:3.10 --v=2'),
+    );
   });
 
   it('removes the last flag of a wrapped ExecStart without leaving a dangling backslash', () => {

@@ -44,8 +44,10 @@ export function dockerfileArg(name: string): Locator {
     },
     write(text, value) {
       if (value === undefined) throw new Error(`ARG ${name} is not removable`);
-      return text.replace(argLine(name), (_, head: string, old: string, rest: string) =>
-        `${head}${old.startsWith('"') ? JSON.stringify(value) : old.startsWith("'") ? `'${value}'` : value}${rest}`,
+      return text.replace(
+        argLine(name),
+        (_, head: string, old: string, rest: string) =>
+          `${head}${old.startsWith('"') ? JSON.stringify(value) : old.startsWith("'") ? `'${value}'` : value}${rest}`,
       );
     },
   };
@@ -352,7 +354,7 @@ function findExecStart(lines: string[]): ExecStart | undefined {
       const text = lines[line];
       const start = line === index ? text.indexOf('=') + 1 : 0;
       for (const match of text.slice(start).matchAll(/\S+/g)) {
-        if (match[0] === '\\' ) continue;
+        if (match[0] === '\\') continue;
         const token = match[0].endsWith('\\') ? match[0].slice(0, -1) : match[0];
         if (token) tokens.push({ text: token, line, column: start + match.index! });
       }

@@ -18,11 +18,19 @@ import { NodeFiles } from './node-files';
 import { renderNode } from './render-node';
 import { KICBASE_RELEASES, KUBERNETES_MINORS } from './version-matrix';
 
-const frontEnd: FrontEnd = { command: (operation, node) => `kubelet-node ${operation} ${node}`, versionsHowTo: () => 'Versions: see the declaration.', provenance: 'Yours to edit.', ownership: 'Yours.' };
+const frontEnd: FrontEnd = {
+  command: (operation, node) => `kubelet-node ${operation} ${node}`,
+  versionsHowTo: () => 'Versions: see the declaration.',
+  provenance: 'Yours to edit.',
+  ownership: 'Yours.',
+};
 const context: FactContext = { templates: loadNodeTemplates(), frontEnd };
 const workspace = { hasProject: () => false, directoryHasFiles: () => false };
 
-function model(kubeVersion: string, options: { binarySource?: BinarySource; kicbaseVersion?: string; criDockerdVersion?: string; kicbaseImage?: string } = {}): NodeModel {
+function model(
+  kubeVersion: string,
+  options: { binarySource?: BinarySource; kicbaseVersion?: string; criDockerdVersion?: string; kicbaseImage?: string } = {},
+): NodeModel {
   return resolveNode({ name: 'n', criDockerdVersion: 'v0.3.21', ...options, kubeVersion }, workspace);
 }
 const generate = (m: NodeModel) => renderNode(m, context.templates, frontEnd);
@@ -65,7 +73,8 @@ describe('upgrade == generate', () => {
       const b = model(to, { binarySource: source, kicbaseVersion: toKicbase });
       const upgraded = upgrade(generate(a), a, b);
       const direct = generate(b);
-      if (JSON.stringify(meaning(upgraded)) !== JSON.stringify(meaning(direct))) failures.push(`${from}→${to} ${source} ${fromKicbase}→${toKicbase}: meaning differs`);
+      if (JSON.stringify(meaning(upgraded)) !== JSON.stringify(meaning(direct)))
+        failures.push(`${from}→${to} ${source} ${fromKicbase}→${toKicbase}: meaning differs`);
       else if (JSON.stringify(upgraded) !== JSON.stringify(direct)) failures.push(`${from}→${to} ${source} ${fromKicbase}→${toKicbase}: bytes differ`);
     }
     expect(failures).toEqual([]);
@@ -75,7 +84,8 @@ describe('upgrade == generate', () => {
   it('also holds along a path through every minor, and with an own base image reference', () => {
     for (const source of BINARY_SOURCES) {
       let files = generate(model(minors[0], { binarySource: source }));
-      for (let i = 1; i < minors.length; i++) files = upgrade(files, model(minors[i - 1], { binarySource: source }), model(minors[i], { binarySource: source }));
+      for (let i = 1; i < minors.length; i++)
+        files = upgrade(files, model(minors[i - 1], { binarySource: source }), model(minors[i], { binarySource: source }));
       expect(files).toEqual(generate(model(minors[minors.length - 1], { binarySource: source })));
     }
     const mirror = 'mirror.example:5000/kicbase:v0.0.48@sha256:' + 'a'.repeat(64);
@@ -144,14 +154,38 @@ const change = (path: string, transform: (text: string) => string) => (files: No
 };
 
 const EDITS: Edit[] = [
-  ['own comments naming versions, extra kubelet keys', change('kubelet.yaml', (t) => `${t}# tested on v1.34.1 and v1.34.11, cri-dockerd v0.3.21\nmaxPods: 50 # mine\nserializeImagePulls: false\n`)],
-  ['compose interpolation in BINARY_SOURCE and hostname', change('compose.yaml', (t) => t.replace(/BINARY_SOURCE: (\w+).*/, 'BINARY_SOURCE: ${BINARY_SOURCE:-$1}').replace('hostname: n', 'hostname: ${NODE_HOSTNAME:-n}'))],
+  [
+    'own comments naming versions, extra kubelet keys',
+    change('kubelet.yaml', (t) => `${t}# tested on v1.34.1 and v1.34.11, cri-dockerd v0.3.21\nmaxPods: 50 # mine\nserializeImagePulls: false\n`),
+  ],
+  [
+    'compose interpolation in BINARY_SOURCE and hostname',
+    change('compose.yaml', (t) =>
+      t.replace(/BINARY_SOURCE: (\w+).*/, 'BINARY_SOURCE: ${BINARY_SOURCE:-$1}').replace('hostname: n', 'hostname: ${NODE_HOSTNAME:-n}'),
+    ),
+  ],
   ['build args as a KEY=value list', change('compose.yaml', (t) => t.replace(/^( {8})(\w+): "?([^"\s]*)"?(.*)$/gm, '$1- $2=$3$4'))],
-  ['ExecStart wrapped over lines with \\', change('units/kubelet.service', (t) => t.replace(/^ExecStart=(.*)$/m, (_, rest: string) => `ExecStart=${rest.split(' ').join(' \\\n  ')}`))],
-  ['extra services (with build args of their own) and an own volume', change('compose.yaml', (t) => t.replace('services:\n', 'services:\n  sidecar: # mine\n    image: nx-kubelet-n:v1.0.0\n    build:\n      args:\n        KUBE_VERSION: v9.9.9\n').replace('volumes:\n  n-var:', 'volumes:\n  mine:\n  n-var:'))],
+  [
+    'ExecStart wrapped over lines with \\',
+    change('units/kubelet.service', (t) => t.replace(/^ExecStart=(.*)$/m, (_, rest: string) => `ExecStart=${rest.split(' ').join(' \\\n  ')}`)),
+  ],
+  [
+    'extra services (with build args of their own) and an own volume',
+    change('compose.yaml', (t) =>
+      t
+        .replace('services:\n', 'services:\n  sidecar: # mine\n    image: nx-kubelet-n:v1.0.0\n    build:\n      args:\n        KUBE_VERSION: v9.9.9\n')
+        .replace('volumes:\n  n-var:', 'volumes:\n  mine:\n  n-var:'),
+    ),
+  ],
   ['own Dockerfile layer and comment naming a version', change('Dockerfile.kicbase', (t) => `${t}# my layer, for v1.34.11\nRUN echo mine > /etc/mine\n`)],
-  ['own kubelet flag and an own unit setting', change('units/kubelet.service', (t) => t.replace(/^(ExecStart=.*)$/m, '$1 --v=2').replace('RestartSec=600ms', 'RestartSec=1s'))],
-  ['own cri-dockerd flag before the pause image flag', change('units/cri-docker.service', (t) => t.replace('--network-plugin=', '--network-plugin= --log-level=debug'))],
+  [
+    'own kubelet flag and an own unit setting',
+    change('units/kubelet.service', (t) => t.replace(/^(ExecStart=.*)$/m, '$1 --v=2').replace('RestartSec=600ms', 'RestartSec=1s')),
+  ],
+  [
+    'own cri-dockerd flag before the pause image flag',
+    change('units/cri-docker.service', (t) => t.replace('--network-plugin=', '--network-plugin= --log-level=debug')),
+  ],
   // Nx runs the workspace formatter after every generator: a regenerated README is formatted again then.
   ['files reformatted by the workspace formatter (prettier)', prettierFormat, { formatsAfterwards: true }],
 ];
@@ -174,10 +208,17 @@ describe('user edits survive upgrades byte for byte', () => {
   it('keeps an own image name and an interpolated version, and says so', () => {
     const from = model('1.34');
     const to = model('1.35');
-    const files = change('compose.yaml', (t) => t.replace('image: nx-kubelet-n:v1.34.11', 'image: registry.example/nodes/n:latest').replace('KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}'))(generate(from));
+    const files = change('compose.yaml', (t) =>
+      t
+        .replace('image: nx-kubelet-n:v1.34.11', 'image: registry.example/nodes/n:latest')
+        .replace('KUBE_VERSION: v1.34.11', 'KUBE_VERSION: ${KUBE_VERSION:-v1.34.11}'),
+    )(generate(from));
     const applied = applyFacts(files, from, to, context);
     expect(applied.problems).toEqual([]);
-    expect(parse(applied.files['compose.yaml']).services.n).toMatchObject({ image: 'registry.example/nodes/n:latest', build: { args: { KUBE_VERSION: '${KUBE_VERSION:-v1.34.11}', KUBE_VERSION_GO: '1.25' } } });
+    expect(parse(applied.files['compose.yaml']).services.n).toMatchObject({
+      image: 'registry.example/nodes/n:latest',
+      build: { args: { KUBE_VERSION: '${KUBE_VERSION:-v1.34.11}', KUBE_VERSION_GO: '1.25' } },
+    });
     expect(applied.kept).toEqual([
       "compose.yaml: services.n.build.args.KUBE_VERSION kept your ${KUBE_VERSION:-v1.34.11} (nx-kubelet's value: v1.35.8)",
       "compose.yaml: services.n.image kept your registry.example/nodes/n:latest (nx-kubelet's value: nx-kubelet-n:v1.35.8)",
@@ -196,10 +237,15 @@ describe('user edits survive upgrades byte for byte', () => {
     expect(applied.kept).toEqual(['README.md: kept as it is (you edited it)']);
   });
 
-  it('keeps feature gates of the user\'s own when the cgroup-driver gate comes and goes (1.30 ↔ 1.31)', () => {
+  it("keeps feature gates of the user's own when the cgroup-driver gate comes and goes (1.30 ↔ 1.31)", () => {
     const withOwnGate = (text: string) =>
-      text.includes('\nfeatureGates:\n') ? text.replace('\nfeatureGates:\n', '\nfeatureGates:\n  MyGate: true # mine\n') : `${text}featureGates:\n  MyGate: true # mine\n`;
-    for (const [a, b] of [['1.30', '1.31'], ['1.31', '1.29']]) {
+      text.includes('\nfeatureGates:\n')
+        ? text.replace('\nfeatureGates:\n', '\nfeatureGates:\n  MyGate: true # mine\n')
+        : `${text}featureGates:\n  MyGate: true # mine\n`;
+    for (const [a, b] of [
+      ['1.30', '1.31'],
+      ['1.31', '1.29'],
+    ]) {
       const from = model(a);
       const to = model(b);
       const upgraded = upgrade(change('kubelet.yaml', withOwnGate)(generate(from)), from, to);
@@ -221,9 +267,27 @@ describe('user edits survive upgrades byte for byte', () => {
 
 describe('facts that cannot be found', () => {
   const cases: [string, string, string, (files: NodeFiles) => NodeFiles, string][] = [
-    ['a deleted ARG', '1.34', '1.35', change('Dockerfile.kicbase', (t) => t.replace(/^ARG KUBE_VERSION=.*\n/m, '')), "Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION). Restore ARG KUBE_VERSION (value: v1.35.8)"],
-    ['ExecStart replaced by a script', '1.34', '1.35', change('units/kubelet.service', (t) => t.replace(/^ExecStart=.*$/m, 'ExecStart=/opt/run-kubelet.sh')), "units/kubelet.service: its ExecStart= runs /opt/run-kubelet.sh, not kubelet: cannot find the kubelet's pause image flag (removed in 1.35)"],
-    ['compose without the node\'s service', '1.34', '1.35', change('compose.yaml', (t) => t.replace(/^  n:$/m, '  renamed:')), 'compose.yaml: it has no service "n" (the node\'s own service): cannot find'],
+    [
+      'a deleted ARG',
+      '1.34',
+      '1.35',
+      change('Dockerfile.kicbase', (t) => t.replace(/^ARG KUBE_VERSION=.*\n/m, '')),
+      "Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION). Restore ARG KUBE_VERSION (value: v1.35.8)",
+    ],
+    [
+      'ExecStart replaced by a script',
+      '1.34',
+      '1.35',
+      change('units/kubelet.service', (t) => t.replace(/^ExecStart=.*$/m, 'ExecStart=/opt/run-kubelet.sh')),
+      "units/kubelet.service: its ExecStart= runs /opt/run-kubelet.sh, not kubelet: cannot find the kubelet's pause image flag (removed in 1.35)",
+    ],
+    [
+      "compose without the node's service",
+      '1.34',
+      '1.35',
+      change('compose.yaml', (t) => t.replace(/^  n:$/m, '  renamed:')),
+      'compose.yaml: it has no service "n" (the node\'s own service): cannot find',
+    ],
     ['kubelet.yaml that is not YAML', '1.30', '1.31', change('kubelet.yaml', (t) => `${t}\n: : [broken\n`), 'kubelet.yaml: it is not valid YAML'],
   ];
   it.each(cases)('%s: %s → %s stops with a message and changes nothing', (_name, fromVersion, toVersion, edit, message) => {
@@ -237,7 +301,11 @@ describe('facts that cannot be found', () => {
   });
 
   it.each([
-    ['feature gates written as one flow mapping', (t: string) => t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', 'featureGates: {MemoryQoS: true, KubeletCgroupDriverFromCRI: true}\n'), 'cannot remove'],
+    [
+      'feature gates written as one flow mapping',
+      (t: string) => t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', 'featureGates: {MemoryQoS: true, KubeletCgroupDriverFromCRI: true}\n'),
+      'cannot remove',
+    ],
     ['a kubelet.yaml written as JSON', (t: string) => JSON.stringify(parse(t)), 'written as one flow mapping (JSON style)'],
   ])('%s: 1.30 → 1.31 stops with a message and changes nothing', (_name, transform, message) => {
     const from = model('1.30');
@@ -251,7 +319,8 @@ describe('facts that cannot be found', () => {
   it('removes the feature gate on the last line of a file without a final newline, and nothing else', () => {
     const from = model('1.30');
     const to = model('1.31');
-    const gateLast = (t: string) => `${t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', '')}featureGates:\n  MyGate: true\n  KubeletCgroupDriverFromCRI: true`;
+    const gateLast = (t: string) =>
+      `${t.replace('featureGates:\n  KubeletCgroupDriverFromCRI: true\n', '')}featureGates:\n  MyGate: true\n  KubeletCgroupDriverFromCRI: true`;
     const upgraded = upgrade(change('kubelet.yaml', gateLast)(generate(from)), from, to);
     expect(parse(upgraded['kubelet.yaml'])).toEqual({ ...parse(generate(to)['kubelet.yaml']), featureGates: { MyGate: true } });
     expect(upgraded['kubelet.yaml'].match(/^apiVersion:/gm)).toHaveLength(1);

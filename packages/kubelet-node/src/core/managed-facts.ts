@@ -94,28 +94,24 @@ export const MANAGED_FACTS: readonly ManagedFact[] = [
   ...versionArg('KUBE_VERSION_GO', 'the Go that builds the kubelet', (m) => m.kubernetes.goVersion),
   ...versionArg('CRI_DOCKERD_VERSION', 'the cri-dockerd release', (m) => m.criDockerd.version),
   ...versionArg('CRI_DOCKERD_VERSION_GO', 'the Go that builds cri-dockerd', (m) => m.criDockerd.goVersion),
-  ...(['amd64', 'arm64'] as const).map(
-    (arch): ManagedFact => ({
-      id: `dockerfile:KUBELET_SHA256_${arch.toUpperCase()}`,
-      file: DOCKERFILE,
-      what: `the pinned SHA-256 of the ${arch} kubelet binary`,
-      locator: dockerfileArg(`KUBELET_SHA256_${arch.toUpperCase()}`),
-      value: (m) => m.kubernetes.sha256[arch] ?? '',
-      required: true,
-      // 0.3.0's migration brings these with the 0.3.0 build stages (an ARG cannot be added on its own).
-      since: '0.3.0',
-    }),
-  ),
-  ...(['amd64', 'arm64'] as const).map(
-    (arch): ManagedFact => ({
-      id: `dockerfile:CRI_DOCKERD_SHA256_${arch.toUpperCase()}`,
-      file: DOCKERFILE,
-      what: `the pinned SHA-256 of the cri-dockerd ${arch} release archive`,
-      locator: dockerfileArg(`CRI_DOCKERD_SHA256_${arch.toUpperCase()}`),
-      value: (m) => m.criDockerd.sha256[arch] ?? '',
-      required: true,
-    }),
-  ),
+  ...(['amd64', 'arm64'] as const).map((arch): ManagedFact => ({
+    id: `dockerfile:KUBELET_SHA256_${arch.toUpperCase()}`,
+    file: DOCKERFILE,
+    what: `the pinned SHA-256 of the ${arch} kubelet binary`,
+    locator: dockerfileArg(`KUBELET_SHA256_${arch.toUpperCase()}`),
+    value: (m) => m.kubernetes.sha256[arch] ?? '',
+    required: true,
+    // 0.3.0's migration brings these with the 0.3.0 build stages (an ARG cannot be added on its own).
+    since: '0.3.0',
+  })),
+  ...(['amd64', 'arm64'] as const).map((arch): ManagedFact => ({
+    id: `dockerfile:CRI_DOCKERD_SHA256_${arch.toUpperCase()}`,
+    file: DOCKERFILE,
+    what: `the pinned SHA-256 of the cri-dockerd ${arch} release archive`,
+    locator: dockerfileArg(`CRI_DOCKERD_SHA256_${arch.toUpperCase()}`),
+    value: (m) => m.criDockerd.sha256[arch] ?? '',
+    required: true,
+  })),
   {
     id: 'compose:image',
     file: COMPOSE,
@@ -183,4 +179,3 @@ export function managedFact(id: string): ManagedFact {
   if (!fact) throw new Error(`nx-kubelet: no managed fact "${id}"`);
   return fact;
 }
-

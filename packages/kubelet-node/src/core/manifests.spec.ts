@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManifestError, manifestFileNames, normalizeImageRef, parseManifest, readManifestFolder, samePod } from './manifests';
 
-const pod = (name: string, image = 'nx-kubelet/web:1') => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: web\n      image: ${image}\n`;
+const pod = (name: string, image = 'nx-kubelet/web:1') =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: web\n      image: ${image}\n`;
 
 describe('parseManifest', () => {
   it('reads name, namespace and the images of containers and init containers', () => {
@@ -36,7 +37,10 @@ describe('readManifestFolder', () => {
 
   it('reads every non-dot file in name order, and refuses an absent folder (it is not "no pods")', () => {
     writeFileSync(join(dir, 'b.yaml'), pod('b'));
-    writeFileSync(join(dir, 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }));
+    writeFileSync(
+      join(dir, 'a.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }),
+    );
     writeFileSync(join(dir, '.keep'), '');
     mkdirSync(join(dir, 'sub'));
     expect(readManifestFolder(dir).map((p) => p.file)).toEqual(['a.json', 'b.yaml']);
@@ -51,7 +55,9 @@ describe('readManifestFolder', () => {
     expect(readManifestFolder(join(dir, 'manifests')).map((p) => p.name)).toEqual(['real']);
     rmSync(join(dir, 'shared', 'real.yaml'));
     writeFileSync(join(dir, 'manifests', 'other.yaml'), pod('other'));
-    expect(() => readManifestFolder(join(dir, 'manifests'), 'n/manifests')).toThrow('n/manifests/linked.yaml: is a symbolic link to ../shared/real.yaml, which does not exist');
+    expect(() => readManifestFolder(join(dir, 'manifests'), 'n/manifests')).toThrow(
+      'n/manifests/linked.yaml: is a symbolic link to ../shared/real.yaml, which does not exist',
+    );
     expect(manifestFileNames(join(dir, 'manifests'))).toEqual(['other.yaml']);
   });
 
@@ -79,7 +85,10 @@ describe('normalizeImageRef', () => {
 describe('samePod', () => {
   it('ignores key order, comments and formatting, not values', () => {
     const a = parseManifest('a', pod('web')).object;
-    const b = parseManifest('a', `# a comment\nkind: Pod\napiVersion: v1\nmetadata: {name: web}\nspec:\n  containers: [{image: 'nx-kubelet/web:1', name: web}]\n`).object;
+    const b = parseManifest(
+      'a',
+      `# a comment\nkind: Pod\napiVersion: v1\nmetadata: {name: web}\nspec:\n  containers: [{image: 'nx-kubelet/web:1', name: web}]\n`,
+    ).object;
     expect(samePod(a, b)).toBe(true);
     expect(samePod(a, parseManifest('a', pod('web', 'nx-kubelet/web:2')).object)).toBe(false);
   });

@@ -56,7 +56,10 @@ export function parseManifest(file: string, text: string, shownPath = file): Sta
   const containers = spec.containers;
   if (!Array.isArray(containers) || containers.length === 0) fail('spec.containers is missing or empty; a pod needs at least one container.');
   const images: string[] = [];
-  for (const [field, list] of [['containers', containers], ['initContainers', spec.initContainers ?? []]] as const) {
+  for (const [field, list] of [
+    ['containers', containers],
+    ['initContainers', spec.initContainers ?? []],
+  ] as const) {
     if (!Array.isArray(list)) fail(`spec.${field} is not a list.`);
     (list as unknown[]).forEach((container, index) => {
       const entry = (container ?? {}) as Record<string, unknown>;
@@ -84,7 +87,9 @@ export function parseManifest(file: string, text: string, shownPath = file): Sta
  */
 export function readManifestFolder(dir: string, shownDir = 'manifests'): StaticPod[] {
   if (!existsSync(dir)) {
-    throw new ManifestError(`${shownDir} does not exist. A node keeps its static pods there: restore the folder, or create it empty for a node without static pods.`);
+    throw new ManifestError(
+      `${shownDir} does not exist. A node keeps its static pods there: restore the folder, or create it empty for a node without static pods.`,
+    );
   }
   const pods = manifestFileNames(dir, (file, target) => {
     throw new ManifestError(`${shownDir}/${file}: is a symbolic link to ${target}, which does not exist. Point it at a manifest or remove it.`);
@@ -95,7 +100,10 @@ export function readManifestFolder(dir: string, shownDir = 'manifests'): StaticP
   for (const pod of pods) {
     const key = `${pod.namespace}/${pod.name}`;
     const other = seen.get(key);
-    if (other) throw new ManifestError(`${shownDir}/${pod.file}: metadata.name "${pod.name}" is also the name of ${shownDir}/${other}; static pod names must be unique (the kubelet would run only one of them).`);
+    if (other)
+      throw new ManifestError(
+        `${shownDir}/${pod.file}: metadata.name "${pod.name}" is also the name of ${shownDir}/${other}; static pod names must be unique (the kubelet would run only one of them).`,
+      );
     seen.set(key, pod.file);
   }
   return pods;
@@ -154,7 +162,11 @@ export function samePod(a: unknown, b: unknown): boolean {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }

@@ -41,14 +41,11 @@ describe('resolveNode', () => {
       expect(resolveNode({ name: 'n', kubeVersion: input }, emptyWorkspace).kubernetes.version).toBe(tag);
     });
 
-    it.each(KUBERNETES_MINORS.map((minor) => [minor.minor, minor.go, minor.pauseTag]))(
-      'takes Go %s→%s and pause %s from the matrix',
-      (minor, go, pause) => {
-        const model = resolveNode({ name: 'n', kubeVersion: minor }, emptyWorkspace);
-        expect(model.kubernetes.goVersion).toBe(go);
-        expect(model.kubernetes.pauseImage).toBe(`registry.k8s.io/pause:${pause}`);
-      },
-    );
+    it.each(KUBERNETES_MINORS.map((minor) => [minor.minor, minor.go, minor.pauseTag]))('takes Go %s→%s and pause %s from the matrix', (minor, go, pause) => {
+      const model = resolveNode({ name: 'n', kubeVersion: minor }, emptyWorkspace);
+      expect(model.kubernetes.goVersion).toBe(go);
+      expect(model.kubernetes.pauseImage).toBe(`registry.k8s.io/pause:${pause}`);
+    });
 
     it.each([
       ['1.29', true, false],
@@ -71,7 +68,7 @@ describe('resolveNode', () => {
 
     it('rejects a minor outside the matrix and lists the known ones', () => {
       const [problem] = problemsOf({ name: 'n', kubeVersion: '1.28' });
-      expect(problem).toContain('Kubernetes 1.28 is not in nx-kubelet\'s version matrix');
+      expect(problem).toContain("Kubernetes 1.28 is not in nx-kubelet's version matrix");
       expect(problem).toContain('1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36');
       expect(problem).toContain('--allowUnknownVersions');
     });
@@ -103,18 +100,22 @@ describe('resolveNode', () => {
 
     it('rejects a release outside the matrix and lists the known ones', () => {
       const [problem] = problemsOf({ name: 'n', criDockerdVersion: 'v0.2.6' });
-      expect(problem).toContain('cri-dockerd v0.2.6 is not in nx-kubelet\'s version matrix (known: v0.3.10, ');
+      expect(problem).toContain("cri-dockerd v0.2.6 is not in nx-kubelet's version matrix (known: v0.3.10, ");
       expect(problem).toContain('v0.4.3)');
     });
 
     it('refuses a cri-dockerd too old for the Kubernetes minor, saying why and what to use', () => {
       expect(problemsOf({ name: 'n', kubeVersion: '1.31', criDockerdVersion: 'v0.3.15' })).toEqual([
-        expect.stringMatching(/^cri-dockerd v0\.3\.15 is too old for Kubernetes 1\.31: v0\.3\.17 tells the kubelet Docker's cgroup driver .*v0\.3\.16 reports ImageFsInfo .*Use --criDockerdVersion=v0\.3\.17 or newer/),
+        expect.stringMatching(
+          /^cri-dockerd v0\.3\.15 is too old for Kubernetes 1\.31: v0\.3\.17 tells the kubelet Docker's cgroup driver .*v0\.3\.16 reports ImageFsInfo .*Use --criDockerdVersion=v0\.3\.17 or newer/,
+        ),
       ]);
     });
 
     it('refuses it for Kubernetes 1.30 too (RuntimeConfig), but lets an existing node keep it with a warning', () => {
-      expect(problemsOf({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' })).toEqual([expect.stringContaining('cri-dockerd v0.3.15 is too old for Kubernetes 1.30')]);
+      expect(problemsOf({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' })).toEqual([
+        expect.stringContaining('cri-dockerd v0.3.15 is too old for Kubernetes 1.30'),
+      ]);
       const existing = resolveNode({ name: 'n', kubeVersion: '1.30', criDockerdVersion: 'v0.3.15' }, emptyWorkspace, true);
       expect(existing.criDockerd.version).toBe('v0.3.15');
       expect(existing.warnings).toEqual([expect.stringContaining('cri-dockerd v0.3.15 is too old for Kubernetes 1.30')]);
@@ -135,7 +136,7 @@ describe('resolveNode', () => {
     });
 
     it('rejects an unknown release unless --allowUnknownVersions', () => {
-      expect(problemsOf({ name: 'n', kicbaseVersion: 'v0.0.51' })[0]).toContain('kicbase v0.0.51 is not in nx-kubelet\'s version matrix (known: v0.0.44');
+      expect(problemsOf({ name: 'n', kicbaseVersion: 'v0.0.51' })[0]).toContain("kicbase v0.0.51 is not in nx-kubelet's version matrix (known: v0.0.44");
       const model = resolveNode({ name: 'n', kicbaseVersion: 'v0.0.51', allowUnknownVersions: true }, emptyWorkspace);
       expect(model.kicbase.image).toBe('gcr.io/k8s-minikube/kicbase:v0.0.51');
       expect(model.warnings).toHaveLength(1);

@@ -189,8 +189,20 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   const kicbase = resolveKicbase(String(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase), allowUnknown, problems, unknownVersionWarnings);
   warnings.push(...unknownVersionWarnings);
 
-  const kubeGoVersion = resolveGo('--kubeGoVersion', options.kubeGoVersion, kube?.facts.go, kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`, problems);
-  const criGoVersion = resolveGo('--criDockerdGoVersion', options.criDockerdGoVersion, cri?.go, cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`, problems);
+  const kubeGoVersion = resolveGo(
+    '--kubeGoVersion',
+    options.kubeGoVersion,
+    kube?.facts.go,
+    kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`,
+    problems,
+  );
+  const criGoVersion = resolveGo(
+    '--criDockerdGoVersion',
+    options.criDockerdGoVersion,
+    cri?.go,
+    cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`,
+    problems,
+  );
 
   if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
     (existing ? warnings : problems).push(
@@ -261,7 +273,10 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
 export function versionDependentOf(minor: string): Record<VersionDependent, boolean> {
   const entries = Object.entries(VERSION_DEPENDENT) as [VersionDependent, { since?: string; until?: string }][];
   return Object.fromEntries(
-    entries.map(([name, { since, until }]) => [name, (since === undefined || compareMinors(minor, since) >= 0) && (until === undefined || compareMinors(minor, until) < 0)]),
+    entries.map(([name, { since, until }]) => [
+      name,
+      (since === undefined || compareMinors(minor, since) >= 0) && (until === undefined || compareMinors(minor, until) < 0),
+    ]),
   ) as Record<VersionDependent, boolean>;
 }
 
@@ -273,7 +288,9 @@ function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings
     return {};
   }
   if (context !== undefined && !DOCKER_CONTEXT.test(context)) {
-    problems.push(`Invalid --dockerContext "${context}": a docker context name is letters, digits, ".", "_", "+" and "-", starting with a letter or digit (docker context ls lists yours).`);
+    problems.push(
+      `Invalid --dockerContext "${context}": a docker context name is letters, digits, ".", "_", "+" and "-", starting with a letter or digit (docker context ls lists yours).`,
+    );
   }
   if (host !== undefined) {
     if (!DOCKER_HOST.test(host)) {
@@ -306,7 +323,9 @@ function resolveResources(options: KubeletNodeOptions, problems: string[]): Node
     if (!match) {
       problems.push(`Invalid --memory "${memory}": give an amount with its unit, e.g. 2g or 1536m (k, m, g or t).`);
     } else if (mebibytes < MIN_NODE_MEMORY_MIB) {
-      problems.push(`--memory ${memory} is too little: a node's systemd, dockerd, cri-dockerd and kubelet need at least ${MIN_NODE_MEMORY_MIB}m before any pod runs.`);
+      problems.push(
+        `--memory ${memory} is too little: a node's systemd, dockerd, cri-dockerd and kubelet need at least ${MIN_NODE_MEMORY_MIB}m before any pod runs.`,
+      );
     } else {
       resources.memory = memory.toLowerCase().replace(/b$/, '');
     }
@@ -323,7 +342,9 @@ function normalizeDirectory(input: string | undefined, name: string, problems: s
   const raw = (input ?? `packages/${name}`).trim().replace(/\\/g, '/');
   const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || segments.includes('..')) {
-    problems.push(`--directory "${input}" is outside the workspace. Give a path inside it, relative to the workspace root, such as "packages/${name || 'my-node'}".`);
+    problems.push(
+      `--directory "${input}" is outside the workspace. Give a path inside it, relative to the workspace root, such as "packages/${name || 'my-node'}".`,
+    );
     return undefined;
   }
   if (segments.length === 0) {
@@ -407,7 +428,9 @@ function resolveCriDockerd(input: string, allowUnknown: boolean, problems: strin
     return undefined;
   }
   const newest = [...CRI_DOCKERD_RELEASES].sort(byVersion).at(-1)!;
-  warnings.push(`${why}; going ahead because of --allowUnknownVersions, assuming it builds with the Go of ${newest.version} (set --criDockerdGoVersion otherwise).`);
+  warnings.push(
+    `${why}; going ahead because of --allowUnknownVersions, assuming it builds with the Go of ${newest.version} (set --criDockerdGoVersion otherwise).`,
+  );
   return { tag: formatTag({ ...parsed, patch: parsed.patch }), parsed, go: newest.go, sha256: {} };
 }
 

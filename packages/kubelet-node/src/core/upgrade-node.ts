@@ -139,15 +139,17 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest):
   if (request.criDockerdVersion === undefined && toFacts) {
     const installed = parseVersion(criDockerdVersion);
     if (installed && compareVersions(installed, parseVersion(toFacts.minCriDockerd)!) < 0) {
-      const target = compareVersions(parseVersion(DEFAULT_VERSIONS.criDockerd)!, parseVersion(toFacts.minCriDockerd)!) >= 0 ? DEFAULT_VERSIONS.criDockerd : toFacts.minCriDockerd;
+      const target =
+        compareVersions(parseVersion(DEFAULT_VERSIONS.criDockerd)!, parseVersion(toFacts.minCriDockerd)!) >= 0
+          ? DEFAULT_VERSIONS.criDockerd
+          : toFacts.minCriDockerd;
       notes.push(`cri-dockerd ${criDockerdVersion} is too old for Kubernetes ${toMinor} (${toFacts.minCriDockerdReason}): moved to ${target}.`);
       criDockerdVersion = target;
     }
   }
 
   const criChanged = criDockerdVersion !== current.criDockerdVersion;
-  const criDockerdGoVersion =
-    request.criDockerdGoVersion ?? (criChanged ? undefined : current.criDockerdGoVersion);
+  const criDockerdGoVersion = request.criDockerdGoVersion ?? (criChanged ? undefined : current.criDockerdGoVersion);
 
   const kicbaseVersion = request.kicbaseVersion ?? current.kicbaseVersion;
   const kicbaseImage = request.kicbaseImage ?? current.kicbaseImage;
@@ -174,7 +176,6 @@ function definedOnly(request: VersionRequest): Partial<DeclaredVersions> {
   const { force: _force, ...versions } = request;
   return Object.fromEntries(Object.entries(versions).filter(([, value]) => value !== undefined));
 }
-
 
 /** Moves a node's files from the model `from` to the model `to` (see applyFacts: only managed facts change). */
 export function upgradeNodeFiles(files: NodeFiles, from: NodeModel, to: NodeModel, context: FactContext): AppliedFacts {

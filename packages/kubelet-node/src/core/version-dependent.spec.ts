@@ -4,7 +4,8 @@ import { versionDependentOf } from './node-model';
 import { KUBERNETES_MINORS, VERSION_DEPENDENT } from './version-matrix';
 
 const TEMPLATES = join(__dirname, '..', '..', '..', '..', 'templates');
-const files = (dir: string): string[] => readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? files(join(dir, entry)) : [join(dir, entry)]));
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? files(join(dir, entry)) : [join(dir, entry)]));
 
 describe('version-dependent capabilities (one style: VERSION_DEPENDENT → model booleans)', () => {
   it('start or end at a minor of the matrix', () => {

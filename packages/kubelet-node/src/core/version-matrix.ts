@@ -75,35 +75,126 @@ export interface CriDockerdRelease {
 // v0.3.19 is left out: the snapshot gives its go.mod only as a range (1.23.9-1.23.12); use --allowUnknownVersions.
 // Two lines: release/0.3 (works with Docker 20.10+) and release/0.4 (Docker API >= 1.42, i.e. Docker 23+, #346).
 export const CRI_DOCKERD_RELEASES: readonly CriDockerdRelease[] = [
-  { version: 'v0.3.10', date: '2024-02-13', go: '1.21',
-    sha256: { amd64: '3e19ef525e02d2d1dfd42e8d661ee45b4bc8a49a6dcafd8baa578bdb3a23aeb6', arm64: '24d2d9cdbb4ed4bda4b0838edb52104ac7a4e2212a0ee05b177de0ae5b6a4a9a' } },
-  { version: 'v0.3.12', date: '2024-03-14', go: '1.21',
-    sha256: { amd64: 'bf0890018cb339a313b6d52e994fe2628f5b6d5f005cec39adb171f055691c96', arm64: '23520fc42dcdcb9f44b0edb555a5d760eedde52a230750e21227fbb258f514b5' } },
-  { version: 'v0.3.15', date: '2024-07-11', go: '1.21',
-    sha256: { amd64: '4779b7c3663f002871e79ecf6aa8eb48d0bb74df035baecf56b816deb21d12c4', arm64: '39e430378c9c08a1d5056426e3c772ae50416ffeadbe720fa63a853c475fd5a4' } },
-  { version: 'v0.3.16', date: '2024-12-12', go: '1.23.3',
-    sha256: { amd64: 'cc7f181ce850130dc375515c54cd8a27e1e862252abc5b7eade7b4a03ddabd8e', arm64: '0ab930b6f7ab87697cd94c954d01e19fdd5b5d65810662effb957c5db49a55d4' } },
-  { version: 'v0.3.17', date: '2025-04-01', go: '1.23.7',
-    sha256: { amd64: '5568d571c2cfee7a31ce0b35b7fcc65b96c85b573ee6645151c4d022ed92a626', arm64: '761ee6db946ff2c8da04e57833dbbca8e5c38bc3f5b8e84bda689b1b7260c36f' } },
-  { version: 'v0.3.18', date: '2025-06-10', go: '1.23.9',
-    sha256: { amd64: '937578ddcdb28c71afded3fda25d555e0c9e6d396668977ff98228d55886dc79', arm64: 'd16204a4f01685ba67319adb3acc6a6f3e62d8bcfd87bc67f5e08f7332515a9d' } },
-  { version: 'v0.3.20', date: '2025-08-26', go: '1.23.12',
-    sha256: { amd64: '2ce46d6bbd7f6a7e06e211836c201fdc2311111913eccc63a03f6ef4fe1958fc', arm64: 'e6b4661c51c832ee1cbbb75d1c8b086fa803acc153d400454c3b8cf324547d89' } },
-  { version: 'v0.3.21', date: '2025-10-30', go: '1.24.9',
-    sha256: { amd64: '6c35838bc4b1aef74f9113670e114ca729a5f295f9457b226791e18e86e91698', arm64: '35de6b1e8eba11d8ba6d71fa7499cb3d610a1e7b866c9d43b7f87029e3a769cd' } },
-  { version: 'v0.3.22', date: '2026-01-16', go: '1.24.9',
-    sha256: { amd64: '6621a96a885c82844d12318de00f510eae3459871cf1ad47317f38dd242f9a03', arm64: '3260b214c9b12dbf0cbf4d60410c45aacfc31ba52aa7b74164135968e8950cb6' } },
-  { version: 'v0.3.23', date: '2026-01-20', go: '1.24.9',
-    sha256: { amd64: 'c7fe5db7f9396186193b58ded0e62a31eca7b3c58ad8691d57017986f96482ee', arm64: 'a78037d2d2e9c52c48372a5cbba7b94b1c57be5759449beef29cfe03cbe6f14b' } },
-  { version: 'v0.3.24', date: '2026-02-11', go: '1.24.9',
-    sha256: { amd64: 'dd4b7f514c248a3aaca398f467430a4c58aae9a77ea8b96a2f5b5d6fba0948d1', arm64: 'c783a03735887c4a8fc894bd4cf7a1c0defef3ecf50a4d79ff31eed45c26b17e' } },
-  { version: 'v0.3.25', date: '2026-04-27', go: '1.24.9',
-    sha256: { amd64: 'adb9b9785dc10fe49107f5d9e6a62c4271d268a214b9813f5dce251afc9d78ff', arm64: '7eda6e815ed80ddf28095587038a8c48cb9af2060f7b45f9d8e68603c42caa67' } },
+  {
+    version: 'v0.3.10',
+    date: '2024-02-13',
+    go: '1.21',
+    sha256: {
+      amd64: '3e19ef525e02d2d1dfd42e8d661ee45b4bc8a49a6dcafd8baa578bdb3a23aeb6',
+      arm64: '24d2d9cdbb4ed4bda4b0838edb52104ac7a4e2212a0ee05b177de0ae5b6a4a9a',
+    },
+  },
+  {
+    version: 'v0.3.12',
+    date: '2024-03-14',
+    go: '1.21',
+    sha256: {
+      amd64: 'bf0890018cb339a313b6d52e994fe2628f5b6d5f005cec39adb171f055691c96',
+      arm64: '23520fc42dcdcb9f44b0edb555a5d760eedde52a230750e21227fbb258f514b5',
+    },
+  },
+  {
+    version: 'v0.3.15',
+    date: '2024-07-11',
+    go: '1.21',
+    sha256: {
+      amd64: '4779b7c3663f002871e79ecf6aa8eb48d0bb74df035baecf56b816deb21d12c4',
+      arm64: '39e430378c9c08a1d5056426e3c772ae50416ffeadbe720fa63a853c475fd5a4',
+    },
+  },
+  {
+    version: 'v0.3.16',
+    date: '2024-12-12',
+    go: '1.23.3',
+    sha256: {
+      amd64: 'cc7f181ce850130dc375515c54cd8a27e1e862252abc5b7eade7b4a03ddabd8e',
+      arm64: '0ab930b6f7ab87697cd94c954d01e19fdd5b5d65810662effb957c5db49a55d4',
+    },
+  },
+  {
+    version: 'v0.3.17',
+    date: '2025-04-01',
+    go: '1.23.7',
+    sha256: {
+      amd64: '5568d571c2cfee7a31ce0b35b7fcc65b96c85b573ee6645151c4d022ed92a626',
+      arm64: '761ee6db946ff2c8da04e57833dbbca8e5c38bc3f5b8e84bda689b1b7260c36f',
+    },
+  },
+  {
+    version: 'v0.3.18',
+    date: '2025-06-10',
+    go: '1.23.9',
+    sha256: {
+      amd64: '937578ddcdb28c71afded3fda25d555e0c9e6d396668977ff98228d55886dc79',
+      arm64: 'd16204a4f01685ba67319adb3acc6a6f3e62d8bcfd87bc67f5e08f7332515a9d',
+    },
+  },
+  {
+    version: 'v0.3.20',
+    date: '2025-08-26',
+    go: '1.23.12',
+    sha256: {
+      amd64: '2ce46d6bbd7f6a7e06e211836c201fdc2311111913eccc63a03f6ef4fe1958fc',
+      arm64: 'e6b4661c51c832ee1cbbb75d1c8b086fa803acc153d400454c3b8cf324547d89',
+    },
+  },
+  {
+    version: 'v0.3.21',
+    date: '2025-10-30',
+    go: '1.24.9',
+    sha256: {
+      amd64: '6c35838bc4b1aef74f9113670e114ca729a5f295f9457b226791e18e86e91698',
+      arm64: '35de6b1e8eba11d8ba6d71fa7499cb3d610a1e7b866c9d43b7f87029e3a769cd',
+    },
+  },
+  {
+    version: 'v0.3.22',
+    date: '2026-01-16',
+    go: '1.24.9',
+    sha256: {
+      amd64: '6621a96a885c82844d12318de00f510eae3459871cf1ad47317f38dd242f9a03',
+      arm64: '3260b214c9b12dbf0cbf4d60410c45aacfc31ba52aa7b74164135968e8950cb6',
+    },
+  },
+  {
+    version: 'v0.3.23',
+    date: '2026-01-20',
+    go: '1.24.9',
+    sha256: {
+      amd64: 'c7fe5db7f9396186193b58ded0e62a31eca7b3c58ad8691d57017986f96482ee',
+      arm64: 'a78037d2d2e9c52c48372a5cbba7b94b1c57be5759449beef29cfe03cbe6f14b',
+    },
+  },
+  {
+    version: 'v0.3.24',
+    date: '2026-02-11',
+    go: '1.24.9',
+    sha256: {
+      amd64: 'dd4b7f514c248a3aaca398f467430a4c58aae9a77ea8b96a2f5b5d6fba0948d1',
+      arm64: 'c783a03735887c4a8fc894bd4cf7a1c0defef3ecf50a4d79ff31eed45c26b17e',
+    },
+  },
+  {
+    version: 'v0.3.25',
+    date: '2026-04-27',
+    go: '1.24.9',
+    sha256: {
+      amd64: 'adb9b9785dc10fe49107f5d9e6a62c4271d268a214b9813f5dce251afc9d78ff',
+      arm64: '7eda6e815ed80ddf28095587038a8c48cb9af2060f7b45f9d8e68603c42caa67',
+    },
+  },
   { version: 'v0.4.0', date: '2025-04-16', go: '1.23.7' },
   { version: 'v0.4.1', date: '2025-10-23', go: '1.23.12' },
   { version: 'v0.4.2', date: '2026-03-05', go: '1.25.0' },
-  { version: 'v0.4.3', date: '2026-04-28', go: '1.25.0',
-    sha256: { amd64: 'c94c3d6de364a13375d8d7448e4c64f5cb12960fbb1cdd7ac708bece418e4dba', arm64: 'f1b693ca030f2809b789eacd3fc26ab5f6d85ab68ab184fa3c003572fafe3109' } },
+  {
+    version: 'v0.4.3',
+    date: '2026-04-28',
+    go: '1.25.0',
+    sha256: {
+      amd64: 'c94c3d6de364a13375d8d7448e4c64f5cb12960fbb1cdd7ac708bece418e4dba',
+      arm64: 'f1b693ca030f2809b789eacd3fc26ab5f6d85ab68ab184fa3c003572fafe3109',
+    },
+  },
 ];
 
 export interface KicbaseRelease {

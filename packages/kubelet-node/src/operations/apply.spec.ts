@@ -8,8 +8,16 @@ import type { NodeContext } from './node-context';
 
 describe('diffManifests', () => {
   it('sorts files into added, changed, removed and unchanged', () => {
-    const host = new Map([['a.yaml', 'A'], ['b.yaml', 'B2'], ['c.yaml', 'C']]);
-    const node = new Map([['b.yaml', 'B1'], ['c.yaml', 'C'], ['d.yaml', 'D']]);
+    const host = new Map([
+      ['a.yaml', 'A'],
+      ['b.yaml', 'B2'],
+      ['c.yaml', 'C'],
+    ]);
+    const node = new Map([
+      ['b.yaml', 'B1'],
+      ['c.yaml', 'C'],
+      ['d.yaml', 'D'],
+    ]);
     expect(diffManifests(host, node)).toEqual({ added: ['a.yaml'], changed: ['b.yaml'], removed: ['d.yaml'], unchanged: ['c.yaml'] });
   });
 });
@@ -35,7 +43,11 @@ describe('watchReplaceableFolder', () => {
     mkdirSync(dir);
     let changes = 0;
     const errors: Error[] = [];
-    const unwatch = watchReplaceableFolder(dir, () => changes++, (error) => errors.push(error));
+    const unwatch = watchReplaceableFolder(
+      dir,
+      () => changes++,
+      (error) => errors.push(error),
+    );
     try {
       writeFileSync(join(dir, 'a.yaml'), 'a');
       await settle();
@@ -57,7 +69,8 @@ describe('watchReplaceableFolder', () => {
 });
 
 describe('scripts run in the node (run here with the local sh)', () => {
-  const sh = (script: string, args: string[], options: Parameters<typeof runCommand>[1] = {}) => runCommand(['sh', '-c', script, 'sh', ...args], { mode: 'capture', ...options });
+  const sh = (script: string, args: string[], options: Parameters<typeof runCommand>[1] = {}) =>
+    runCommand(['sh', '-c', script, 'sh', ...args], { mode: 'capture', ...options });
 
   it('WRITE_FILE_SCRIPT renames into place only a file with every byte; a short input leaves the old file and no temporary one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apply-write-'));

@@ -72,17 +72,19 @@ export const READ_FOLDER_SCRIPT = [
  * `/var/lib/kubelet/pods/<uid>` when it is done with that pod. If it waited, one housekeeping period (2 s) more, in
  * which the kubelet forgets the finished pod. See {@link applyOnce} for why.
  */
-export const WAIT_FOR_PREDECESSORS_SCRIPT = endsWhenStdinCloses([
-  'end=$(( $(date +%s) + $1 )); shift',
-  'waited=',
-  'for pod in "$@"; do',
-  '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
-  '  for uid in $uids; do',
-  '    while [ -d "/var/lib/kubelet/pods/$uid" ]; do waited=1; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.2; done',
-  '  done',
-  'done',
-  'if [ -n "$waited" ]; then sleep 2.1; fi',
-].join('\n'));
+export const WAIT_FOR_PREDECESSORS_SCRIPT = endsWhenStdinCloses(
+  [
+    'end=$(( $(date +%s) + $1 )); shift',
+    'waited=',
+    'for pod in "$@"; do',
+    '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
+    '  for uid in $uids; do',
+    '    while [ -d "/var/lib/kubelet/pods/$uid" ]; do waited=1; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.2; done',
+    '  done',
+    'done',
+    'if [ -n "$waited" ]; then sleep 2.1; fi',
+  ].join('\n'),
+);
 
 /**
  * Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename, only when it got
@@ -151,12 +153,18 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     const names = touchedPods.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
     // A timeout here is no failure: the kubelet still gets there, later; the pod wait below reports what happens.
     // --interactive with stdin held open: on Ctrl-C stdin closes and the loop in the node ends (docker exec would not).
-    const waited = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], { mode: 'capture', holdStdin: true });
+    const waited = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], {
+      mode: 'capture',
+      holdStdin: true,
+    });
     if (waited.interrupted) throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
   }
   for (const pod of touchedPods) {
     const size = String(Buffer.byteLength(pod.text));
-    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file, size], { mode: 'capture', input: pod.text });
+    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file, size], {
+      mode: 'capture',
+      input: pod.text,
+    });
     if (written.exitCode !== 0) throw new DockerCommandError(written, `writing ${folder}/${pod.file} in the node`);
   }
   const summary = [
@@ -225,11 +233,16 @@ export async function reportWait(
 ): Promise<boolean> {
   if (!node.kubelet.readOnlyPort) {
     // The pods' state comes from the read-only API; off (as the node README's hardening advice suggests) is no failure.
-    log.info(`${node.name}: not waiting for the pods: the kubelet's read-only port is off (readOnlyPort in kubelet.yaml), where their state comes from. ${node.command('export-logs')} collects the containers (crictl-ps.txt).`);
+    log.info(
+      `${node.name}: not waiting for the pods: the kubelet's read-only port is off (readOnlyPort in kubelet.yaml), where their state comes from. ${node.command('export-logs')} collects the containers (crictl-ps.txt).`,
+    );
     return true;
   }
   const waitStart = Date.now();
-  const progress = new Progress(`${node.name}: waiting for ${wait.running.length + wait.gone.length} pod${wait.running.length + wait.gone.length === 1 ? '' : 's'}`, timeoutMs);
+  const progress = new Progress(
+    `${node.name}: waiting for ${wait.running.length + wait.gone.length} pod${wait.running.length + wait.gone.length === 1 ? '' : 's'}`,
+    timeoutMs,
+  );
   let state = 'starting';
   const stop = progress.keepUpdating(() => state);
   let outcome;
@@ -243,7 +256,9 @@ export async function reportWait(
       startedAt !== undefined && outcome.firstRunningMs !== undefined
         ? `; first pod Running ${((waitStart - startedAt + outcome.firstRunningMs) / 1000).toFixed(1)} s after start`
         : '';
-    progress.done(`${node.name}: pods ready after ${(progress.elapsedMs() / 1000).toFixed(1)} s${first}${outcome.lines.length ? `\n${outcome.lines.map((line) => `  ${line}`).join('\n')}` : ''}`);
+    progress.done(
+      `${node.name}: pods ready after ${(progress.elapsedMs() / 1000).toFixed(1)} s${first}${outcome.lines.length ? `\n${outcome.lines.map((line) => `  ${line}`).join('\n')}` : ''}`,
+    );
     return true;
   }
   progress.done();

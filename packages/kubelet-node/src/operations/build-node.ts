@@ -34,7 +34,6 @@ export function binarySourceOf(node: NodeContext, options: BuildOptions): string
   return options.buildArgs?.BINARY_SOURCE ?? interpolateComposeValue(node.buildArgs.BINARY_SOURCE, process.env) ?? node.dockerfileBinarySource ?? 'source';
 }
 
-
 /** Fails before docker runs when BINARY_SOURCE=local and a binary is missing from the node's bin/ folder. */
 export function assertLocalBinaries(node: NodeContext, workspaceRoot: string): void {
   const missing = missingLocalBinaries(node, LOCAL_BINARIES);

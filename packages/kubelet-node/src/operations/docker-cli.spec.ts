@@ -27,10 +27,13 @@ describe('runCommand', () => {
   });
 
   it('forwards SIGINT to the child and reports the run as interrupted', async () => {
-    const run = runCommand(node("process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);"), {
-      mode: 'capture',
-      onSpawn: (child) => child.stdout?.once('data', () => process.emit('SIGINT', 'SIGINT')),
-    });
+    const run = runCommand(
+      node("process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);"),
+      {
+        mode: 'capture',
+        onSpawn: (child) => child.stdout?.once('data', () => process.emit('SIGINT', 'SIGINT')),
+      },
+    );
     const result = await run;
     expect(result.interrupted).toBe(true);
     expect(result.stdout).toContain('got SIGINT');
@@ -73,7 +76,7 @@ describe('runCommand', () => {
   });
 
   it('feeds input to stdin', async () => {
-    const result = await runCommand(node("process.stdin.pipe(process.stdout)"), { mode: 'capture', input: 'hello' });
+    const result = await runCommand(node('process.stdin.pipe(process.stdout)'), { mode: 'capture', input: 'hello' });
     expect(result.stdout).toBe('hello');
   });
 

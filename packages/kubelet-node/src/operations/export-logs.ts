@@ -36,7 +36,8 @@ interface Collector {
 /** What is collected (kind's set, in this node's terms). The kubelet's config comes from its loopback API. */
 export function collectors(node: NodeContext): Collector[] {
   const inNode = (file: string, ...command: string[]): Collector => ({ file, args: ['exec', '{id}', ...command], exec: true });
-  const journal = (file: string, ...units: string[]) => inNode(file, 'journalctl', '--no-pager', '--output', 'short-precise', ...units.flatMap((unit) => ['--unit', unit]));
+  const journal = (file: string, ...units: string[]) =>
+    inNode(file, 'journalctl', '--no-pager', '--output', 'short-precise', ...units.flatMap((unit) => ['--unit', unit]));
   const readOnly = node.kubelet.readOnlyPort;
   return [
     { file: 'inspect.json', args: ['inspect', '{id}'], exec: false },
@@ -93,7 +94,9 @@ export function checkExportFolder(output: string, shown = output): void {
   if (!statSync(output).isDirectory()) throw new Error(`${shown} is a file, not a folder: choose another --outputPath.`);
   const entries = readdirSync(output);
   if (entries.length && !entries.includes(EXPORT_MARKER)) {
-    throw new Error(`${shown} is not empty and export-logs did not write it (no ${EXPORT_MARKER} in it): export-logs replaces its output folder as a whole, so give it a new or empty folder (--outputPath).`);
+    throw new Error(
+      `${shown} is not empty and export-logs did not write it (no ${EXPORT_MARKER} in it): export-logs replaces its output folder as a whole, so give it a new or empty folder (--outputPath).`,
+    );
   }
 }
 
@@ -146,7 +149,9 @@ async function collectInto(
         written.push(collector.file);
       }
       if (result.exitCode !== 0 && !collector.allowFailure) {
-        errors.push(`${collector.file}: \`${args.join(' ')}\` exited ${result.exitCode}${result.signal === 'SIGKILL' ? ` (stopped after ${timeoutMs / 1000} s)` : ''}: ${result.stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
+        errors.push(
+          `${collector.file}: \`${args.join(' ')}\` exited ${result.exitCode}${result.signal === 'SIGKILL' ? ` (stopped after ${timeoutMs / 1000} s)` : ''}: ${result.stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`,
+        );
       }
     } catch (error) {
       errors.push(`${collector.file}: ${error instanceof Error ? error.message : String(error)}`);

@@ -120,7 +120,12 @@ export interface LoadSummary {
  * streamed into `docker load` in the node. `required`: an image missing on the host is an error (named images);
  * otherwise it is reported and left to the kubelet (which pulls it if a registry is reachable).
  */
-export async function loadImages(node: NodeContext, id: string, images: string[], { required, quiet = false }: { required: boolean; quiet?: boolean }): Promise<LoadSummary> {
+export async function loadImages(
+  node: NodeContext,
+  id: string,
+  images: string[],
+  { required, quiet = false }: { required: boolean; quiet?: boolean },
+): Promise<LoadSummary> {
   const facts = await Promise.all(images.map((image) => inspectImage(node, id, image)));
   const missing = facts.filter((fact) => !fact.host).map((fact) => fact.image);
   if (required && missing.length) {
@@ -154,8 +159,13 @@ export async function loadImages(node: NodeContext, id: string, images: string[]
   // Checked, not assumed: the node's engine must now have each image with the host's content.
   const after = await Promise.all(toLoad.map((fact) => inspectImage(node, id, fact.image)));
   const wrong = after.filter((fact) => !sameImage(fact.host, fact.inNode));
-  if (wrong.length) throw new Error(`docker load in ${node.name} ended without ${wrong.map((fact) => fact.image).join(', ')} as the host's engine has ${wrong.length > 1 ? 'them' : 'it'} (same layers and creation time).`);
-  log.info(`${node.name}: loaded ${toLoad.length} image${toLoad.length === 1 ? '' : 's'} (${megabytes(total)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (wrong.length)
+    throw new Error(
+      `docker load in ${node.name} ended without ${wrong.map((fact) => fact.image).join(', ')} as the host's engine has ${wrong.length > 1 ? 'them' : 'it'} (same layers and creation time).`,
+    );
+  log.info(
+    `${node.name}: loaded ${toLoad.length} image${toLoad.length === 1 ? '' : 's'} (${megabytes(total)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { loaded: toLoad.map((fact) => fact.image), present: present.map((fact) => fact.image), missing, absent };
 }
 

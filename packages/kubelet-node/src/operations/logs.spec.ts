@@ -42,7 +42,9 @@ describe('pickPodContainer', () => {
   it('says which containers and pods there are when the choice is unclear or wrong', () => {
     expect(() => pickPodContainer(containers, 'two', undefined, 'node1')).toThrow('Pod two-node1 has the containers a, b: choose one with --container=<name>.');
     expect(() => pickPodContainer(containers, 'two', 'c', 'node1')).toThrow('Pod two-node1 has no container "c" (its containers: a, b).');
-    expect(() => pickPodContainer(containers, 'db', undefined, 'node1')).toThrow('No container of a pod "db" in the node (pods with containers: web-node1, two-node1).');
+    expect(() => pickPodContainer(containers, 'db', undefined, 'node1')).toThrow(
+      'No container of a pod "db" in the node (pods with containers: web-node1, two-node1).',
+    );
   });
 });
 

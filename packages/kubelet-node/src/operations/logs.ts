@@ -61,7 +61,9 @@ export function stopWithStdin(argv: string[]): string[] {
 /** `logs`: the kubelet's journal by default, a static pod's container with --pod; Ctrl-C ends --follow cleanly. */
 export async function logs(node: NodeContext, options: LogsOptions): Promise<boolean> {
   if (typeof options.container === 'string' && options.pod === undefined) {
-    throw new Error(`--container=${options.container} names a pod's container: give the pod too (--pod=<name>), or use --container alone for the node's console log.`);
+    throw new Error(
+      `--container=${options.container} names a pod's container: give the pod too (--pod=<name>), or use --container alone for the node's console log.`,
+    );
   }
   const what = options.pod !== undefined ? 'docker logs' : options.container ? 'docker compose logs' : 'journalctl';
   const result = options.pod !== undefined ? await podLog(node, options) : options.container ? await containerLog(node, options) : await journal(node, options);
@@ -86,7 +88,9 @@ export function pickPodContainer(containers: PodContainer[], pod: string, contai
   const ofPod = containers.filter((entry) => entry.container !== 'POD' && (entry.pod === pod || entry.pod === `${pod}-${nodeName}`));
   if (ofPod.length === 0) {
     const pods = [...new Set(containers.filter((entry) => entry.container !== 'POD').map((entry) => entry.pod))];
-    throw new Error(`No container of a pod "${pod}" in the node${pods.length ? ` (pods with containers: ${pods.join(', ')})` : ' (no pod has started a container yet)'}. Its state and reason are in status.`);
+    throw new Error(
+      `No container of a pod "${pod}" in the node${pods.length ? ` (pods with containers: ${pods.join(', ')})` : ' (no pod has started a container yet)'}. Its state and reason are in status.`,
+    );
   }
   const names = [...new Set(ofPod.map((entry) => entry.container))];
   if (container === undefined) {
@@ -103,16 +107,27 @@ async function podLog(node: NodeContext, options: LogsOptions) {
   const id = await findContainer(node);
   if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
   const listed = await captureDocker(node.target, [
-    'exec', id, 'docker', 'ps', '--all', '--filter', 'label=io.kubernetes.pod.name',
-    '--format', '{{.ID}}|{{.Label "io.kubernetes.pod.name"}}|{{.Label "io.kubernetes.pod.namespace"}}|{{.Label "io.kubernetes.container.name"}}',
+    'exec',
+    id,
+    'docker',
+    'ps',
+    '--all',
+    '--filter',
+    'label=io.kubernetes.pod.name',
+    '--format',
+    '{{.ID}}|{{.Label "io.kubernetes.pod.name"}}|{{.Label "io.kubernetes.pod.namespace"}}|{{.Label "io.kubernetes.container.name"}}',
   ]);
-  const containers = listed.split('\n').filter(Boolean).map((line) => {
-    const [cid, pod, namespace, container] = line.split('|');
-    return { id: cid, pod, namespace, container };
-  });
+  const containers = listed
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [cid, pod, namespace, container] = line.split('|');
+      return { id: cid, pod, namespace, container };
+    });
   const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, await nodeName(node, id));
   const args = [
-    'docker', 'logs',
+    'docker',
+    'logs',
     ...(options.since ? ['--since', options.since] : []),
     ...(options.tail !== undefined ? ['--tail', String(options.tail)] : []),
     ...(options.follow ? ['--follow'] : []),

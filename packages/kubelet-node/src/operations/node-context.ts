@@ -113,7 +113,9 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
   const composeDocument = parse(composeText) ?? {};
   const service = options.service ?? nodeService(composeDocument.services ?? {}, ref.name, join(displayDir, composeFile));
   if (!(service in (composeDocument.services ?? {}))) {
-    throw new Error(`${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`);
+    throw new Error(
+      `${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`,
+    );
   }
   const target = engineOf(options, composeDocument);
   const { compose } = await preflight(target);
@@ -226,7 +228,10 @@ export function engineOf(options: DockerConnectionOptions, composeDocument: Reco
 
 /** `<name>-<first 8 hex digits of the SHA-256 of the folder's real path>`: stable for a folder, distinct between two. */
 export function scopedProjectName(name: string, dir: string): string {
-  return `${name}-${createHash('sha256').update(realPath(resolve(dir))).digest('hex').slice(0, 8)}`;
+  return `${name}-${createHash('sha256')
+    .update(realPath(resolve(dir)))
+    .digest('hex')
+    .slice(0, 8)}`;
 }
 
 /**
@@ -241,7 +246,11 @@ async function composeProjectOf(target: DockerTarget, composeDocument: Record<st
   const folders = [...new Set([dir, realPath(dir)])];
   const listed = await Promise.all(
     folders.map((folder) =>
-      runDocker(target, ['ps', '--all', '--filter', `label=com.docker.compose.project.working_dir=${folder}`, '--format', '{{.Label "com.docker.compose.project"}}'], { mode: 'capture' }),
+      runDocker(
+        target,
+        ['ps', '--all', '--filter', `label=com.docker.compose.project.working_dir=${folder}`, '--format', '{{.Label "com.docker.compose.project"}}'],
+        { mode: 'capture' },
+      ),
     ),
   );
   const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
@@ -268,7 +277,11 @@ function realPath(dir: string): string {
  */
 export async function refuseSharedVolumes(node: NodeContext): Promise<void> {
   for (const volume of node.globalVolumes) {
-    const users = await runDocker(node.target, ['ps', '--all', '--filter', `volume=${volume}`, '--format', '{{.Label "com.docker.compose.project"}} {{.Names}}'], { mode: 'capture' });
+    const users = await runDocker(
+      node.target,
+      ['ps', '--all', '--filter', `volume=${volume}`, '--format', '{{.Label "com.docker.compose.project"}} {{.Names}}'],
+      { mode: 'capture' },
+    );
     const others = users.stdout.split('\n').filter((line) => line && line.split(' ')[0] !== node.composeProject);
     if (others.length > 0) {
       throw new Error(

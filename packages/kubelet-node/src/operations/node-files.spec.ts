@@ -27,7 +27,15 @@ const FS_ALLOWED: Record<string, { names: string[]; why: string }> = {
 };
 
 /** Names that only a reader of the node's files needs. */
-const READERS_OF_NODE_FILES = ['readManifestFolder', 'manifestFileNames', 'readDockerfileArg', 'readComposeBuildArgs', 'execStartFlag', 'yamlValue', 'composeFileOf'];
+const READERS_OF_NODE_FILES = [
+  'readManifestFolder',
+  'manifestFileNames',
+  'readDockerfileArg',
+  'readComposeBuildArgs',
+  'execStartFlag',
+  'yamlValue',
+  'composeFileOf',
+];
 
 const sources = readdirSync(OPERATIONS_DIR)
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts') && file !== READER)
@@ -42,9 +50,18 @@ function importsFrom(text: string, from: RegExp): { module: string; names: strin
     const named = /\{([\s\S]*)\}/.exec(clause)?.[1] ?? '';
     const names = named
       .split(',')
-      .map((part) => part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0])
+      .map(
+        (part) =>
+          part
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)[0],
+      )
       .filter(Boolean);
-    const other = clause.replace(/\{[\s\S]*\}/, '').replace(/,/g, ' ').trim();
+    const other = clause
+      .replace(/\{[\s\S]*\}/, '')
+      .replace(/,/g, ' ')
+      .trim();
     found.push({ module: match[2], names: other ? [...names, other] : names });
   }
   for (const match of text.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
@@ -90,7 +107,7 @@ describe('no operation but node-context.ts reads or parses a node file', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('has no pattern over a unit file (ExecStart= and its flags are the core locators\')', () => {
+  it("has no pattern over a unit file (ExecStart= and its flags are the core locators')", () => {
     const offenders = sources.filter(({ text }) => /ExecStart|--pod-infra-container-image|--hostname-override/.test(text)).map((source) => source.file);
     expect(offenders).toEqual([]);
   });
@@ -133,7 +150,11 @@ describe('what node-context.ts reads from a node', () => {
     const manifests = nodeManifests(node);
     expect(manifests.shown).toBe(join('packages/example-node', 'manifests'));
     expect(manifests.exists()).toBe(true);
-    expect(manifests.read().map((pod) => pod.file)).toEqual(readdirSync(join(exampleNode, 'manifests')).filter((file) => !file.startsWith('.')).sort());
+    expect(manifests.read().map((pod) => pod.file)).toEqual(
+      readdirSync(join(exampleNode, 'manifests'))
+        .filter((file) => !file.startsWith('.'))
+        .sort(),
+    );
   });
 
   describe('in a node of its own', () => {
@@ -145,7 +166,12 @@ describe('what node-context.ts reads from a node', () => {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it("takes the kubelet's defaults without a kubelet.yaml, and reads one written as JSON", () => {
-      expect(readNodeFacts(dir, 'n', service).kubelet).toMatchObject({ healthzPort: 10248, readOnlyPort: 0, port: 10250, staticPodPath: DEFAULT_STATIC_POD_PATH });
+      expect(readNodeFacts(dir, 'n', service).kubelet).toMatchObject({
+        healthzPort: 10248,
+        readOnlyPort: 0,
+        port: 10250,
+        staticPodPath: DEFAULT_STATIC_POD_PATH,
+      });
       writeFileSync(join(dir, KUBELET_YAML), JSON.stringify({ readOnlyPort: 10266, staticPodPath: '/srv/pods/', address: '0.0.0.0' }));
       const facts = readNodeFacts(dir, 'n', service);
       expect(facts.kubelet).toMatchObject({ healthzPort: 10248, readOnlyPort: 10266, staticPodPath: '/srv/pods' });
@@ -169,7 +195,7 @@ describe('what node-context.ts reads from a node', () => {
       expect(readNodeFacts(dir, 'n', service).kubelet.hostnameOverride).toBeUndefined();
     });
 
-    it('names no pause image when cri-dockerd runs from a script of the user\'s (not an error)', () => {
+    it("names no pause image when cri-dockerd runs from a script of the user's (not an error)", () => {
       writeFileSync(join(dir, CRI_DOCKER_UNIT), '[Service]\nExecStart=/usr/local/bin/start-cri.sh --pod-infra-container-image=x/pause:1\n');
       expect(readNodeFacts(dir, 'n', service).pauseImage).toBeUndefined();
     });

@@ -97,7 +97,8 @@ export function endsWhenStdinCloses(script: string): string {
   ].join('\n');
 }
 
-export type HealthzWait = { outcome: 'healthy'; body: string } | { outcome: 'timeout' | 'interrupted' } | { outcome: 'failed'; exitCode: number; output: string };
+export type HealthzWait =
+  { outcome: 'healthy'; body: string } | { outcome: 'timeout' | 'interrupted' } | { outcome: 'failed'; exitCode: number; output: string };
 
 /**
  * Waits until the kubelet answers /healthz, polling inside the node ({@link HEALTHZ_POLL_SCRIPT}) with one

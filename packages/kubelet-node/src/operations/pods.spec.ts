@@ -24,7 +24,9 @@ describe('summarizePod', () => {
     ['ContainerCreating', false],
     ['ErrImagePull', false],
   ])('a container waiting with %s: failed=%s, and the reason is shown', (reason, failed) => {
-    const summary = summarizePod(pod({ phase: 'Pending', containerStatuses: [{ name: 'web', ready: false, state: { waiting: { reason, message: 'why\nmore' } } }] }));
+    const summary = summarizePod(
+      pod({ phase: 'Pending', containerStatuses: [{ name: 'web', ready: false, state: { waiting: { reason, message: 'why\nmore' } } }] }),
+    );
     expect(summary.done).toBe(false);
     expect(summary.failed).toBe(failed);
     expect(formatPod(summary)).toBe(`default/web-node1  Pending  0/1 ready  0 restarts  web: ${reason} (why)`);
@@ -51,7 +53,10 @@ describe('waitForPods interrupted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pods-interrupt-'));
     const docker = join(dir, 'docker');
     const started = join(dir, 'curl-started');
-    writeFileSync(docker, `#!/bin/sh\nif [ "$3" = hostname ]; then echo node1; exit 0; fi\ntrap 'exit 130' INT\ntouch '${started}'\nwhile :; do sleep 0.05; done\n`);
+    writeFileSync(
+      docker,
+      `#!/bin/sh\nif [ "$3" = hostname ]; then echo node1; exit 0; fi\ntrap 'exit 130' INT\ntouch '${started}'\nwhile :; do sleep 0.05; done\n`,
+    );
     chmodSync(docker, 0o755);
     const node = { name: 'n1', target: { command: docker }, kubelet: { healthzPort: 10248, readOnlyPort: 10255 } } as unknown as NodeContext;
     const poke = setInterval(() => {

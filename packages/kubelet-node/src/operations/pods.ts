@@ -96,7 +96,9 @@ export function summarizePod(pod: KubeletPod): PodSummary {
       if (FAILURE_REASONS.has(waiting.reason)) failed = true;
       reasons.push(`${status.name}: ${waiting.reason}${waiting.message ? ` (${firstLine(waiting.message)})` : ''}`);
     } else if (terminated && phase !== 'Succeeded') {
-      reasons.push(`${status.name}: ${terminated.reason ?? 'Terminated'} (exit code ${terminated.exitCode ?? '?'})${terminated.message ? ` ${firstLine(terminated.message)}` : ''}`);
+      reasons.push(
+        `${status.name}: ${terminated.reason ?? 'Terminated'} (exit code ${terminated.exitCode ?? '?'})${terminated.message ? ` ${firstLine(terminated.message)}` : ''}`,
+      );
     }
   }
   if (pod.status?.reason) reasons.unshift(`${pod.status.reason}${pod.status.message ? `: ${firstLine(pod.status.message)}` : ''}`);
@@ -178,7 +180,11 @@ export async function waitForPods(
       throw error;
     }
     if (pods === undefined) {
-      return { ok: false, why: 'no-api', lines: [`the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`] };
+      return {
+        ok: false,
+        why: 'no-api',
+        lines: [`the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`],
+      };
     }
     const lines: string[] = [];
     let pending = 0;

@@ -28,13 +28,19 @@ export async function preflight(target: DockerTarget): Promise<Preflight> {
 /** The address a docker context points at (read from the CLI's own configuration: no daemon needed). */
 async function contextAddress(target: DockerTarget): Promise<string | undefined> {
   if (!target.context) return undefined;
-  const inspect = await runDocker({ command: target.command }, ['context', 'inspect', target.context, '--format', '{{.Endpoints.docker.Host}}'], { mode: 'capture' });
+  const inspect = await runDocker({ command: target.command }, ['context', 'inspect', target.context, '--format', '{{.Endpoints.docker.Host}}'], {
+    mode: 'capture',
+  });
   return inspect.exitCode === 0 ? inspect.stdout.trim() || undefined : undefined;
 }
 
 function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?: string): string {
   const where = describeEngine(target, address);
-  const reason = stderr.trim().split('\n').find((line) => line.trim() !== '') ?? 'no answer';
+  const reason =
+    stderr
+      .trim()
+      .split('\n')
+      .find((line) => line.trim() !== '') ?? 'no answer';
   return [
     `The Docker daemon is not reachable (${where}): ${reason}`,
     'Start it (e.g. `sudo systemctl start docker`, or tools/docker-engine/start.sh in the nx-kubelet repository), or point the node at a running one with DOCKER_HOST or the --context or --dockerHost option.',

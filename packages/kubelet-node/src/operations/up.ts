@@ -74,10 +74,14 @@ async function waitForStaticPods(node: NodeContext, id: string, options: UpOptio
         });
   const awaited = pods.filter((pod) => !pod.images.some((image) => absent.includes(image)));
   for (const pod of pods.filter((candidate) => !awaited.includes(candidate))) {
-    log.info(`${node.name}: not waiting for pod ${pod.name}: ${pod.images.filter((image) => absent.includes(image)).join(', ')} is in neither engine (${node.command('load', '--images=<image>')} once you have it).`);
+    log.info(
+      `${node.name}: not waiting for pod ${pod.name}: ${pod.images.filter((image) => absent.includes(image)).join(', ')} is in neither engine (${node.command('load', '--images=<image>')} once you have it).`,
+    );
   }
   if (awaited.length === 0) return true;
-  return reportWait(node, id, { running: awaited.map((pod) => ({ name: pod.name, namespace: pod.namespace })), gone: [] }, (options.podTimeout ?? 120) * 1000, { startedAt });
+  return reportWait(node, id, { running: awaited.map((pod) => ({ name: pod.name, namespace: pod.namespace })), gone: [] }, (options.podTimeout ?? 120) * 1000, {
+    startedAt,
+  });
 }
 
 /**
@@ -120,7 +124,9 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
   }
   progress.done();
   const journal = await journalTail(node, id, 'kubelet', 30);
-  log.error(`kubelet-node: the kubelet of ${node.name} did not become healthy within ${timeoutMs / 1000} s (${phase}). Last kubelet journal lines:\n${journal}`);
+  log.error(
+    `kubelet-node: the kubelet of ${node.name} did not become healthy within ${timeoutMs / 1000} s (${phase}). Last kubelet journal lines:\n${journal}`,
+  );
   log.error(`More: ${node.command('logs')}, ${node.command('status')}. The container keeps running; stop it with ${node.command('down')}.`);
   return false;
 }
