@@ -2,8 +2,8 @@
  * Options that customize a synthesized node, applied after rendering (so after every managed fact): structural edits
  * through the `yaml` document model, which keeps the generated comments and order.
  */
-import { isMap, isSeq, parseDocument } from 'yaml';
-import { COMPOSE, KUBELET_UNIT, KUBELET_YAML, NodeFiles, NodeModel } from 'kubelet-node';
+import { parseDocument } from 'yaml';
+import { COMPOSE, ExposureFinding, KUBELET_UNIT, KUBELET_YAML, nodeExposure, NodeFiles, NodeModel, UnreadableNodeFileError } from 'kubelet-node';
 
 export interface Customizations {
   /**
@@ -15,8 +15,9 @@ export interface Customizations {
   readonly kubeletFlags?: string[];
   /**
    * Values set in compose.yaml by dot path, as projen's `addOverride`: e.g.
-   * `{ 'services.my-node.mem_limit': '2g' }`. A kubelet port published beyond loopback is refused: the kubelet's API
-   * is unauthenticated.
+   * `{ 'services.my-node.mem_limit': '2g' }`. Whatever would open the kubelet beyond the container's loopback (a
+   * published kubelet port, host networking, a shared network namespace; and kubeletSettings or kubeletFlags that move
+   * its address) is refused: the kubelet's API is unauthenticated.
    */
   readonly composeOverrides?: Record<string, unknown>;
 }
@@ -41,15 +42,6 @@ export function applyCustomizations(files: NodeFiles, model: NodeModel, customiz
     }
     result[KUBELET_YAML] = document.toString({ lineWidth: 0 });
   }
-  const kubelet = (parseDocument(result[KUBELET_YAML]).toJS() ?? {}) as Record<string, unknown>;
-  for (const field of ['address', 'healthzBindAddress']) {
-    const value = kubelet[field];
-    if (value !== undefined && !LOOPBACK.includes(String(value))) {
-      throw new InvalidCustomizationError(
-        `kubeletSettings.${field}: ${value} would open the kubelet of ${model.name} beyond the container's loopback, and it answers anyone without authentication (anonymous, AlwaysAllow). Keep 127.0.0.1; reach it through a tunnel (see the node's README).`,
-      );
-    }
-  }
   if (kubeletFlags && kubeletFlags.length > 0) {
     const bad = kubeletFlags.filter((flag) => !/^--[a-z0-9][a-z0-9-]*(=\S*)?$/.test(flag));
     if (bad.length > 0)
@@ -61,11 +53,39 @@ export function applyCustomizations(files: NodeFiles, model: NodeModel, customiz
   if (composeOverrides && Object.keys(composeOverrides).length > 0) {
     const document = parseDocument(result[COMPOSE]);
     for (const [path, value] of Object.entries(composeOverrides)) document.setIn(splitPath(path), value);
-    const ports = [kubelet.port ?? 10250, kubelet.readOnlyPort ?? 0, kubelet.healthzPort ?? 10248].map(Number).filter((port) => port > 0);
-    refusePublishedKubeletPorts(document.toJS(), model, new Set(ports));
     result[COMPOSE] = document.toString({ lineWidth: 0 });
   }
+  refuseExposure(result, model);
   return result;
+}
+
+/** Which option a finding comes from, in the words of this component's options. */
+function optionOf(finding: ExposureFinding): string {
+  if (finding.file === KUBELET_YAML) return `kubeletSettings.${finding.setting ?? ''}${finding.value !== undefined ? `: ${finding.value}` : ''}`;
+  if (finding.file === KUBELET_UNIT) return `kubeletFlags${finding.setting ? ` ${finding.setting}=${finding.value ?? ''}` : ''}`;
+  return 'composeOverrides';
+}
+
+/**
+ * Refuses a node whose unauthenticated kubelet the customizations would open beyond the container's loopback: the
+ * core's one exposure check, on the files as they will be written (flags over kubelet.yaml, compose as Compose reads it).
+ */
+function refuseExposure(files: NodeFiles, model: NodeModel): void {
+  let findings: ExposureFinding[];
+  try {
+    findings = nodeExposure(files, model.compose.service);
+  } catch (error) {
+    if (error instanceof UnreadableNodeFileError) throw new InvalidCustomizationError(`${model.name}: ${error.message}`);
+    throw error;
+  }
+  if (findings.length === 0) return;
+  throw new InvalidCustomizationError(
+    [
+      `${model.name}: its kubelet answers anyone without authentication (anonymous, AlwaysAllow), and these settings would open it beyond the container's loopback:`,
+      ...findings.map((finding) => `  ${optionOf(finding)} (${finding.file}${finding.line ? `:${finding.line}` : ''}): ${finding.message}`),
+      "Keep the kubelet on 127.0.0.1 and reach it through a tunnel (see the node's README), or turn on authentication first (docs/security.md).",
+    ].join('\n'),
+  );
 }
 
 /** projen's dot paths: `a.b.c`, with `\.` for a literal dot. */
@@ -81,43 +101,3 @@ function appendToExecStart(unit: string, flags: string[]): string {
   lines[index] = `${lines[index]} ${flags.join(' ')}`;
   return lines.join('\n');
 }
-
-/** Refuses compose ports that publish one of the kubelet's ports on anything but loopback. */
-function refusePublishedKubeletPorts(compose: { services?: Record<string, { ports?: unknown[] }> }, model: NodeModel, kubeletPorts: Set<number>): void {
-  for (const [service, definition] of Object.entries(compose.services ?? {})) {
-    if (!Array.isArray(definition?.ports)) continue;
-    for (const port of definition.ports) {
-      const { hostIp, targets } = parsePort(port);
-      const target = targets.find((candidate) => kubeletPorts.has(candidate));
-      if (target !== undefined && !LOOPBACK.includes(hostIp ?? '')) {
-        throw new InvalidCustomizationError(
-          `composeOverrides: services.${service}.ports publishes the kubelet's port ${target} on ${hostIp ?? 'every interface'}. The kubelet of ${model.name} answers anyone without authentication (anonymous, AlwaysAllow): publish it on 127.0.0.1 only ("127.0.0.1:${target}:${target}"), or not at all.`,
-        );
-      }
-    }
-  }
-}
-
-/** A compose port mapping's host address and container ports (a range `10248-10255` gives every port in it). */
-function parsePort(port: unknown): { hostIp?: string; targets: number[] } {
-  if (typeof port === 'number') return { targets: [port] };
-  if (typeof port === 'string') {
-    const withoutProtocol = port.replace(/\/(tcp|udp|sctp)$/, '');
-    const ipv6 = /^\[([^\]]+)\]:(.*)$/.exec(withoutProtocol);
-    const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : withoutProtocol.split(':');
-    return { hostIp: parts.length === 3 ? parts[0] : undefined, targets: portRange(parts[parts.length - 1]) };
-  }
-  if (port && typeof port === 'object' && !isMap(port) && !isSeq(port)) {
-    const long = port as { host_ip?: string; target?: number | string };
-    return { hostIp: long.host_ip, targets: portRange(String(long.target)) };
-  }
-  return { targets: [] };
-}
-
-function portRange(text: string): number[] {
-  const [from, to = from] = text.split('-').map(Number);
-  if (!Number.isInteger(from) || !Number.isInteger(to) || to < from || to - from > 65535) return [];
-  return Array.from({ length: to - from + 1 }, (_, index) => from + index);
-}
-
-const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];

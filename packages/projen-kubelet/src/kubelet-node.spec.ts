@@ -206,6 +206,25 @@ describe('the projen way', () => {
     expect(synthNode({ name: 'open-4', composeOverrides: { 'services.open-4.ports': ['8080:80'] } })['compose.yaml']).toContain('8080:80');
   });
 
+  it.each<[string, Partial<KubeletNodeOptions>]>([
+    [
+      'a kubelet flag --address=0.0.0.0 with host networking',
+      { kubeletFlags: ['--address=0.0.0.0'], composeOverrides: { 'services.open-5.network_mode': 'host' } },
+    ],
+    ['a published port written with Compose interpolation', { composeOverrides: { 'services.open-5.ports': ['10250:${P:-10250}'] } }],
+    ['host networking alone', { composeOverrides: { 'services.open-5.network_mode': 'host' } }],
+    ["a sidecar in the node's network namespace", { composeOverrides: { 'services.debug': { image: 'busybox', network_mode: 'service:open-5' } } }],
+    ['the read-only port on every address by flag', { kubeletFlags: ['--address=::'] }],
+  ])('refuses what the node would really expose: %s', (...[, options]) => {
+    expect(() => synthNode({ name: 'open-5', ...options })).toThrow(/open-5: its kubelet answers anyone without authentication/);
+  });
+
+  it('names the option and the file line of what it refuses', () => {
+    expect(() => synthNode({ name: 'open-6', kubeletFlags: ['--address=0.0.0.0'] })).toThrow(
+      /kubeletFlags --address=0\.0\.0\.0 \(units\/kubelet\.service:\d+\)/,
+    );
+  });
+
   it('refuses flags that are not flags', () => {
     expect(() => synthNode({ name: 'flags-1', kubeletFlags: ['--v=4; rm -rf /'] })).toThrow(/kubeletFlags/);
   });

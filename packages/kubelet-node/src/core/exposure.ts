@@ -21,6 +21,10 @@ export interface ExposureFinding {
   line?: number;
   /** What is exposed, to whom, and how to close it. */
   message: string;
+  /** The kubelet setting that opens it (a kubelet.yaml field or a flag without its dashes), when one does. */
+  setting?: string;
+  /** The value that setting has. */
+  value?: string;
 }
 
 /** A kubelet listener with its effective port and address, and where each came from. */
@@ -31,7 +35,7 @@ export interface KubeletListener {
   /** Answers without authentication. */
   open: boolean;
   /** Where the address was set (file and line), for messages. */
-  addressFrom: { file: string; line?: number };
+  addressFrom: { file: string; line?: number; setting?: string };
 }
 
 /** The config file the node's image gives the kubelet (Dockerfile.kicbase copies kubelet.yaml there). */
@@ -140,7 +144,7 @@ export function isLoopback(address: string): boolean {
   return all.length === 8 && all.every((group, index) => /^[0-9a-f]{1,4}$/.test(group) && parseInt(group, 16) === (index === 7 ? 1 : 0));
 }
 
-type Setting = { value: string; line?: number; file: string };
+type Setting = { value: string; line?: number; file: string; setting?: string };
 
 /** A node file that cannot tell what the node runs: nothing can be decided on it. */
 export class UnreadableNodeFileError extends Error {
@@ -170,7 +174,7 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
     const [, name, inline] = match;
     const separate = inline === undefined && command[index + 1] && !command[index + 1].text.startsWith('-') ? command[index + 1].text : undefined;
     // The last of a repeated flag wins, as for the kubelet's flag parser.
-    flags.set(name, { value: inline ?? separate ?? 'true', line: command[index].line + 1, file: KUBELET_UNIT });
+    flags.set(name, { value: inline ?? separate ?? 'true', line: command[index].line + 1, file: KUBELET_UNIT, setting: `--${name}` });
   }
   for (const [name, flag] of flags) {
     if (flag.value.includes('$'))
@@ -200,7 +204,7 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
   const fromConfig = (path: string[], fallback: string): Setting => {
     const node = document?.getIn(path, true);
     if (node !== undefined && node !== null && isScalar(node)) {
-      return { value: String(node.value), line: node.range ? lines.linePos(node.range[0]).line : undefined, file: KUBELET_YAML };
+      return { value: String(node.value), line: node.range ? lines.linePos(node.range[0]).line : undefined, file: KUBELET_YAML, setting: path.join('.') };
     }
     return { value: fallback, file: usesConfig ? KUBELET_YAML : KUBELET_UNIT };
   };
@@ -309,7 +313,7 @@ export function nodeExposure(files: NodeFiles, service: string, env: Record<stri
     const found = document.getIn(path, true) as { range?: [number, number] } | undefined;
     return found?.range ? lines.linePos(found.range[0]).line : undefined;
   };
-  const names = listeners.map((listener) => `${listener.what} :${listener.port}`).join(', ');
+  const names = listeners.map((listener) => `${listener.what} (port ${listener.port})`).join(', ');
   const open = `the kubelet's ${names} (anonymous, AlwaysAllow: it answers anyone)`;
   const networkMode = typeof node.network_mode === 'string' ? node.network_mode.trim() : '';
 
@@ -318,7 +322,9 @@ export function nodeExposure(files: NodeFiles, service: string, env: Record<stri
     findings.push({
       file: listener.addressFrom.file,
       line: listener.addressFrom.line,
-      message: `the kubelet's ${listener.what} (:${listener.port}) listens on ${listener.address || 'every address'}${listener.what === 'API' ? ' without authentication (anonymous, AlwaysAllow)' : ' (never authenticated)'}: ${networkMode === 'host' ? 'on the host network, anyone who reaches the host' : "anything that reaches the container's network"} can use it. Keep ${listener.what === 'healthz' ? 'healthzBindAddress' : 'address'}: 127.0.0.1${listener.what === 'API' ? ', or turn on authentication (authentication.anonymous.enabled: false with x509 client certificates)' : ''}.`,
+      setting: listener.addressFrom.setting,
+      value: listener.address,
+      message: `the kubelet's ${listener.what} (port ${listener.port}) listens on ${listener.address || 'every address'}${listener.what === 'API' ? ' without authentication (anonymous, AlwaysAllow)' : ' (never authenticated)'}: ${networkMode === 'host' ? 'on the host network, anyone who reaches the host' : "anything that reaches the container's network"} can use it. Keep ${listener.what === 'healthz' ? 'healthzBindAddress' : 'address'}: 127.0.0.1${listener.what === 'API' ? ', or turn on authentication (authentication.anonymous.enabled: false with x509 client certificates)' : ''}.`,
     });
   }
   if (networkMode === 'host') {
@@ -357,7 +363,7 @@ export function nodeExposure(files: NodeFiles, service: string, env: Record<stri
         findings.push({
           file: composeFile,
           line: lineOf(['services', service, 'ports', index]),
-          message: `ports: ${published.written} publishes the kubelet's ${listener.what} (:${listener.port}, ${listener.what === 'API' ? 'unauthenticated here: anonymous, AlwaysAllow' : 'never authenticated'}) on ${published.hostIp || 'every interface of the host'}. Publish it on 127.0.0.1 only ("127.0.0.1:${listener.port}:${listener.port}"), or not at all.`,
+          message: `ports: ${published.written} publishes the kubelet's ${listener.what} (port ${listener.port}, ${listener.what === 'API' ? 'unauthenticated here: anonymous, AlwaysAllow' : 'never authenticated'}) on ${published.hostIp || 'every interface of the host'}. Publish it on 127.0.0.1 only ("127.0.0.1:${listener.port}:${listener.port}"), or not at all.`,
         });
       }
     });

@@ -15,3 +15,15 @@ export * from './load-templates';
 export { readComposeBuildArgs, readDockerfileArg } from './locators';
 export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, interpolateComposeValue, versionsFromDockerfile } from './upgrade-node';
 export type { ExistingNode, UpgradePlan, VersionRequest } from './upgrade-node';
+export {
+  ComposeInterpolationError,
+  formatFindings,
+  interpolateCompose,
+  isLoopback,
+  kubeletListeners,
+  nodeExposure,
+  publishedPort,
+  UnreadableNodeFileError,
+  KUBELET_CONFIG_IN_NODE,
+} from './exposure';
+export type { ExposureFinding, KubeletListener } from './exposure';
