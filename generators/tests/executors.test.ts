@@ -20,6 +20,7 @@ const suffix = process.pid.toString(36);
 const node = `it-node-${suffix}`;
 const stuck = `it-stuck-${suffix}`;
 const broken = `it-broken-${suffix}`;
+const open = `it-open-${suffix}`;
 let workspace: string;
 
 const output = (result: { stdout: string; stderr: string }) => `${result.stdout}${result.stderr}`;
@@ -38,7 +39,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const project of [node, stuck, broken]) removeProject(project);
+  for (const project of [node, stuck, broken, open]) removeProject(project);
   removeWorkspace(workspace);
 });
 
@@ -206,6 +207,21 @@ describe('failure paths', () => {
     expect(output(result)).toContain(`BINARY_SOURCE=local, but packages/${broken}/bin/cri-dockerd is missing or not executable.`);
     expect(output(result)).not.toContain('[+] Building');
     expect(result.status).not.toBe(0);
+  });
+
+  it('up refuses a node whose unauthenticated kubelet would be published, before anything is built or started', () => {
+    const dir = generateLocalNode(open);
+    const composePath = join(dir, 'compose.yaml');
+    // Published through Compose interpolation, with the variable in the folder's .env, as Compose would read it.
+    writeFileSync(composePath, readFileSync(composePath, 'utf8').replace(`    hostname: ${open}\n`, `    hostname: ${open}\n    ports:\n      - "\${KUBELET_HOST_PORT:-10250}:10250"\n`));
+    writeFileSync(join(dir, '.env'), 'KUBELET_HOST_PORT=20250\n');
+    const cli = join(REPO_ROOT, 'packages', 'kubelet-node', 'bin', 'kubelet-node.js');
+    const refused = run(process.execPath, [cli, 'up', dir, '--timeout=60'], { cwd: workspace });
+    expect(refused.status).toBe(1);
+    expect(output(refused)).toMatch(new RegExp(`compose\\.yaml:\\d+: ports: 20250:10250 publishes the kubelet's API`));
+    expect(output(refused)).toContain('--exposeUnauthenticatedKubelet');
+    expect(leftovers(open)).toEqual({ containers: [], volumes: [], networks: [] });
+    expect(run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${open}`]).stdout.trim()).toBe('');
   });
 
   it('an unknown BINARY_SOURCE: named before BuildKit goes looking for an image on Docker Hub', () => {

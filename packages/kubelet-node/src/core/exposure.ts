@@ -288,8 +288,12 @@ function portRange(text: string): number[] {
  * over the node folder's .env). Empty: nothing is exposed. Throws {@link UnreadableNodeFileError} when the node's files
  * cannot tell.
  */
-export function nodeExposure(files: NodeFiles, service: string, env: Record<string, string | undefined> = {}): ExposureFinding[] {
-  const composeFile = composeFileOf(files);
+export function nodeExposure(
+  files: NodeFiles,
+  service: string,
+  env: Record<string, string | undefined> = {},
+  composeFile: string = composeFileOf(files),
+): ExposureFinding[] {
   const findings: ExposureFinding[] = [];
   const listeners = kubeletListeners(files).filter((listener) => listener.open);
   if (listeners.length === 0) return findings;

@@ -12,7 +12,8 @@ import { parse } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
-import { BIN_DIR, composeFileOf, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR } from '../core/node-files';
+import { BIN_DIR, composeFileOf, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
+import { ExposureFinding, nodeExposure, UnreadableNodeFileError } from '../core/exposure';
 import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
@@ -71,6 +72,12 @@ export interface NodeContext {
   kubelet: KubeletFacts;
   /** The pause image cri-dockerd uses (`--pod-infra-container-image` of units/cri-docker.service), if it names one. */
   pauseImage?: string;
+  /**
+   * Who beyond the container's loopback would reach the node's unauthenticated kubelet, on what it will really run
+   * (the core's exposure check over the compose file with this environment and the folder's .env, kubelet.yaml and
+   * the kubelet unit's flags). Throws, naming the file, when the files cannot tell.
+   */
+  exposure(): ExposureFinding[];
 }
 
 export interface KubeletFacts {
@@ -120,6 +127,7 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
   const target = engineOf(options, composeDocument);
   const { compose } = await preflight(target);
   const composeProject = await composeProjectOf(target, composeDocument, dir);
+  const facts = readNodeFacts(dir, displayDir, service);
   return {
     name: ref.name,
     dir,
@@ -137,12 +145,37 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     globalVolumes: Object.values((composeDocument.volumes ?? {}) as Record<string, { name?: unknown } | null>)
       .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
       .filter((volume): volume is string => volume !== undefined && !volume.includes('$')),
-    ...readNodeFacts(dir, displayDir, service),
+    ...facts,
+    exposure: () => {
+      const files = { [composeFile]: composeText, ...facts.kubeletFiles };
+      try {
+        return nodeExposure(files, service, { ...readDotEnv(readNodeFile(dir, displayDir, '.env')), ...process.env }, composeFile);
+      } catch (error) {
+        if (error instanceof UnreadableNodeFileError) throw new Error(`${displayDir}/${error.message}`);
+        throw error;
+      }
+    },
   };
 }
 
+/** Compose's .env file: KEY=VALUE lines (quotes removed, # comments and blank lines skipped). */
+function readDotEnv(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    const quoted = /^(["'])([\s\S]*)\1$/.exec(match[2]);
+    env[match[1]] = quoted ? quoted[2] : match[2].replace(/\s+#.*$/, '');
+  }
+  return env;
+}
+
 /** What the operations need from the node's files besides its compose file (see {@link NodeContext}). */
-export function readNodeFacts(dir: string, displayDir: string, service: string): Pick<NodeContext, 'dockerfileBinarySource' | 'kubelet' | 'pauseImage'> {
+export function readNodeFacts(
+  dir: string,
+  displayDir: string,
+  service: string,
+): Pick<NodeContext, 'dockerfileBinarySource' | 'kubelet' | 'pauseImage'> & { kubeletFiles: NodeFiles } {
   const read = (file: string) => readNodeFile(dir, displayDir, file);
   const pause = managedFact(PAUSE_IMAGE_FACT);
   const kubeletYaml = read(KUBELET_YAML);
@@ -171,6 +204,13 @@ export function readNodeFacts(dir: string, displayDir: string, service: string):
       hostnameOverride: override && !override.includes('%') ? override : undefined,
     },
     pauseImage,
+    // The kubelet's files as read here, for the exposure check (no second read).
+    kubeletFiles: Object.fromEntries(
+      [
+        [KUBELET_YAML, kubeletYaml],
+        [KUBELET_UNIT, kubeletUnit],
+      ].filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
   };
 }
 

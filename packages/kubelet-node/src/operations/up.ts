@@ -1,3 +1,4 @@
+import { formatFindings } from '../core/exposure';
 import { log } from './log';
 import { buildNode, BuildOptions } from './build-node';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
@@ -22,10 +23,13 @@ export interface UpOptions extends DockerConnectionOptions, BuildOptions {
   podTimeout?: number;
   /** Load the pods' images (and the pause image) from the host's engine when the node lacks them. @default true */
   load?: boolean;
+  /** Start a node whose unauthenticated kubelet would be reachable beyond the container's loopback. @default false */
+  exposeUnauthenticatedKubelet?: boolean;
 }
 
 /** `up`: starts the node and waits until its kubelet is healthy, then says what runs. */
 export async function up(node: NodeContext, options: UpOptions): Promise<boolean> {
+  refuseExposure(node, options);
   const startedAt = Date.now();
   if (options.build) await buildNode(node, options);
   else if (node.image && !(await imageExists(node, node.image))) {
@@ -45,6 +49,29 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
   const podsReady = options.waitForPods === false ? true : await waitForStaticPods(node, id, options, startedAt);
   await printSummary(node, id);
   return podsReady;
+}
+
+/**
+ * Before anything starts: a node whose anonymous, AlwaysAllow kubelet would be reachable beyond the container's
+ * loopback is refused, naming each file:line that opens it, unless the user said so explicitly.
+ */
+function refuseExposure(node: NodeContext, options: UpOptions): void {
+  const findings = node.exposure();
+  if (findings.length === 0) return;
+  const lines = formatFindings(findings, node.displayDir).map((line) => `  ${line}`);
+  if (options.exposeUnauthenticatedKubelet) {
+    log.error(
+      `${node.name}: warning: its kubelet answers anyone without authentication and is reachable beyond the container's loopback (--exposeUnauthenticatedKubelet):\n${lines.join('\n')}`,
+    );
+    return;
+  }
+  throw new Error(
+    [
+      `${node.name} is not started: its kubelet answers anyone without authentication (anonymous, AlwaysAllow), and it would be reachable beyond the container's loopback:`,
+      ...lines,
+      `Keep it on loopback and reach it through a tunnel (see the node's README), turn on authentication (docs/security.md), or, if you mean it, ${node.command('up', '--exposeUnauthenticatedKubelet')}.`,
+    ].join('\n'),
+  );
 }
 
 /**
