@@ -213,7 +213,10 @@ describe('failure paths', () => {
     const dir = generateLocalNode(open);
     const composePath = join(dir, 'compose.yaml');
     // Published through Compose interpolation, with the variable in the folder's .env, as Compose would read it.
-    writeFileSync(composePath, readFileSync(composePath, 'utf8').replace(`    hostname: ${open}\n`, `    hostname: ${open}\n    ports:\n      - "\${KUBELET_HOST_PORT:-10250}:10250"\n`));
+    writeFileSync(
+      composePath,
+      readFileSync(composePath, 'utf8').replace(`    hostname: ${open}\n`, `    hostname: ${open}\n    ports:\n      - "\${KUBELET_HOST_PORT:-10250}:10250"\n`),
+    );
     writeFileSync(join(dir, '.env'), 'KUBELET_HOST_PORT=20250\n');
     const cli = join(REPO_ROOT, 'packages', 'kubelet-node', 'bin', 'kubelet-node.js');
     const refused = run(process.execPath, [cli, 'up', dir, '--timeout=60'], { cwd: workspace });
