@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KICBASE_FLAG, leftovers, removeProject, requireEngine, STAND_IN_BINARIES } from '../../generators/tests/support/engine';
 import { DEFAULT_VERSIONS } from 'kubelet-node';
-import { runOk } from '../../generators/tests/support/validators';
+import { run, runOk } from '../../generators/tests/support/validators';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalRegistry, packPlugin } = require('../local-registry');
@@ -42,8 +42,23 @@ beforeAll(async () => {
     CI: 'true',
     NX_SKIP_PROVENANCE_CHECK: 'true',
   };
-  sh('npx', ['--yes', CREATE_NX_WORKSPACE, 'new-user', '--preset=apps', '--nxCloud=skip', '--no-interactive', '--packageManager=npm', '--skipGit'], tmp);
   workspace = join(tmp, 'new-user');
+  // The local registry fetches the workspace's hundreds of dependencies through its uplink; a metadata answer that
+  // comes back stale or cut once (seen: "ETARGET No matching version found for regjsparser@^1.0.1", a version the
+  // registry serves) fails npm install. One more try, from scratch, for such registry errors only; anything else, or a
+  // second failure, fails the test with npm's output.
+  const create = () =>
+    run('npx', ['--yes', CREATE_NX_WORKSPACE, 'new-user', '--preset=apps', '--nxCloud=skip', '--no-interactive', '--packageManager=npm', '--skipGit'], {
+      cwd: tmp,
+      env,
+    });
+  let created = create();
+  if (created.status !== 0 && /ETARGET|notarget|ECONNRESET|ETIMEDOUT|EAI_AGAIN|E5\d\d/.test(`${created.stdout}${created.stderr}`)) {
+    console.warn(`create-nx-workspace failed on a registry error, trying once more:\n${`${created.stdout}${created.stderr}`.slice(-1500)}`);
+    rmSync(workspace, { recursive: true, force: true });
+    created = create();
+  }
+  if (created.status !== 0) throw new Error(`${CREATE_NX_WORKSPACE} failed (${created.status}):\n${`${created.stdout}${created.stderr}`.slice(-4000)}`);
 }, 900_000);
 
 afterAll(async () => {
