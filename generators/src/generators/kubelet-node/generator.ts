@@ -80,7 +80,7 @@ function rememberProject(tree: Tree, name: string): void {
 
 /** An absolute --directory inside the workspace becomes workspace-relative; anything else is left for validation. */
 function workspaceRelative(tree: Tree, directory: string | undefined): string | undefined {
-  if (directory === undefined || !isAbsolute(directory)) return directory;
+  if (typeof directory !== 'string' || !isAbsolute(directory)) return directory; // a wrong type is the core's to name
   const inside = relative(tree.root, directory);
   if (inside === '') return '.';
   return inside.startsWith('..') || isAbsolute(inside) ? directory : inside;

@@ -212,6 +212,20 @@ describe('resolveNode', () => {
     });
   });
 
+  it('names every wrongly typed option (a .projenrc or a programmatic caller passes any value), never a TypeError', () => {
+    const options = { name: 'n', hostname: 0, directory: null, tags: [1], kubeVersion: NaN, examplePod: 'yes', cpus: {}, dockerHost: ['ssh://a'] };
+    expect(problemsOf(options as never)).toEqual([
+      '--directory must be a string, not null.',
+      '--tags must be a string or a string list, not a list.',
+      '--kubeVersion must be a string or a number, not a non-finite number NaN.',
+      '--examplePod must be a boolean, not a string "yes".',
+      '--hostname must be a string, not a number 0.',
+      '--dockerHost must be a string, not a string list.',
+      '--cpus must be a number or a string, not an object.',
+    ]);
+    expect(problemsOf({ name: 7 } as never)).toEqual(['--name must be a string, not a number 7.']);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({ name: 'Bad', kubeVersion: '2.0', kicbaseVersion: 'x', directory: '../x' });
     expect(problems).toHaveLength(4);

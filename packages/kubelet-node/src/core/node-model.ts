@@ -152,12 +152,59 @@ const MEMORY = /^(\d+(?:\.\d+)?)([kmgt])b?$/i;
 export const MIN_NODE_MEMORY_MIB = 512;
 
 /**
+ * The types a front-end may pass each option in (the nx CLI makes numbers of versions, projen passes what a
+ * .projenrc wrote): checked first, so that a wrongly typed value gets a message naming its option, not a TypeError.
+ */
+const OPTION_TYPES = {
+  name: ['string'],
+  directory: ['string'],
+  tags: ['string', 'string list'],
+  kubeVersion: ['string', 'number'],
+  criDockerdVersion: ['string', 'number'],
+  kicbaseVersion: ['string', 'number'],
+  kubeGoVersion: ['string', 'number'],
+  criDockerdGoVersion: ['string', 'number'],
+  examplePod: ['boolean'],
+  hostname: ['string'],
+  binarySource: ['string'],
+  kicbaseImage: ['string'],
+  allowUnknownVersions: ['boolean'],
+  dockerContext: ['string'],
+  dockerHost: ['string'],
+  cpus: ['number', 'string'],
+  memory: ['string'],
+} as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list')[]>;
+
+/** One problem per option whose value is not of a type it takes (undefined is "not given"). */
+export function optionTypeProblems(options: object): string[] {
+  return Object.entries(OPTION_TYPES).flatMap(([option, types]) => {
+    const value = (options as Record<string, unknown>)[option];
+    if (value === undefined) return [];
+    const kind = Array.isArray(value)
+      ? value.every((item) => typeof item === 'string')
+        ? 'string list'
+        : 'list'
+      : typeof value === 'number' && !Number.isFinite(value)
+        ? 'non-finite number'
+        : value === null
+          ? 'null'
+          : typeof value;
+    if ((types as readonly string[]).includes(kind)) return [];
+    const shown = typeof value === 'string' ? ` ${JSON.stringify(value)}` : typeof value === 'number' ? ` ${value}` : '';
+    const article = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+    return [`--${option} must be ${types.map(article).join(' or ')}, not ${kind === 'null' ? 'null' : article(kind)}${shown}.`];
+  });
+}
+
+/**
  * Validates options and derives the node model; throws {@link InvalidNodeOptionsError} listing every problem.
  * `existing`: the versions an existing node already has (its declaration, before an upgrade or for sync): versions
  * outside the matrix and a cri-dockerd that a newer nx-kubelet finds too old are accepted with a warning, so that
  * such a node can still be synced and upgraded (the upgrade raises cri-dockerd).
  */
 export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFacts, existing = false): NodeModel {
+  const typeProblems = optionTypeProblems(options);
+  if (typeProblems.length > 0) throw new InvalidNodeOptionsError(typeProblems);
   const problems: string[] = [];
   const warnings: string[] = [];
   const unknownVersionWarnings: string[] = [];
