@@ -21,7 +21,7 @@ const { spawnSync } = require('node:child_process');
 const { appendFileSync, chmodSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, copyWorkspace, flag, median, pairedRatio, run, seconds, table } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, pairedRatio, removeNodes, run, seconds, table, withCleanup } = require('./lib');
 const { httpdManifest } = require('../real-binaries/workload-pod');
 
 const root = join(__dirname, '..', '..');
@@ -41,6 +41,9 @@ const timed = (fn) => {
   return performance.now() - start;
 };
 
+/** The temporary workspace, once made. */
+let ws;
+
 async function main() {
   const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
   const kubelet = index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
@@ -48,7 +51,7 @@ async function main() {
   const workload = index.workloadImage;
   console.log(`day-2 bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, ${megabytes} MB image, stand-in ${STAND_IN}`);
 
-  const ws = copyWorkspace('nx-kubelet-bench-day2-');
+  ws = copyWorkspace('nx-kubelet-bench-day2-');
   const dir = join(ws, 'packages', name);
   const cli = join(ws, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
   const nx = (...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
@@ -72,149 +75,148 @@ async function main() {
     if (got !== body) throw new Error(`${what}: pod ${podName} answers "${got}", not "${body}"`);
   };
   const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], addCli: [], loadNx: [], loadCli: [], loadHand: [] };
-  try {
-    nx(
-      'g',
-      'nx-kubelet:kubelet-node',
-      name,
-      '--binarySource=local',
-      `--kubeVersion=${kubelet.version}`,
-      `--criDockerdVersion=${cri.version}`,
-      `--kicbaseImage=${STAND_IN}`,
-      '--examplePod=false',
-      '--allowUnknownVersions',
-    );
-    for (const [binary, from] of [
-      ['kubelet', kubelet.path],
-      ['cri-dockerd', cri.path],
-      ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')],
-    ]) {
-      copyFileSync(from, join(dir, 'bin', binary));
-      chmodSync(join(dir, 'bin', binary), 0o755);
-    }
-    appendFileSync(
-      join(dir, 'Dockerfile.kicbase'),
-      [
-        '# TEST-ONLY (tools/bench/day2.js): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
-        'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
-        `RUN mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
-        '',
-      ].join('\n'),
-    );
-    write('web.yaml', manifest('web', 'v0'));
-    nx('run', `${name}:up`);
-    container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
-    expectAnswer('web', 'v0', 'after up');
-    run(['docker', 'build', '--quiet', '--tag', bigImage, '-'], {
-      input: `FROM ${workload}\nRUN head -c ${megabytes * 1000 * 1000} /dev/urandom > /blob\n`,
-    });
+  nx(
+    'g',
+    'nx-kubelet:kubelet-node',
+    name,
+    '--binarySource=local',
+    `--kubeVersion=${kubelet.version}`,
+    `--criDockerdVersion=${cri.version}`,
+    `--kicbaseImage=${STAND_IN}`,
+    '--examplePod=false',
+    '--allowUnknownVersions',
+  );
+  for (const [binary, from] of [
+    ['kubelet', kubelet.path],
+    ['cri-dockerd', cri.path],
+    ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')],
+  ]) {
+    copyFileSync(from, join(dir, 'bin', binary));
+    chmodSync(join(dir, 'bin', binary), 0o755);
+  }
+  appendFileSync(
+    join(dir, 'Dockerfile.kicbase'),
+    [
+      '# TEST-ONLY (tools/bench/day2.js): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
+      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
+      `RUN mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
+      '',
+    ].join('\n'),
+  );
+  write('web.yaml', manifest('web', 'v0'));
+  nx('run', `${name}:up`);
+  container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
+  expectAnswer('web', 'v0', 'after up');
+  run(['docker', 'build', '--quiet', '--tag', bigImage, '-'], {
+    input: `FROM ${workload}\nRUN head -c ${megabytes * 1000 * 1000} /dev/urandom > /blob\n`,
+  });
 
-    let version = 0;
-    for (let round = 0; round < runs; round++) {
-      // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
-      for (const way of round % 2 ? ['applyCli', 'applyNx'] : ['applyNx', 'applyCli']) {
-        const body = `v${++version}`;
-        results[way].push(
-          timed(() => {
-            write('web.yaml', manifest('web', body));
-            if (way === 'applyNx') nx('run', `${name}:apply`);
-            else kubeletNode('apply', `packages/${name}`);
-          }),
-        );
-        expectAnswer('web', body, way);
-      }
+  let version = 0;
+  for (let round = 0; round < runs; round++) {
+    await checkpoint();
+    // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
+    for (const way of round % 2 ? ['applyCli', 'applyNx'] : ['applyNx', 'applyCli']) {
       const body = `v${++version}`;
-      results.rebuild.push(
+      results[way].push(
         timed(() => {
           write('web.yaml', manifest('web', body));
-          nx('run', `${name}:up`);
+          if (way === 'applyNx') nx('run', `${name}:apply`);
+          else kubeletNode('apply', `packages/${name}`);
         }),
       );
-      container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
-      expectAnswer('web', body, 'rebuild');
+      expectAnswer('web', body, way);
+    }
+    const body = `v${++version}`;
+    results.rebuild.push(
+      timed(() => {
+        write('web.yaml', manifest('web', body));
+        nx('run', `${name}:up`);
+      }),
+    );
+    container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
+    expectAnswer('web', body, 'rebuild');
 
-      // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
-      // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
-      for (const way of round % 2 ? ['addCli', 'addNx'] : ['addNx', 'addCli']) {
-        const podName = `extra${++version}`;
-        results[way].push(
-          timed(() => {
-            write('extra.yaml', manifest(podName, podName));
-            if (way === 'addNx') nx('run', `${name}:apply`);
-            else kubeletNode('apply', `packages/${name}`);
-          }),
-        );
-        expectAnswer(podName, podName, way);
-        rmSync(join(dir, 'manifests', 'extra.yaml'));
-        kubeletNode('apply', `packages/${name}`);
-      }
-
-      // load of the big image, three ways in turn; the node forgets it between them.
-      const order = ['loadNx', 'loadCli', 'loadHand'];
-      for (let i = 0; i < order.length; i++) {
-        const way = order[(i + round) % order.length];
-        sh(container, `docker image rm --force ${bigImage} >/dev/null 2>&1; true`);
-        results[way].push(
-          timed(() => {
-            if (way === 'loadNx') nx('run', `${name}:load`, `--images=${bigImage}`);
-            else if (way === 'loadCli') kubeletNode('load', `packages/${name}`, `--images=${bigImage}`);
-            else run(['sh', '-c', 'docker save "$1" | docker exec -i "$2" docker load', 'sh', bigImage, container]);
-          }),
-        );
-        const hostId = run(['docker', 'image', 'inspect', '--format', '{{.Id}}', bigImage]).stdout.trim();
-        if (sh(container, `docker image inspect --format '{{.Id}}' ${bigImage}`).trim() !== hostId) throw new Error(`${way}: the node lacks ${bigImage}`);
-      }
+    // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
+    // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
+    for (const way of round % 2 ? ['addCli', 'addNx'] : ['addNx', 'addCli']) {
+      const podName = `extra${++version}`;
+      results[way].push(
+        timed(() => {
+          write('extra.yaml', manifest(podName, podName));
+          if (way === 'addNx') nx('run', `${name}:apply`);
+          else kubeletNode('apply', `packages/${name}`);
+        }),
+      );
+      expectAnswer(podName, podName, way);
+      rmSync(join(dir, 'manifests', 'extra.yaml'));
+      kubeletNode('apply', `packages/${name}`);
     }
 
-    console.log('');
-    const m = (key) => seconds(median(results[key]));
-    table(
-      ['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rebuild / apply (CLI)', 'rounds'],
-      [
-        [
-          'changed pod',
-          m('applyNx'),
-          m('applyCli'),
-          m('rebuild'),
-          pairedRatio(results.rebuild, results.applyNx),
-          pairedRatio(results.rebuild, results.applyCli),
-          runs,
-        ],
-        ['new pod', m('addNx'), m('addCli'), '', '', '', runs],
-      ],
-    );
-    console.log('');
-    table(
-      [`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'],
-      [
-        [
-          'docker save | docker exec docker load',
-          m('loadNx'),
-          m('loadCli'),
-          m('loadHand'),
-          pairedRatio(results.loadNx, results.loadHand),
-          pairedRatio(results.loadCli, results.loadHand),
-          runs,
-        ],
-      ],
-    );
-    console.log(
-      `\nrounds (ms): ${Object.entries(results)
-        .map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`)
-        .join('; ')}`,
-    );
-  } finally {
-    if (!flag('--keep')) {
-      spawnSync(process.execPath, [nxBin, 'run', `${name}:down`, '--volumes', '--timeout=5'], { cwd: ws, env, stdio: 'ignore' });
-      spawnSync('docker', ['image', 'rm', '--force', `nx-kubelet-${name}:${kubelet.version}`, bigImage], { stdio: 'ignore' });
-      rmSync(ws, { recursive: true, force: true });
-    } else {
-      console.log(`kept: workspace ${ws}, node ${name}, image ${bigImage}`);
+    // load of the big image, three ways in turn; the node forgets it between them.
+    const order = ['loadNx', 'loadCli', 'loadHand'];
+    for (let i = 0; i < order.length; i++) {
+      const way = order[(i + round) % order.length];
+      sh(container, `docker image rm --force ${bigImage} >/dev/null 2>&1; true`);
+      results[way].push(
+        timed(() => {
+          if (way === 'loadNx') nx('run', `${name}:load`, `--images=${bigImage}`);
+          else if (way === 'loadCli') kubeletNode('load', `packages/${name}`, `--images=${bigImage}`);
+          else run(['sh', '-c', 'docker save "$1" | docker exec -i "$2" docker load', 'sh', bigImage, container]);
+        }),
+      );
+      const hostId = run(['docker', 'image', 'inspect', '--format', '{{.Id}}', bigImage]).stdout.trim();
+      if (sh(container, `docker image inspect --format '{{.Id}}' ${bigImage}`).trim() !== hostId) throw new Error(`${way}: the node lacks ${bigImage}`);
     }
   }
+
+  console.log('');
+  const m = (key) => seconds(median(results[key]));
+  table(
+    ['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rebuild / apply (CLI)', 'rounds'],
+    [
+      [
+        'changed pod',
+        m('applyNx'),
+        m('applyCli'),
+        m('rebuild'),
+        pairedRatio(results.rebuild, results.applyNx),
+        pairedRatio(results.rebuild, results.applyCli),
+        runs,
+      ],
+      ['new pod', m('addNx'), m('addCli'), '', '', '', runs],
+    ],
+  );
+  console.log('');
+  table(
+    [`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'],
+    [
+      [
+        'docker save | docker exec docker load',
+        m('loadNx'),
+        m('loadCli'),
+        m('loadHand'),
+        pairedRatio(results.loadNx, results.loadHand),
+        pairedRatio(results.loadCli, results.loadHand),
+        runs,
+      ],
+    ],
+  );
+  console.log(
+    `\nrounds (ms): ${Object.entries(results)
+      .map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`)
+      .join('; ')}`,
+  );
 }
 
-main().catch((error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+/** Whatever ends the benchmark (its end, an error, Ctrl-C), unless --keep: the node, its volume and image, the big image, the workspace. */
+function cleanup() {
+  if (flag('--keep')) {
+    console.log(`kept: workspace ${ws}, node ${name}, image ${bigImage}`);
+    return;
+  }
+  removeNodes([name]);
+  spawnSync('docker', ['image', 'rm', '--force', bigImage], { stdio: 'ignore' });
+  if (ws) rmSync(ws, { recursive: true, force: true });
+}
+
+withCleanup(main, cleanup);

@@ -12,7 +12,7 @@
 const { copyFileSync, existsSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, copyWorkspace, flag, median, run, seconds, table } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, removeNodes, run, seconds, table, withCleanup } = require('./lib');
 const { startSecondEngine, loadImages } = require('../docker-engine/second-engine');
 
 const root = join(__dirname, '..', '..');
@@ -64,84 +64,80 @@ function memoryOf(names, docker = ['docker']) {
   });
 }
 
+const sets = {
+  'one engine': Array.from({ length: count }, (_, i) => ({ name: `f1-${tag}-${i}`, remote: false })),
+  'two engines': Array.from({ length: count }, (_, i) => ({ name: `f2-${tag}-${i}`, remote: i % 2 === 1 })),
+};
+/** The second engine and the temporary workspace, once made. */
+let engine;
+let ws;
+
 async function main() {
-  const engine = await startSecondEngine();
-  const ws = copyWorkspace('nx-kubelet-bench-fleet-');
-  const sets = {
-    'one engine': Array.from({ length: count }, (_, i) => ({ name: `f1-${tag}-${i}`, remote: false })),
-    'two engines': Array.from({ length: count }, (_, i) => ({ name: `f2-${tag}-${i}`, remote: i % 2 === 1 })),
-  };
-  try {
-    await loadImages(engine, [STAND_IN]);
-    for (const nodes of Object.values(sets)) {
-      for (const node of nodes) {
-        nx(
-          ws,
-          'g',
-          'nx-kubelet:kubelet-node',
-          node.name,
-          '--binarySource=local',
-          `--kicbaseImage=${STAND_IN}`,
-          ...(node.remote ? [`--dockerHost=${engine.host}`] : []),
-        );
-        for (const binary of ['kubelet', 'cri-dockerd'])
-          copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(ws, 'packages', node.name, 'bin', binary));
-      }
-      nx(ws, 'run-many', '-t', 'build', `--projects=${nodes.map((node) => node.name).join(',')}`, '--parallel=4');
+  engine = await startSecondEngine();
+  ws = copyWorkspace('nx-kubelet-bench-fleet-');
+  await loadImages(engine, [STAND_IN]);
+  for (const nodes of Object.values(sets)) {
+    for (const node of nodes) {
+      nx(
+        ws,
+        'g',
+        'nx-kubelet:kubelet-node',
+        node.name,
+        '--binarySource=local',
+        `--kicbaseImage=${STAND_IN}`,
+        ...(node.remote ? [`--dockerHost=${engine.host}`] : []),
+      );
+      for (const binary of ['kubelet', 'cri-dockerd'])
+        copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(ws, 'packages', node.name, 'bin', binary));
     }
-    const results = {};
-    for (let round = 0; round < runs; round++) {
-      for (const [label, nodes] of Object.entries(sets)) {
-        const projects = nodes.map((node) => node.name).join(',');
-        const start = performance.now();
-        nx(ws, 'run-many', '-t', 'up', `--projects=${projects}`, `--parallel=${parallel}`);
-        const wall = performance.now() - start;
-        const memory = [
-          ...memoryOf(nodes.filter((node) => !node.remote).map((node) => node.name)),
-          ...memoryOf(
-            nodes.filter((node) => node.remote).map((node) => node.name),
-            engine.docker(),
-          ),
-        ];
-        (results[label] ??= { wall: [], memory: [] }).wall.push(wall);
-        results[label].memory.push(...memory);
-        nx(ws, 'run-many', '-t', 'down', `--projects=${projects}`, '--volumes', `--parallel=${parallel}`);
-      }
-    }
-    const one = median(results['one engine'].wall);
-    console.log(`\n${count} nodes (stand-in binaries), nx run-many -t up --parallel=${parallel}, until every kubelet is healthy; ${runs} run(s), medians`);
-    table(
-      ['', 'wall to all healthy', 'per node', 'memory per node', 'wall / one engine'],
-      Object.entries(results).map(([label, { wall, memory }]) => [
-        label,
-        seconds(median(wall)),
-        seconds(median(wall) / count),
-        `${median(memory).toFixed(0)} MiB (${memory.length} measured)`,
-        (median(wall) / one).toFixed(2),
-      ]),
-    );
-  } finally {
-    if (!flag('--keep')) {
-      for (const nodes of Object.values(sets)) {
-        try {
-          nx(ws, 'run-many', '-t', 'down', `--projects=${nodes.map((node) => node.name).join(',')}`, '--volumes');
-        } catch {
-          // already down
-        }
-        for (const node of nodes) {
-          const images = run(['docker', 'image', 'ls', '--quiet', `nx-kubelet-${node.name}`])
-            .stdout.split('\n')
-            .filter(Boolean);
-          if (images.length) run(['docker', 'image', 'rm', '--force', ...images]);
-        }
-      }
-      rmSync(ws, { recursive: true, force: true });
-    }
-    engine.remove();
+    nx(ws, 'run-many', '-t', 'build', `--projects=${nodes.map((node) => node.name).join(',')}`, '--parallel=4');
   }
+  const results = {};
+  for (let round = 0; round < runs; round++) {
+    for (const [label, nodes] of Object.entries(sets)) {
+      await checkpoint();
+      const projects = nodes.map((node) => node.name).join(',');
+      const start = performance.now();
+      nx(ws, 'run-many', '-t', 'up', `--projects=${projects}`, `--parallel=${parallel}`);
+      const wall = performance.now() - start;
+      const memory = [
+        ...memoryOf(nodes.filter((node) => !node.remote).map((node) => node.name)),
+        ...memoryOf(
+          nodes.filter((node) => node.remote).map((node) => node.name),
+          engine.docker(),
+        ),
+      ];
+      (results[label] ??= { wall: [], memory: [] }).wall.push(wall);
+      results[label].memory.push(...memory);
+      nx(ws, 'run-many', '-t', 'down', `--projects=${projects}`, '--volumes', `--parallel=${parallel}`);
+    }
+  }
+  const one = median(results['one engine'].wall);
+  console.log(`\n${count} nodes (stand-in binaries), nx run-many -t up --parallel=${parallel}, until every kubelet is healthy; ${runs} run(s), medians`);
+  table(
+    ['', 'wall to all healthy', 'per node', 'memory per node', 'wall / one engine'],
+    Object.entries(results).map(([label, { wall, memory }]) => [
+      label,
+      seconds(median(wall)),
+      seconds(median(wall) / count),
+      `${median(memory).toFixed(0)} MiB (${memory.length} measured)`,
+      (median(wall) / one).toFixed(2),
+    ]),
+  );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/**
+ * Whatever ends the benchmark (its end, an error, Ctrl-C): the second engine with everything on it (its data root
+ * goes) and, unless --keep, every node's containers, volumes and images on the host's engine and the workspace.
+ */
+function cleanup() {
+  const names = Object.values(sets)
+    .flat()
+    .map((node) => node.name);
+  if (flag('--keep')) console.log(`kept: workspace ${ws}, the nodes on the host's engine ${names.join(', ')}`);
+  else removeNodes(names);
+  engine?.remove();
+  if (ws && !flag('--keep')) rmSync(ws, { recursive: true, force: true });
+}
+
+withCleanup(main, cleanup);

@@ -1,9 +1,11 @@
-// Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables. Nothing here asserts.
+// Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables, and the cleanup that removes what
+// a benchmark started whatever ends it. Nothing here asserts.
 const { spawnSync } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } = require('node:fs');
+const { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { nothingLeft, removeNode } = require('../docker-engine/leftovers');
 
 /** `--name value` from the command line, else the fallback (numbers are converted). */
 function arg(name, fallback) {
@@ -89,4 +91,76 @@ function copyWorkspace(prefix) {
   return dir;
 }
 
-module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate, copyWorkspace };
+/**
+ * Runs a benchmark's `main` (async) and then, exactly once, its `cleanup` (synchronous: it also runs from signal and
+ * exit handlers): when main ends or fails, on SIGINT (Ctrl-C) or SIGTERM, after which the process exits 130 or 143,
+ * and when the process exits any other way (process.exit, an emptied event loop). A signal is handled as soon as the
+ * benchmark waits; a step that runs synchronously (spawnSync) ends first, which Ctrl-C brings about since the terminal
+ * interrupts the step's process too; a signal sent to the benchmark alone is handled at its next {@link checkpoint}. An error of main is printed and the exit code is 1.
+ */
+/**
+ * Lets a pending SIGINT/SIGTERM be handled (withCleanup's handler runs only when the event loop turns, which a chain of
+ * synchronous steps never lets it do): `await checkpoint()` between a benchmark's steps.
+ */
+const checkpoint = () => new Promise((resolve) => setImmediate(resolve));
+
+/** To stderr directly: a benchmark that silences the console for a step (lifecycle's quietly) does not silence this. */
+const say = (text) => writeSync(2, `${text}\n`);
+
+function withCleanup(main, cleanup) {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    try {
+      cleanup();
+    } catch (error) {
+      say(`cleanup failed: ${error.stack ?? error}`);
+      process.exitCode = 1;
+    }
+  };
+  const onSignal = (signal) => {
+    say(`\n${signal}: removing what the benchmark started…`);
+    once();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', once);
+  return Promise.resolve()
+    .then(main)
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      once();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('exit', once);
+    });
+}
+
+/**
+ * Removes everything of the nodes `names` from an engine (`docker`: the command and its connection flags): their
+ * containers, volumes, networks and images, found by Compose's labels (tools/docker-engine/leftovers.js), so that a
+ * benchmark's workspace need not exist any more. Says loudly, and sets exit code 1, when something could not be removed.
+ */
+function removeNodes(names, docker = ['docker']) {
+  for (const name of names) {
+    let left;
+    try {
+      left = removeNode(name, { docker });
+    } catch (error) {
+      say(`could not list or remove what is left of node ${name}: ${error.message}`);
+      process.exitCode = 1;
+      continue;
+    }
+    if (!nothingLeft(left)) {
+      say(`LEFT BEHIND of node ${name} (remove by hand): ${JSON.stringify(left)}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate, copyWorkspace, withCleanup, checkpoint, removeNodes };

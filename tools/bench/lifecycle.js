@@ -33,7 +33,8 @@ const { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSyn
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, flag, median, pairedRatio, rotate, run, seconds, table } = require('./lib');
+const { arg, checkpoint, flag, median, pairedRatio, removeNodes, rotate, run, seconds, table, withCleanup } = require('./lib');
+const { removeNode } = require('../docker-engine/leftovers');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
@@ -115,8 +116,20 @@ async function quietly(fn) {
   }
 }
 
+/** The temporary workspace, once made: the cleanup stops its nx daemon and removes it. */
+let dir;
+
+/**
+ * Takes the node down between steps, not measured: its container and volume, under whichever compose project started
+ * it (by hand: the compose file's name; the executors: the name scoped to the folder), so that no step finds a
+ * container another way left running. The image stays for the next step.
+ */
+function takeDown() {
+  removeNode(name, { images: false });
+}
+
 async function main() {
-  const dir = workspace();
+  dir = workspace();
   const nodeDir = join(dir, 'packages', name);
   const nx = (env, ...args) => run([process.execPath, nxBin, ...args], { cwd: dir, env });
   const docker = (...args) => run(['docker', ...args], { cwd: nodeDir }).stdout.trim();
@@ -159,100 +172,99 @@ async function main() {
   const ways = { 'by hand': byHand, ...Object.fromEntries(Object.entries(envs).map(([label, env]) => [label, viaNx(env)])) };
   const steps = Object.keys(byHand);
 
-  try {
-    nx(envs['nx, no daemon'], 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kicbaseImage=${kicbaseImage}`, '--no-interactive');
-    for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(nodeDir, 'bin', binary));
-    const projectJsonPath = join(nodeDir, 'project.json');
-    const project = JSON.parse(readFileSync(projectJsonPath, 'utf8'));
-    project.targets = { ...project.targets, noop: { executor: 'nx:noop' }, trivial: { executor: 'nx-kubelet-bench-trivial-executor:noop' } };
-    writeFileSync(projectJsonPath, JSON.stringify(project, null, 2));
-    if (!readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8').match(/readOnlyPort: 10255/))
-      throw new Error('the benchmark expects readOnlyPort 10255 in kubelet.yaml');
-    nx(envs['nx, daemon'], 'show', 'projects'); // starts the daemon
+  nx(envs['nx, no daemon'], 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kicbaseImage=${kicbaseImage}`, '--no-interactive');
+  for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(nodeDir, 'bin', binary));
+  const projectJsonPath = join(nodeDir, 'project.json');
+  const project = JSON.parse(readFileSync(projectJsonPath, 'utf8'));
+  project.targets = { ...project.targets, noop: { executor: 'nx:noop' }, trivial: { executor: 'nx-kubelet-bench-trivial-executor:noop' } };
+  writeFileSync(projectJsonPath, JSON.stringify(project, null, 2));
+  if (!readFileSync(join(nodeDir, 'kubelet.yaml'), 'utf8').match(/readOnlyPort: 10255/))
+    throw new Error('the benchmark expects readOnlyPort 10255 in kubelet.yaml');
+  nx(envs['nx, daemon'], 'show', 'projects'); // starts the daemon
 
-    const baselines = ['trivial', 'noop'];
-    const direct = { 'by hand': [], 'executor in-process': [] };
-    const upExecutor = require(join(dir, 'node_modules', 'nx-kubelet', 'dist', 'executors', 'up', 'executor.js')).default;
-    const executorContext = { root: dir, projectName: name, projectsConfigurations: { projects: { [name]: { root: `packages/${name}` } } } };
-    const samples = Object.fromEntries(
-      Object.keys(ways).map((way) => [way, Object.fromEntries([...steps, ...baselines, 'rebuild --skip-sync'].map((step) => [step, []]))]),
-    );
-    let rebuildCached = true;
-    for (let i = 0; i < runs; i++) {
-      for (const way of rotate(Object.keys(ways), i)) {
-        for (const step of steps) {
-          const start = performance.now();
-          const output = await ways[way][step]();
-          samples[way][step].push(performance.now() - start);
-          // The rebuild must not re-run the binaries stage (no Go build, no download): BuildKit reports it CACHED.
-          if (step === 'rebuild' && way !== 'by hand' && !/binaries-local 2\/3\] COPY bin\/[^\n]*\n#\d+ CACHED/.test(output)) rebuildCached = false;
-        }
-        compose('down', '--remove-orphans', '--timeout', '10', '--volumes'); // after 'up alone', not measured
-        if (way !== 'by hand') {
-          // The same rebuild without the nx-kubelet:sync check that nx runs before build (the target's syncGenerators).
-          editKubeletYaml();
-          const start = performance.now();
-          nx(envs[way], 'run', `${name}:build`, '--skip-sync');
-          samples[way]['rebuild --skip-sync'].push(performance.now() - start);
-          for (const baseline of baselines) {
-            const start = performance.now();
-            nx(envs[way], 'run', `${name}:${baseline}`);
-            samples[way][baseline].push(performance.now() - start);
-          }
-        }
-      }
-      // up alone once more, the executor called in this process (no nx at all) beside by hand: the wait itself.
-      for (const way of i % 2 ? ['executor in-process', 'by hand'] : ['by hand', 'executor in-process']) {
+  const baselines = ['trivial', 'noop'];
+  const direct = { 'by hand': [], 'executor in-process': [] };
+  const upExecutor = require(join(dir, 'node_modules', 'nx-kubelet', 'dist', 'executors', 'up', 'executor.js')).default;
+  const executorContext = { root: dir, projectName: name, projectsConfigurations: { projects: { [name]: { root: `packages/${name}` } } } };
+  const samples = Object.fromEntries(
+    Object.keys(ways).map((way) => [way, Object.fromEntries([...steps, ...baselines, 'rebuild --skip-sync'].map((step) => [step, []]))]),
+  );
+  let rebuildCached = true;
+  for (let i = 0; i < runs; i++) {
+    for (const way of rotate(Object.keys(ways), i)) {
+      for (const step of steps) {
+        await checkpoint();
         const start = performance.now();
-        if (way === 'by hand') await upByHand();
-        else await quietly(() => upExecutor({}, executorContext));
-        direct[way].push(performance.now() - start);
-        compose('down', '--remove-orphans', '--timeout', '10', '--volumes');
+        const output = await ways[way][step]();
+        samples[way][step].push(performance.now() - start);
+        // The rebuild must not re-run the binaries stage (no Go build, no download): BuildKit reports it CACHED.
+        if (step === 'rebuild' && way !== 'by hand' && !/binaries-local 2\/3\] COPY bin\/[^\n]*\n#\d+ CACHED/.test(output)) rebuildCached = false;
+      }
+      takeDown(); // after 'up alone', not measured
+      if (way !== 'by hand') {
+        // The same rebuild without the nx-kubelet:sync check that nx runs before build (the target's syncGenerators).
+        editKubeletYaml();
+        const start = performance.now();
+        nx(envs[way], 'run', `${name}:build`, '--skip-sync');
+        samples[way]['rebuild --skip-sync'].push(performance.now() - start);
+        for (const baseline of baselines) {
+          const start = performance.now();
+          nx(envs[way], 'run', `${name}:${baseline}`);
+          samples[way][baseline].push(performance.now() - start);
+        }
       }
     }
-
-    const m = (way, step) => median(samples[way][step]);
-    const nxWays = Object.keys(envs);
-    console.log(`node lifecycle, median of ${runs} rounds (binarySource=local with the stand-in binaries, base ${kicbaseImage})`);
-    table(
-      ['step', 'by hand', ...nxWays.flatMap((way) => [way, 'ratio'])],
-      steps.map((step) => [
-        step,
-        seconds(m('by hand', step)),
-        ...nxWays.flatMap((way) => [seconds(m(way, step)), pairedRatio(samples[way][step], samples['by hand'][step])]),
-      ]),
-    );
-    console.log('');
-    table(
-      ["nx's own start-up (nx run of a target)", ...nxWays],
-      [
-        ['executor that does nothing', ...nxWays.map((way) => seconds(m(way, 'trivial')))],
-        ['nx:noop (no executor process)', ...nxWays.map((way) => seconds(m(way, 'noop')))],
-      ],
-    );
-    console.log('');
-    table(
-      ["what nx-kubelet's executor adds (nx - by hand - nx's start-up)", ...nxWays],
-      steps.map((step) => [step, ...nxWays.map((way) => seconds(m(way, step) - m('by hand', step) - m(way, 'trivial')))]),
-    );
-    console.log(
-      `of which, for build: nx's run of the nx-kubelet:sync check (rebuild - rebuild --skip-sync): ${nxWays.map((way) => `${way} ${seconds(m(way, 'rebuild') - m(way, 'rebuild --skip-sync'))}`).join(', ')}`,
-    );
-    console.log(
-      `up alone without nx (the up executor called in-process, beside by hand): ${seconds(median(direct['executor in-process']))} vs ${seconds(median(direct['by hand']))}, ratio ${pairedRatio(direct['executor in-process'], direct['by hand'])}`,
-    );
-    console.log(`rebuild after the kubelet.yaml edit re-ran the binaries stage: ${rebuildCached ? 'no (CACHED)' : 'YES'}`);
-  } finally {
-    spawnSync('docker', ['compose', 'down', '--volumes'], { cwd: nodeDir, stdio: 'ignore' });
-    const images = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', `nx-kubelet-${name}`], { encoding: 'utf8' }).stdout ?? '';
-    for (const image of images.split('\n').filter(Boolean)) spawnSync('docker', ['image', 'rm', '--force', image], { stdio: 'ignore' });
-    spawnSync(process.execPath, [nxBin, 'daemon', '--stop'], { cwd: dir, env: envs['nx, daemon'], stdio: 'ignore' });
-    if (flag('--keep')) console.log(`kept: ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    // up alone once more, the executor called in this process (no nx at all) beside by hand: the wait itself.
+    for (const way of i % 2 ? ['executor in-process', 'by hand'] : ['by hand', 'executor in-process']) {
+      await checkpoint();
+      const start = performance.now();
+      if (way === 'by hand') await upByHand();
+      else await quietly(() => upExecutor({}, executorContext));
+      direct[way].push(performance.now() - start);
+      takeDown();
+    }
   }
+
+  const m = (way, step) => median(samples[way][step]);
+  const nxWays = Object.keys(envs);
+  console.log(`node lifecycle, median of ${runs} rounds (binarySource=local with the stand-in binaries, base ${kicbaseImage})`);
+  table(
+    ['step', 'by hand', ...nxWays.flatMap((way) => [way, 'ratio'])],
+    steps.map((step) => [
+      step,
+      seconds(m('by hand', step)),
+      ...nxWays.flatMap((way) => [seconds(m(way, step)), pairedRatio(samples[way][step], samples['by hand'][step])]),
+    ]),
+  );
+  console.log('');
+  table(
+    ["nx's own start-up (nx run of a target)", ...nxWays],
+    [
+      ['executor that does nothing', ...nxWays.map((way) => seconds(m(way, 'trivial')))],
+      ['nx:noop (no executor process)', ...nxWays.map((way) => seconds(m(way, 'noop')))],
+    ],
+  );
+  console.log('');
+  table(
+    ["what nx-kubelet's executor adds (nx - by hand - nx's start-up)", ...nxWays],
+    steps.map((step) => [step, ...nxWays.map((way) => seconds(m(way, step) - m('by hand', step) - m(way, 'trivial')))]),
+  );
+  console.log(
+    `of which, for build: nx's run of the nx-kubelet:sync check (rebuild - rebuild --skip-sync): ${nxWays.map((way) => `${way} ${seconds(m(way, 'rebuild') - m(way, 'rebuild --skip-sync'))}`).join(', ')}`,
+  );
+  console.log(
+    `up alone without nx (the up executor called in-process, beside by hand): ${seconds(median(direct['executor in-process']))} vs ${seconds(median(direct['by hand']))}, ratio ${pairedRatio(direct['executor in-process'], direct['by hand'])}`,
+  );
+  console.log(`rebuild after the kubelet.yaml edit re-ran the binaries stage: ${rebuildCached ? 'no (CACHED)' : 'YES'}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/** Whatever ends the benchmark (its end, an error, Ctrl-C): the node's containers, volume and images, the daemon, the workspace. */
+function cleanup() {
+  removeNodes([name]);
+  if (!dir) return;
+  spawnSync(process.execPath, [nxBin, 'daemon', '--stop'], { cwd: dir, env: envs['nx, daemon'], stdio: 'ignore' });
+  if (flag('--keep')) console.log(`kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+
+withCleanup(main, cleanup);

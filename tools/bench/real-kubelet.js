@@ -16,7 +16,8 @@ const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, readFileSync, rmSync, copyFileSync, chmodSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, copyWorkspace, flag, median, run, seconds, table } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const { removeNode } = require('../docker-engine/leftovers');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
@@ -102,6 +103,9 @@ async function podRunning(container, node, timeoutMs) {
   return spawnSync('docker', ['exec', container, 'sh', '-c', script], { stdio: 'ignore' }).status === 0;
 }
 
+/** The temporary workspace, once made. */
+let ws;
+
 async function main() {
   const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
   const kubelet =
@@ -110,95 +114,98 @@ async function main() {
   const pause = `registry.k8s.io/pause:${kubelet.pause}`;
   console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, stand-in ${STAND_IN}`);
 
-  const ws = copyWorkspace('nx-kubelet-bench-real-');
+  ws = copyWorkspace('nx-kubelet-bench-real-');
   const dir = join(ws, 'packages', name);
   const results = { nx: [], hand: [], pod: [] };
-  try {
-    nx(
-      ws,
-      'g',
-      'nx-kubelet:kubelet-node',
-      name,
-      '--binarySource=local',
-      `--kubeVersion=${kubelet.version}`,
-      `--criDockerdVersion=${cri.version}`,
-      `--kicbaseImage=${STAND_IN}`,
-      '--examplePod=false',
-      '--allowUnknownVersions',
-    );
-    copyFileSync(kubelet.path, join(dir, 'bin', 'kubelet'));
-    copyFileSync(cri.path, join(dir, 'bin', 'cri-dockerd'));
-    chmodSync(join(dir, 'bin', 'kubelet'), 0o755);
-    chmodSync(join(dir, 'bin', 'cri-dockerd'), 0o755);
-    const buildMs = await timed(() => nx(ws, 'run', `${name}:build`));
-    console.log(`build (image with the real binaries): ${seconds(buildMs)}`);
-    const compose = (...args) => run(['docker', 'compose', '--file', join(dir, 'compose.yaml'), ...args], { cwd: dir });
+  nx(
+    ws,
+    'g',
+    'nx-kubelet:kubelet-node',
+    name,
+    '--binarySource=local',
+    `--kubeVersion=${kubelet.version}`,
+    `--criDockerdVersion=${cri.version}`,
+    `--kicbaseImage=${STAND_IN}`,
+    '--examplePod=false',
+    '--allowUnknownVersions',
+  );
+  copyFileSync(kubelet.path, join(dir, 'bin', 'kubelet'));
+  copyFileSync(cri.path, join(dir, 'bin', 'cri-dockerd'));
+  chmodSync(join(dir, 'bin', 'kubelet'), 0o755);
+  chmodSync(join(dir, 'bin', 'cri-dockerd'), 0o755);
+  const buildMs = await timed(() => nx(ws, 'run', `${name}:build`));
+  console.log(`build (image with the real binaries): ${seconds(buildMs)}`);
+  const compose = (...args) => run(['docker', 'compose', '--file', join(dir, 'compose.yaml'), ...args], { cwd: dir });
 
-    for (let round = 0; round < runs; round++) {
-      const ways = round % 2 ? ['hand', 'nx'] : ['nx', 'hand'];
-      for (const way of ways) {
-        let ms;
-        if (way === 'nx') {
-          ms = await timed(() => nx(ws, 'run', `${name}:up`));
-        } else {
-          ms = await timed(async () => {
-            compose('up', '-d', name);
-            const id = compose('ps', '-q', name).stdout.trim();
-            if (!(await followUntil(['docker', 'logs', '--follow', '--tail', '300', id], SYSTEMD_UP, 180_000))) throw new Error('systemd did not come up');
-            await runHoldingStdin(['docker', 'exec', '-i', id, 'sh', '-c', HEALTHZ_POLL, 'sh', 'http://127.0.0.1:10248/healthz', '180']);
-          });
-        }
-        results[way].push(ms);
-        if (way === 'nx') {
+  for (let round = 0; round < runs; round++) {
+    const ways = round % 2 ? ['hand', 'nx'] : ['nx', 'hand'];
+    for (const way of ways) {
+      await checkpoint();
+      let ms;
+      if (way === 'nx') {
+        ms = await timed(() => nx(ws, 'run', `${name}:up`));
+      } else {
+        ms = await timed(async () => {
+          compose('up', '-d', name);
           const id = compose('ps', '-q', name).stdout.trim();
-          installClampAndImages(id, index, pause);
-          // Wait until the kubelet is healthy again after docker's restart, then place the manifest atomically.
-          await runHoldingStdin(['docker', 'exec', '-i', id, 'sh', '-c', HEALTHZ_POLL, 'sh', 'http://127.0.0.1:10248/healthz', '60']);
-          const podMs = await timed(async () => {
-            sh(
-              id,
-              'cat > /etc/kubernetes/.httpd.yaml.tmp && mv /etc/kubernetes/.httpd.yaml.tmp /etc/kubernetes/manifests/httpd.yaml',
-              manifest(index.workloadImage),
-            );
-            if (!(await podRunning(id, name, 120_000))) throw new Error('the pod did not reach Running in 120 s');
-          });
-          results.pod.push(podMs);
-        }
-        compose('down', '--volumes', '--timeout', '10');
+          if (!(await followUntil(['docker', 'logs', '--follow', '--tail', '300', id], SYSTEMD_UP, 180_000))) throw new Error('systemd did not come up');
+          await runHoldingStdin(['docker', 'exec', '-i', id, 'sh', '-c', HEALTHZ_POLL, 'sh', 'http://127.0.0.1:10248/healthz', '180']);
+        });
       }
-    }
-    const cached = await timed(() => run([join(root, 'tools/real-binaries/build.sh')], { env: process.env }));
-    console.log('');
-    table(
-      ['step (median of rounds)', 'nx', 'by hand', 'rounds'],
-      [
-        ['up until /healthz answers', seconds(median(results.nx)), seconds(median(results.hand)), runs],
-        ['manifest placed -> pod Running', seconds(median(results.pod)), '', runs],
-      ],
-    );
-    console.log('');
-    table(
-      ['binary', 'cold build (from index)'],
-      [
-        ...index.kubelets.map((k) => [`kubelet ${k.version}`, k.buildSeconds == null ? '?' : `${k.buildSeconds} s`]),
-        ...index.criDockerd.map((c) => [`cri-dockerd ${c.version}`, c.buildSeconds == null ? '?' : `${c.buildSeconds} s`]),
-        ['pause + workload images (last run)', `${index.pauseSeconds} s + ${index.workloadSeconds} s`],
-        ['build.sh re-run, all cached', seconds(cached)],
-      ],
-    );
-    console.log(
-      `\nrounds (ms): nx ${results.nx.map(Math.round).join(', ')}; by hand ${results.hand.map(Math.round).join(', ')}; pod ${results.pod.map(Math.round).join(', ')}`,
-    );
-  } finally {
-    if (!flag('--keep')) {
-      spawnSync('docker', ['compose', '--file', join(dir, 'compose.yaml'), 'down', '--volumes', '--timeout', '5'], { cwd: dir, stdio: 'ignore' });
-      spawnSync('docker', ['image', 'rm', '--force', `nx-kubelet-${name}:${kubelet.version}`], { stdio: 'ignore' });
-      rmSync(ws, { recursive: true, force: true });
+      results[way].push(ms);
+      if (way === 'nx') {
+        // nx's container is under the compose project scoped to the folder: found by its service, not by `compose ps`.
+        const id = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
+        installClampAndImages(id, index, pause);
+        // Wait until the kubelet is healthy again after docker's restart, then place the manifest atomically.
+        await runHoldingStdin(['docker', 'exec', '-i', id, 'sh', '-c', HEALTHZ_POLL, 'sh', 'http://127.0.0.1:10248/healthz', '60']);
+        const podMs = await timed(async () => {
+          sh(
+            id,
+            'cat > /etc/kubernetes/.httpd.yaml.tmp && mv /etc/kubernetes/.httpd.yaml.tmp /etc/kubernetes/manifests/httpd.yaml',
+            manifest(index.workloadImage),
+          );
+          if (!(await podRunning(id, name, 120_000))) throw new Error('the pod did not reach Running in 120 s');
+        });
+        results.pod.push(podMs);
+      }
+      // Not measured: the container and volume under whichever compose project started them (by hand: the compose
+      // file's name; nx: the name scoped to the folder), so that the next way does not find them running.
+      removeNode(name, { images: false });
     }
   }
+  const cached = await timed(() => run([join(root, 'tools/real-binaries/build.sh')], { env: process.env }));
+  console.log('');
+  table(
+    ['step (median of rounds)', 'nx', 'by hand', 'rounds'],
+    [
+      ['up until /healthz answers', seconds(median(results.nx)), seconds(median(results.hand)), runs],
+      ['manifest placed -> pod Running', seconds(median(results.pod)), '', runs],
+    ],
+  );
+  console.log('');
+  table(
+    ['binary', 'cold build (from index)'],
+    [
+      ...index.kubelets.map((k) => [`kubelet ${k.version}`, k.buildSeconds == null ? '?' : `${k.buildSeconds} s`]),
+      ...index.criDockerd.map((c) => [`cri-dockerd ${c.version}`, c.buildSeconds == null ? '?' : `${c.buildSeconds} s`]),
+      ['pause + workload images (last run)', `${index.pauseSeconds} s + ${index.workloadSeconds} s`],
+      ['build.sh re-run, all cached', seconds(cached)],
+    ],
+  );
+  console.log(
+    `\nrounds (ms): nx ${results.nx.map(Math.round).join(', ')}; by hand ${results.hand.map(Math.round).join(', ')}; pod ${results.pod.map(Math.round).join(', ')}`,
+  );
 }
 
-main().catch((error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+/** Whatever ends the benchmark (its end, an error, Ctrl-C), unless --keep: the node, its volume and image, the workspace. */
+function cleanup() {
+  if (flag('--keep')) {
+    console.log(`kept: workspace ${ws}, node ${name}`);
+    return;
+  }
+  removeNodes([name]);
+  if (ws) rmSync(ws, { recursive: true, force: true });
+}
+
+withCleanup(main, cleanup);

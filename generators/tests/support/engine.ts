@@ -28,47 +28,26 @@ export function requireEngine(): void {
   }
 }
 
-/** True for a node's compose project: its name, or the name scoped to a folder (`<name>-<8 hex>`, see scopedProjectName). */
-export function isNodeProject(node: string, project: string): boolean {
-  return project === node || new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{8}$`).test(project);
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeLeftovers = require('../../../tools/docker-engine/leftovers');
 
-/** `<id> <compose project>` lines of a docker listing, filtered to a node's compose projects: the ids. */
-function ofNode(node: string, args: string[], format: string): string[] {
-  return run('docker', [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} {{.Label "com.docker.compose.project"}}`])
-    .stdout.split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' '))
-    .filter(([, project]) => project !== undefined && isNodeProject(node, project))
-    .map(([id]) => id);
-}
+type Leftovers = { containers: string[]; volumes: string[]; networks: string[] };
+
+/** True for a node's compose project: its name, or the name scoped to a folder (`<name>-<8 hex>`, see scopedProjectName). */
+export const isNodeProject: (node: string, project: string) => boolean = nodeLeftovers.isNodeProject;
 
 /** Containers, volumes and networks of a node's compose projects, on one engine (all empty once it is down --volumes). */
-export function leftovers(node: string): { containers: string[]; volumes: string[]; networks: string[] } {
-  const legacyVolumes = run('docker', ['volume', 'ls', '--quiet', '--filter', `name=^${node}-var$`])
-    .stdout.split('\n')
-    .filter(Boolean);
-  return {
-    containers: ofNode(node, ['ps', '--all'], '{{.ID}}'),
-    volumes: [...new Set([...ofNode(node, ['volume', 'ls'], '{{.Name}}'), ...legacyVolumes])],
-    networks: ofNode(node, ['network', 'ls'], '{{.ID}}'),
-  };
+export function leftovers(node: string): Leftovers {
+  return nodeLeftovers.leftovers(node);
 }
 
 /**
  * Removes whatever a test left of a node's compose projects, and its images: the tagged ones and the untagged ones a
- * rebuild left behind (compose labels the images it builds with the project).
+ * rebuild left behind (compose labels the images it builds with the project). Throws when something stays.
  */
 export function removeProject(node: string): void {
-  const { containers, volumes, networks } = leftovers(node);
-  if (containers.length) run('docker', ['rm', '--force', '--volumes', ...containers]);
-  if (volumes.length) run('docker', ['volume', 'rm', '--force', ...volumes]);
-  if (networks.length) run('docker', ['network', 'rm', ...networks]);
-  const tagged = run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${node}`])
-    .stdout.split('\n')
-    .filter(Boolean);
-  const images = [...new Set([...tagged, ...ofNode(node, ['image', 'ls'], '{{.ID}}')])];
-  if (images.length) run('docker', ['image', 'rm', '--force', ...images]);
+  const left: Leftovers = nodeLeftovers.removeNode(node);
+  if (!nodeLeftovers.nothingLeft(left)) throw new Error(`could not remove what the test left of ${node}: ${JSON.stringify(left)}`);
 }
 
 /** The ID of a node's container (its compose service is named after it), or '' when there is none. */

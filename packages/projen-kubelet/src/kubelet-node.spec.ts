@@ -6,7 +6,7 @@
 import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { BINARY_SOURCES, KUBERNETES_MINORS } from 'kubelet-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project, Testing } from 'projen';
@@ -227,5 +227,103 @@ describe('the projen way', () => {
 
   it('refuses flags that are not flags', () => {
     expect(() => synthNode({ name: 'flags-1', kubeletFlags: ['--v=4; rm -rf /'] })).toThrow(/kubeletFlags/);
+  });
+});
+
+describe("a folder of the user's", () => {
+  /** A projen project in a new folder whose files (relative paths → content) are there before the first synth. */
+  function projectWith(files: Record<string, string>, outdir = mkdtempSync(join(tmpdir(), 'projen-kubelet-'))): Project {
+    if (!outdirs.includes(outdir)) outdirs.push(outdir);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(outdir, path, '..'), { recursive: true });
+      writeFileSync(join(outdir, path), content);
+    }
+    return new Project({ name: 'kube-nodes', outdir });
+  }
+
+  function synth(project: Project): void {
+    const saved = process.env.PROJEN_DISABLE_POST;
+    process.env.PROJEN_DISABLE_POST = 'true';
+    try {
+      project.synth();
+    } finally {
+      if (saved === undefined) delete process.env.PROJEN_DISABLE_POST;
+      else process.env.PROJEN_DISABLE_POST = saved;
+    }
+  }
+
+  /** Every file under `dir`, with its content. */
+  function snapshot(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (sub: string) => {
+      for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+        const path = sub ? `${sub}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) walk(path);
+        else out[path] = readFileSync(join(dir, path), 'utf8');
+      }
+    };
+    walk('');
+    return out;
+  }
+
+  it('refuses, on synth, a folder that holds files projen did not write for the node, naming them, and writes nothing', () => {
+    const project = projectWith({ 'packages/mine-1/compose.yaml': 'services: {}\n# mine\n', 'packages/mine-1/notes/todo.txt': 'mine\n' });
+    new KubeletNode(project, { name: 'mine-1' });
+    const before = snapshot(project.outdir);
+    expect(() => synth(project)).toThrow(
+      'The directory "packages/mine-1" already contains files (compose.yaml, notes/todo.txt). Choose a new or empty --directory.',
+    );
+    expect(snapshot(project.outdir)).toEqual(before);
+  });
+
+  it('refuses a file of the user at a sample path too (a sample is written only into a folder the node owns)', () => {
+    const project = projectWith({ 'packages/mine-2/manifests/hello-world.yaml': 'mine\n' });
+    new KubeletNode(project, { name: 'mine-2' });
+    expect(() => synth(project)).toThrow(/"packages\/mine-2" already contains files \(manifests\/hello-world\.yaml\)/);
+    expect(readFileSync(join(project.outdir, 'packages/mine-2/manifests/hello-world.yaml'), 'utf8')).toBe('mine\n');
+  });
+
+  it('names at most a few of the files', () => {
+    const files = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`packages/mine-3/f${i}.txt`, `${i}\n`]));
+    const project = projectWith(files);
+    new KubeletNode(project, { name: 'mine-3' });
+    expect(() => synth(project)).toThrow('(f0.txt, f1.txt, f2.txt, f3.txt, f4.txt and 4 more)');
+  });
+
+  it('synthesizes its own folder again: its files anew, the samples and the files added since kept', () => {
+    const first = projectWith({});
+    new KubeletNode(first, { name: 'own-1', kubeVersion: '1.34' });
+    synth(first);
+    const dir = join(first.outdir, 'packages/own-1');
+    writeFileSync(join(dir, 'manifests/hello-world.yaml'), '# edited by the user\n');
+    writeFileSync(join(dir, 'manifests/mine.yaml'), '# mine\n');
+    const second = new Project({ name: 'kube-nodes', outdir: first.outdir });
+    new KubeletNode(second, { name: 'own-1', kubeVersion: '1.36' });
+    synth(second);
+    expect(readFileSync(join(dir, 'Dockerfile.kicbase'), 'utf8')).toContain('ARG KUBE_VERSION=v1.36');
+    expect(readFileSync(join(dir, 'manifests/hello-world.yaml'), 'utf8')).toBe('# edited by the user\n');
+    expect(readFileSync(join(dir, 'manifests/mine.yaml'), 'utf8')).toBe('# mine\n');
+  });
+
+  it('synthesizes its own folder again without files.json, by the marker in its files', () => {
+    const first = projectWith({});
+    new KubeletNode(first, { name: 'own-2' });
+    synth(first);
+    rmSync(join(first.outdir, '.projen/files.json'));
+    const second = new Project({ name: 'kube-nodes', outdir: first.outdir });
+    new KubeletNode(second, { name: 'own-2' });
+    expect(() => synth(second)).not.toThrow();
+    expect(existsSync(join(first.outdir, 'packages/own-2/compose.yaml'))).toBe(true);
+  });
+
+  it('refuses a directory that resolves outside the project through a symbolic link, before anything is written', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'projen-kubelet-outside-'));
+    outdirs.push(outside);
+    const project = projectWith({});
+    symlinkSync(outside, join(project.outdir, 'nodes'));
+    expect(() => new KubeletNode(project, { name: 'link-1', directory: 'nodes/link-1' })).toThrow(
+      `The directory "nodes/link-1" resolves through a symbolic link to ${join(realpathSync(outside), 'link-1')}, outside the workspace.`,
+    );
+    expect(readdirSync(outside)).toEqual([]);
   });
 });

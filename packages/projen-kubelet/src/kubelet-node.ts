@@ -8,18 +8,22 @@
  * composeOverrides) or the escape hatches below. manifests/ holds samples: written once, then the user's.
  * Changing `kubeVersion` (or any version) and synthesizing again is the upgrade: every managed fact is rendered anew.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Component, FileBase, IResolver, Project } from 'projen';
+import { PROJEN_MARKER } from 'projen/lib/common';
 import {
   BinarySource,
+  directoryHasFilesProblem,
   FrontEnd,
+  InvalidNodeOptionsError,
   KubeletNodeOptions as CoreNodeOptions,
   loadNodeTemplates,
   NodeFiles,
   NodeModel,
   operationSpec,
   OPERATION_NAMES,
+  realDirectoryOutside,
   renderNode,
   resolveNode,
 } from 'kubelet-node';
@@ -100,8 +104,10 @@ export class KubeletNode extends Component {
     declared.set(project.root, taken);
     this.model = resolveNode(nodeOptions as CoreNodeOptions, {
       hasProject: (name) => taken.has(name),
-      // projen owns the folder: a second synth finds its own files there.
+      // Another node of this projenrc in the folder; what is on disk is checked on synth (preSynthesize), where the
+      // files of an earlier synth are told from the user's.
       directoryHasFiles: (directory) => [...taken.values()].includes(directory),
+      resolvesOutside: (directory) => realDirectoryOutside(project.outdir, directory),
     });
     this.model.warnings.forEach((warning) => project.logger.warn(`projen-kubelet: ${warning}`));
     taken.set(this.model.name, this.model.directory);
@@ -121,6 +127,24 @@ export class KubeletNode extends Component {
     }
     this.files = files;
     if (tasks ?? true) this.addTasks(project);
+  }
+
+  /**
+   * Before projen removes or writes anything: refuses a folder that holds files this node did not write, as nx g does.
+   * The folder is the node's when one of the files it synthesizes is there from an earlier synth (listed in
+   * .projen/files.json, or carrying projen's marker); then everything in it stays (its samples, the user's manifests
+   * and bin/). Otherwise any file in it is the user's, also one at a sample's path.
+   */
+  preSynthesize(): void {
+    const files = filesUnder(join(this.project.outdir, this.directory));
+    if (files.length === 0 || this.ownsFolder(files)) return;
+    throw new InvalidNodeOptionsError([directoryHasFilesProblem(this.directory, files)]);
+  }
+
+  private ownsFolder(files: string[]): boolean {
+    const listed = new Set(generatedFiles(this.project.outdir));
+    const folder = join(this.project.outdir, this.directory);
+    return files.some((path) => Object.hasOwn(this.files, path) && (listed.has(`${this.directory}/${path}`) || hasMarker(join(folder, path))));
   }
 
   /** The file at `path` (relative to the node's folder) with `provenance` in its header comment. */
@@ -175,5 +199,33 @@ class NodeSample extends Component {
     if (existsSync(path)) return;
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, this.contents);
+  }
+}
+
+/** The files under `dir` (relative to it; symbolic links count as files), none when it does not exist. */
+function filesUnder(dir: string, sub = ''): string[] {
+  if (!existsSync(join(dir, sub))) return [];
+  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((entry) => {
+    const path = sub ? `${sub}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesUnder(dir, path) : [path];
+  });
+}
+
+/** True when the file at `path` carries projen's marker (unreadable: false). */
+function hasMarker(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').includes(PROJEN_MARKER);
+  } catch {
+    return false;
+  }
+}
+
+/** The files an earlier synth wrote, by project path: projen's record of them, .projen/files.json. */
+function generatedFiles(outdir: string): string[] {
+  try {
+    const files = JSON.parse(readFileSync(join(outdir, '.projen', 'files.json'), 'utf8')).files;
+    return Array.isArray(files) ? files.filter((file): file is string => typeof file === 'string') : [];
+  } catch {
+    return [];
   }
 }

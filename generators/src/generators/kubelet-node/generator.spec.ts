@@ -1,6 +1,9 @@
 import { addProjectConfiguration, readNxJson, readProjectConfiguration, Tree, updateNxJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { FsTree } from 'nx/src/generators/tree';
 import { readTextFiles } from 'kubelet-node';
 import { parse } from 'yaml';
 import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from '../../../tests/support/kubelet-configuration';
@@ -322,5 +325,45 @@ describe('kubelet-node generator', () => {
       await expect(kubeletNodeGenerator(tree, { name: 'n' })).rejects.toThrow('The directory "packages/n" already contains files');
       expect(tree.children('packages/n')).toEqual(['notes.txt']);
     });
+  });
+});
+
+describe('kubelet-node generator on a real workspace folder', () => {
+  const dirs: string[] = [];
+  let root: string;
+  let outside: string;
+  let tree: Tree;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-kubelet-ws-'));
+    outside = mkdtempSync(join(tmpdir(), 'nx-kubelet-outside-'));
+    dirs.push(root, outside);
+    writeFileSync(join(root, 'nx.json'), '{}\n');
+    writeFileSync(join(root, 'package.json'), '{ "name": "ws", "private": true }\n');
+    tree = new FsTree(root, false);
+  });
+
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it.each([
+    ['--directory through a symbolic link', { name: 'n1', directory: 'linked/n1' }, 'linked', 'linked/n1', 'n1'],
+    ['the name-derived folder through a symbolic link', { name: 'n2' }, 'packages', 'packages/n2', 'n2'],
+    ['--directory that is itself a symbolic link', { name: 'n3', directory: 'nodes/n3' }, 'nodes/n3', 'nodes/n3', ''],
+  ])('refuses %s that resolves outside the workspace, before anything is written', async (_what, options, link, directory, rest) => {
+    mkdirSync(join(root, link, '..'), { recursive: true });
+    symlinkSync(outside, join(root, link));
+    const real = join(realpathSync(outside), rest);
+    await expect(kubeletNodeGenerator(tree, options)).rejects.toThrow(
+      `The directory "${directory}" resolves through a symbolic link to ${real}, outside the workspace.`,
+    );
+    expect(tree.listChanges()).toEqual([]);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('accepts a symbolic link that stays inside the workspace', async () => {
+    mkdirSync(join(root, 'real-nodes'));
+    symlinkSync(join(root, 'real-nodes'), join(root, 'nodes'));
+    await kubeletNodeGenerator(tree, { name: 'n4', directory: 'nodes/n4', skipFormat: true });
+    expect(tree.exists('nodes/n4/compose.yaml')).toBe(true);
   });
 });

@@ -1,6 +1,15 @@
 import { addProjectConfiguration, formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
 import { isAbsolute, relative } from 'node:path';
-import { loadNodeTemplates, declaredVersionsOf, KubeletNodeOptions, NodeModel, resolveNode, WorkspaceFacts, renderNode } from 'kubelet-node';
+import {
+  loadNodeTemplates,
+  declaredVersionsOf,
+  KubeletNodeOptions,
+  NodeModel,
+  realDirectoryOutside,
+  resolveNode,
+  WorkspaceFacts,
+  renderNode,
+} from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { withVersionStrings } from '../../lib/cli-versions';
 import { imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../../lib/kubelet-nodes';
@@ -67,8 +76,24 @@ async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
   const names = taken.names;
   return {
     hasProject: (name) => names.has(name),
-    directoryHasFiles: (directory) => tree.exists(directory) && (tree.isFile(directory) || tree.children(directory).length > 0),
+    directoryHasFiles: (directory) => (tree.exists(directory) ? (tree.isFile(directory) ? true : filesIn(tree, directory)) : false),
+    // The Tree is virtual, the disk is not: a folder on the way that is a symbolic link leads where the Tree's flush writes.
+    resolvesOutside: (directory) => realDirectoryOutside(tree.root, directory),
   };
+}
+
+/** The files under `directory` in the Tree, relative to it (enough of them to name a few and count the rest). */
+function filesIn(tree: Tree, directory: string): string[] {
+  const files: string[] = [];
+  const walk = (path: string) => {
+    for (const child of tree.children(joinPathFragments(directory, path))) {
+      const relativePath = path ? `${path}/${child}` : child;
+      if (tree.isFile(joinPathFragments(directory, relativePath))) files.push(relativePath);
+      else walk(relativePath);
+    }
+  };
+  walk('');
+  return files;
 }
 
 function rememberProject(tree: Tree, name: string): void {

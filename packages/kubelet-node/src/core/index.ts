@@ -12,6 +12,7 @@ export * from './template-data';
 export * from './apply-facts';
 export * from './render-node';
 export * from './load-templates';
+export { realDirectoryOutside, realLocation } from './workspace-path';
 export { readComposeBuildArgs, readDockerfileArg } from './locators';
 export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, interpolateComposeValue, versionsFromDockerfile } from './upgrade-node';
 export type { ExistingNode, UpgradePlan, VersionRequest } from './upgrade-node';

@@ -190,6 +190,17 @@ describe('resolveNode', () => {
       ]);
     });
 
+    it('names a few of the files of a directory that has them, and refuses one that resolves outside before looking in it', () => {
+      const files = ['b.txt', 'a.txt', 'c/d.txt', 'e', 'f', 'g'];
+      expect(problemsOf({ name: 'n' }, { hasProject: () => false, directoryHasFiles: () => files })).toEqual([
+        'The directory "packages/n" already contains files (a.txt, b.txt, c/d.txt, e, f and 1 more). Choose a new or empty --directory.',
+      ]);
+      const outside = { hasProject: () => false, directoryHasFiles: () => files, resolvesOutside: () => '/elsewhere/n' };
+      expect(problemsOf({ name: 'n' }, outside)).toEqual([
+        'The directory "packages/n" resolves through a symbolic link to /elsewhere/n, outside the workspace. Choose a --directory whose folders stay inside it.',
+      ]);
+    });
+
     it.each(['../elsewhere', '/etc/n', 'packages/../../n', 'C:\\nodes\\n'])('rejects the directory %j as outside the workspace', (directory) => {
       expect(problemsOf({ name: 'n', directory })[0]).toContain(`--directory "${directory}" is outside the workspace.`);
     });

@@ -65,8 +65,27 @@ export type BinarySource = (typeof BINARY_SOURCES)[number];
 export interface WorkspaceFacts {
   /** True when a project (or an inferred node) of this name exists. */
   hasProject(name: string): boolean;
-  /** True when `directory` (workspace-relative) exists and contains at least one file. */
-  directoryHasFiles(directory: string): boolean;
+  /**
+   * Whether `directory` (workspace-relative) exists and holds files that are not the node's own: true, or the files
+   * (relative to it), some of which the refusal names.
+   */
+  directoryHasFiles(directory: string): boolean | readonly string[];
+  /**
+   * Where `directory` (workspace-relative) really resolves when a symbolic link on its way leads out of the workspace,
+   * else undefined. Every front-end that writes to a file system answers it with `realDirectoryOutside` (workspace-path.ts).
+   */
+  resolvesOutside?(directory: string): string | undefined;
+}
+
+/** How many of a folder's files a refusal names. */
+const NAMED_FILES = 5;
+
+/** The refusal of a node's folder that already holds files (not the node's own), naming up to a few of them. */
+export function directoryHasFilesProblem(directory: string, files: readonly string[] = []): string {
+  const sorted = [...files].sort();
+  const more = sorted.length > NAMED_FILES ? ` and ${sorted.length - NAMED_FILES} more` : '';
+  const named = sorted.length > 0 ? ` (${sorted.slice(0, NAMED_FILES).join(', ')}${more})` : '';
+  return `The directory "${directory}" already contains files${named}. Choose a new or empty --directory.`;
 }
 
 /** Everything a node's files are rendered from. */
@@ -220,8 +239,14 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   }
 
   const directory = normalizeDirectory(options.directory, name, problems);
-  if (directory && workspace.directoryHasFiles(directory)) {
-    problems.push(`The directory "${directory}" already contains files. Choose a new or empty --directory.`);
+  const realOutside = directory ? workspace.resolvesOutside?.(directory) : undefined;
+  if (directory && realOutside) {
+    problems.push(
+      `The directory "${directory}" resolves through a symbolic link to ${realOutside}, outside the workspace. Choose a --directory whose folders stay inside it.`,
+    );
+  } else if (directory) {
+    const files = workspace.directoryHasFiles(directory);
+    if (files === true || (Array.isArray(files) && files.length > 0)) problems.push(directoryHasFilesProblem(directory, files === true ? [] : files));
   }
 
   const hostname = (options.hostname ?? name).trim();
