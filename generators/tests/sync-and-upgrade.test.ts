@@ -41,7 +41,7 @@ describe('nx sync with a node it cannot manage', () => {
   const engineNode = `sync-ok-${process.pid.toString(36)}`;
   afterAll(() => removeProject(engineNode));
 
-  it("a node with interpolated build args is not drift, a node that cannot be read does not stop the healthy node's build", () => {
+  it('a node with interpolated build args is not drift; a node that cannot be read fails sync:check by name, file and reason', () => {
     requireEngine();
     // One node uses compose interpolation (the user's values), one lost a managed ARG (cannot be read), one is healthy.
     expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'interpolated', '--no-interactive']).status).toBe(0);
@@ -54,21 +54,29 @@ describe('nx sync with a node it cannot manage', () => {
     );
     expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', 'broken', '--no-interactive']).status).toBe(0);
     const broken = join(workspace, 'packages/broken/Dockerfile.kicbase');
-    writeFileSync(broken, readFileSync(broken, 'utf8').replace(/^ARG KUBE_VERSION=.*\n/m, ''));
+    const brokenOriginal = readFileSync(broken, 'utf8');
+    writeFileSync(broken, brokenOriginal.replace(/^ARG KUBE_VERSION=.*\n/m, ''));
     expect(nx(workspace, ['g', 'nx-kubelet:kubelet-node', engineNode, '--binarySource=local', KICBASE_FLAG, '--no-interactive']).status).toBe(0);
     for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(STAND_IN_BINARIES, binary), join(workspace, 'packages', engineNode, 'bin', binary));
 
     const check = nx(workspace, ['sync:check']);
-    expect(output(check)).toContain('sync left broken as it is');
-    expect(output(check)).toContain("Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)");
+    expect(output(check)).toContain(
+      'Node "broken": packages/broken/Dockerfile.kicbase: it is missing: cannot find the kubelet\'s Kubernetes version (ARG KUBE_VERSION)',
+    );
+    expect(output(check)).not.toContain('up to date');
     expect(output(check)).not.toContain('interpolated');
-    expect(check.status).toBe(0);
+    expect(check.status).not.toBe(0);
 
-    const build = nx(workspace, ['run', `${engineNode}:build`]);
+    // The sync generator fails for the whole workspace: a healthy node builds with --skip-sync meanwhile.
+    const build = nx(workspace, ['run', `${engineNode}:build`, '--skip-sync']);
     expect(output(build)).toContain(`naming to docker.io/library/nx-kubelet-${engineNode}:v1.34.11`);
     expect(build.status).toBe(0);
     expect(readFileSync(interpolated, 'utf8')).toContain('BINARY_SOURCE: ${BINARY_SOURCE:-source}');
     expect(readFileSync(broken, 'utf8')).not.toContain('ARG KUBE_VERSION=');
+
+    // Repaired, the workspace checks clean again.
+    writeFileSync(broken, brokenOriginal);
+    expect(nx(workspace, ['sync:check']).status).toBe(0);
   });
 });
 

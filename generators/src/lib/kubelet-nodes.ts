@@ -19,6 +19,11 @@ import {
   DOCKERFILE,
   NodeFiles,
   managedPaths,
+  readDeclaredVersions,
+  nodeExposure,
+  formatFindings,
+  parseDotEnv,
+  UnreadableNodeFileError,
 } from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
@@ -100,8 +105,19 @@ export function declareVersionsInProjectJson(projectJson: string, declared: Decl
 export interface WorkspaceNode {
   name: string;
   project: ProjectConfiguration;
-  /** The versions in project.json's metadata; undefined for nodes generated before they were declared (0.1.0). */
-  declared?: DeclaredVersions;
+  /** project.json's `metadata["nx-kubelet"]` as it is, unchecked: read it with {@link declaredVersions}. */
+  declaration: unknown;
+}
+
+/** Where a node's declaration is, for messages (from the node's folder). */
+export const DECLARATION_WHERE = `project.json metadata["${DECLARATION_KEY}"]`;
+
+/**
+ * The versions a node declares in project.json, checked by the core: undefined for nodes generated before they were
+ * declared (0.1.0); an UnreadableNodeError naming the node, project.json and each wrongly typed field otherwise.
+ */
+export function declaredVersions(node: WorkspaceNode): DeclaredVersions | undefined {
+  return readDeclaredVersions({ name: node.name, directory: node.project.root }, node.declaration, DECLARATION_WHERE);
 }
 
 /** Every project that is a kubelet node: a Dockerfile.kicbase and a compose file (any name Compose accepts) at its root. */
@@ -111,7 +127,7 @@ export function kubeletNodes(tree: Tree): WorkspaceNode[] {
     .map(([name, project]) => ({
       name,
       project,
-      declared: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY] as DeclaredVersions | undefined,
+      declaration: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -150,4 +166,26 @@ export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, a
     if (before[path] !== content) tree.write(`${root}/${path}`, content);
   }
   for (const path of Object.keys(before)) if (!(path in after)) tree.delete(`${root}/${path}`);
+}
+
+/**
+ * The warning nx g, upgrade and sync give when a node's anonymous, AlwaysAllow kubelet would listen beyond the
+ * container's loopback (the core's exposure check, as `up` runs it: compose interpolated with the shell's environment
+ * over the node folder's .env): one line per finding with its file and line. Undefined when nothing is exposed.
+ */
+export function exposureWarning(tree: Tree, name: string, root: string, files: NodeFiles): string | undefined {
+  const env = { ...parseDotEnv(tree.read(`${root}/.env`, 'utf-8') ?? ''), ...process.env };
+  let lines: string[];
+  try {
+    lines = formatFindings(nodeExposure(files, name, env), root);
+  } catch (error) {
+    if (!(error instanceof UnreadableNodeFileError)) throw error;
+    return `nx-kubelet: cannot tell whether ${name}'s unauthenticated kubelet is reachable beyond the container's loopback: ${root}/${error.message} nx run ${name}:up will refuse it until it can tell.`;
+  }
+  if (lines.length === 0) return undefined;
+  return [
+    `nx-kubelet: ${name}'s kubelet answers anyone without authentication (anonymous, AlwaysAllow), and it would be reachable beyond the container's loopback:`,
+    ...lines.map((line) => `  ${line}`),
+    `  nx run ${name}:up refuses to start it so (unless --exposeUnauthenticatedKubelet); see docs/security.md.`,
+  ].join('\n');
 }

@@ -9,17 +9,28 @@ import {
   DOCKERFILE,
   modelOfNode,
   planUpgrade,
+  UnreadableNodeError,
   upgradeNodeFiles,
   VersionRequest,
   versionsFromDockerfile,
 } from 'kubelet-node';
-import { declareVersionsInProjectJson, nxFactContext, readManagedFiles, WorkspaceNode, writeChangedFiles } from './kubelet-nodes';
+import {
+  declaredVersions,
+  declareVersionsInProjectJson,
+  exposureWarning,
+  nxFactContext,
+  readManagedFiles,
+  WorkspaceNode,
+  writeChangedFiles,
+} from './kubelet-nodes';
 
 export interface NodeUpgradeResult {
   node: string;
   changes: string[];
   notes: string[];
   nextSteps: string[];
+  /** The exposure check's warning on the upgraded files, if the node's anonymous kubelet is reachable beyond loopback. */
+  exposure?: string;
 }
 
 /** Thrown when some node cannot be upgraded as it is; nothing has been written when it is. */
@@ -30,7 +41,11 @@ export class NodeNotUpgradableError extends Error {
   }
 }
 
-/** Upgrades the given nodes (all checked first); used by the generator and by version migrations. */
+/**
+ * Upgrades the given nodes (all checked first); used by the generator and by version migrations. A node that cannot
+ * be read (a declaration of the wrong type, a file missing or not parsing, a wrongly typed engine record) is a
+ * problem like any other: named with its file and reason, and nothing is written in any node.
+ */
 export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: VersionRequest): NodeUpgradeResult[] {
   const context = nxFactContext();
   const invalid: string[] = [];
@@ -38,12 +53,12 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
   const planned = nodes.flatMap((node) => {
     const root = node.project.root;
     const files = readManagedFiles(tree, root);
-    const current = node.declared ?? versionsFromDockerfile(files[DOCKERFILE] ?? '');
-    if (!current) {
-      problems.push(`${node.name}: no declared versions in project.json and none readable from ${DOCKERFILE}; run nx migrate, or regenerate the node.`);
-      return [];
-    }
     try {
+      const current = declaredVersions(node) ?? versionsFromDockerfile(files[DOCKERFILE] ?? '');
+      if (!current) {
+        problems.push(`${node.name}: no declared versions in project.json and none readable from ${DOCKERFILE}; run nx migrate, or regenerate the node.`);
+        return [];
+      }
       const existing = { name: node.name, directory: root, files };
       const plan = planUpgrade(current, request);
       const from = modelOfNode(existing, current);
@@ -52,6 +67,10 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
       problems.push(...applied.problems.map((problem) => `${node.name}: ${problem}`));
       return [{ node, files, from, to, applied, notes: [...plan.notes, ...to.warnings, ...applied.kept] }];
     } catch (error) {
+      if (error instanceof UnreadableNodeError) {
+        problems.push(...error.problems);
+        return [];
+      }
       if (!(error instanceof InvalidNodeOptionsError)) throw error;
       invalid.push(...error.problems.map((problem) => `${node.name}: ${problem}`));
       return [];
@@ -78,7 +97,8 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
       notes.push(`${node.name} has no project.json: its versions stay readable from ${DOCKERFILE}'s ARG defaults.`);
     }
     const volumeStale = from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor;
-    return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, volumeStale, changes.length > 0) };
+    const exposure = exposureWarning(tree, node.name, node.project.root, applied.files);
+    return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, volumeStale, changes.length > 0), ...(exposure ? { exposure } : {}) };
   });
 }
 

@@ -12,7 +12,7 @@ import {
 } from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { withVersionStrings } from '../../lib/cli-versions';
-import { imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../../lib/kubelet-nodes';
+import { exposureWarning, imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../../lib/kubelet-nodes';
 import { registerPlugin } from '../../lib/register-plugin';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
@@ -26,6 +26,9 @@ export async function kubeletNodeGenerator(tree: Tree, schema: KubeletNodeGenera
   model.warnings.forEach((warning) => logger.warn(`nx-kubelet: ${warning}`));
 
   const files = renderNode(model, loadNodeTemplates(), NX_FRONT_END);
+  // The core's exposure check, as up runs it: a warning here (up refuses such a node).
+  const exposure = exposureWarning(tree, model.name, model.directory, files);
+  if (exposure) logger.warn(exposure);
   for (const [path, content] of Object.entries(files)) {
     tree.write(joinPathFragments(model.directory, path), content);
   }

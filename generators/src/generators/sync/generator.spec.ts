@@ -73,19 +73,80 @@ describe('sync generator', () => {
     expect(tree.read(compose, 'utf-8')).toBe(before);
   });
 
-  it('reports a node it cannot read by name and reason, and still syncs the other nodes', async () => {
-    await kubeletNodeGenerator(tree, { name: 'healthy' });
-    edit('packages/healthy/Dockerfile.kicbase', 'ARG KUBE_VERSION=v1.34.11', 'ARG KUBE_VERSION=v1.34.2');
-    edit(dockerfile, /ARG KUBE_VERSION=.*\n/, '');
+  describe('a node it cannot read', () => {
+    const expectRefused = async (...parts: string[]) => {
+      const before = tree.read('packages/healthy/Dockerfile.kicbase', 'utf-8');
+      const error = await syncGenerator(tree).then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(TypeError);
+      for (const part of parts) expect(error!.message).toContain(part);
+      expect(error!.message).not.toMatch(/up to date/);
+      // Nothing is written, not even the other node's repair: nx sync writes all or nothing.
+      expect(tree.read('packages/healthy/Dockerfile.kicbase', 'utf-8')).toBe(before);
+    };
+
+    beforeEach(async () => {
+      await kubeletNodeGenerator(tree, { name: 'healthy' });
+      edit('packages/healthy/Dockerfile.kicbase', 'ARG KUBE_VERSION=v1.34.11', 'ARG KUBE_VERSION=v1.34.2');
+    });
+
+    it('fails, naming node, file and reason, when kubelet.yaml is not YAML', async () => {
+      tree.write('packages/n/kubelet.yaml', 'kind: KubeletConfiguration\naddress: [127.0.0.1\n');
+      await expectRefused('Node "n": packages/n/kubelet.yaml', 'does not parse');
+    });
+
+    it('fails when kubelet.yaml is missing', async () => {
+      tree.delete('packages/n/kubelet.yaml');
+      await expectRefused('Node "n": packages/n/kubelet.yaml', 'is missing');
+    });
+
+    it('fails when the compose file is not YAML', async () => {
+      tree.write(compose, 'services:\n  n: {build: [\n');
+      await expectRefused('Node "n": packages/n/compose.yaml', 'does not parse');
+    });
+
+    it('fails when a required managed fact is missing (what it used to leave with a warning)', async () => {
+      edit(dockerfile, /ARG KUBE_VERSION=.*\n/, '');
+      await expectRefused('Node "n"', "Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)");
+      expect(tree.read(dockerfile, 'utf-8')).not.toContain('ARG KUBE_VERSION=');
+    });
+
+    it.each([
+      ['null', null, 'must be a string like "1.34", got null'],
+      ['a number', 1.34, 'must be a string like "1.34", got the number 1.34'],
+    ])('fails with a typed message, never a TypeError, for a declared kubeVersion that is %s', async (_, value, message) => {
+      edit('packages/n/project.json', '"kubeVersion": "v1.34.11"', `"kubeVersion": ${JSON.stringify(value)}`);
+      await expectRefused(`Node "n": packages/n/project.json metadata["nx-kubelet"].kubeVersion ${message}`);
+    });
+
+    it('fails for a declared Go version that is not a string (a TypeError before)', async () => {
+      edit('packages/n/project.json', '"kubeGoVersion": "1.24"', '"kubeGoVersion": null');
+      await expectRefused('Node "n": packages/n/project.json metadata["nx-kubelet"].kubeGoVersion must be a string like "1.24", got null');
+    });
+
+    it('fails for a declaration that is not an object', async () => {
+      const project = JSON.parse(tree.read('packages/n/project.json', 'utf-8')!);
+      project.metadata['nx-kubelet'] = 'v1.34';
+      tree.write('packages/n/project.json', JSON.stringify(project));
+      await expectRefused('Node "n": packages/n/project.json metadata["nx-kubelet"] must be an object of versions');
+    });
+
+    it('fails for an engine record of the wrong type, rather than using the default engine', async () => {
+      edit(compose, 'services:\n', 'x-kubelet-node:\n  docker-context: [edge-a]\nservices:\n');
+      await expectRefused('Node "n": packages/n/compose.yaml:', 'x-kubelet-node.docker-context must be a string');
+    });
+  });
+
+  it("warns, naming file and line, when the node's anonymous kubelet would be published beyond loopback", async () => {
+    edit(compose, '    privileged: true', '    ports:\n      - "10250:10250"\n    privileged: true');
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     try {
-      const result = await syncGenerator(tree);
-      expect(result.outOfSyncDetails).toEqual(['packages/healthy/Dockerfile.kicbase: ARG KUBE_VERSION v1.34.2 → v1.34.11']);
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('sync left n as it is'));
-      expect(warn).toHaveBeenCalledWith(
-        expect.stringContaining("Dockerfile.kicbase: it is missing: cannot find the kubelet's Kubernetes version (ARG KUBE_VERSION)"),
-      );
-      expect(tree.read(dockerfile, 'utf-8')).not.toContain('ARG KUBE_VERSION=');
+      expect(await syncGenerator(tree)).toEqual({});
+      const line = tree.read(compose, 'utf-8')!.split('\n').indexOf('      - "10250:10250"') + 1;
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`packages/n/compose.yaml:${line}: ports: 10250:10250 publishes the kubelet's API`));
     } finally {
       warn.mockRestore();
     }

@@ -1,6 +1,6 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { modelOfNode, syncNodeFiles } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
+import { modelOfNode, syncNodeFiles, UnreadableNodeError } from 'kubelet-node';
+import { declaredVersions, exposureWarning, kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */
 export interface SyncResult {
@@ -8,35 +8,61 @@ export interface SyncResult {
   outOfSyncDetails?: string[];
 }
 
+/** Thrown when some node cannot be read or kept in line: nx sync and nx sync:check then fail with this message. */
+export class NodesNotSyncableError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      [
+        'nx-kubelet: these kubelet nodes cannot be read, so their files cannot be checked against the versions declared in project.json; nothing was changed in any node:',
+        ...problems.map((problem) => `  - ${problem}`),
+        'Fix what is named (or regenerate the node), then run nx sync again.',
+      ].join('\n'),
+    );
+    this.name = 'NodesNotSyncableError';
+  }
+}
+
 /**
  * `nx sync` / `nx sync:check` (registered on each node's build target): the versions declared in a node's
  * project.json are the truth; managed facts that disagree with them are reported and repaired. Only the files that
  * hold managed facts are read. A value that is the user's (interpolation such as `${BINARY_SOURCE:-source}`) is not
- * drift. A node that cannot be read is reported by name and reason and left alone: it does not fail the sync, and
- * so the builds, of the other nodes. A sync generator gets no options: it reads the nodes.
+ * drift. A node that cannot be read (a declaration of the wrong type, a missing file or one that does not parse, a
+ * managed fact that cannot be found) is never "up to date": the generator fails, naming every such node, its file and
+ * the reason, and changes nothing (nx writes a sync generator's changes all or nothing). A node whose anonymous
+ * kubelet would be reachable beyond the container's loopback is warned about, file and line. A sync generator gets no
+ * options: it reads the nodes.
  */
 export async function syncGenerator(tree: Tree): Promise<SyncResult> {
   const context = nxFactContext();
   const details: string[] = [];
+  const problems: string[] = [];
+  const writes: (() => void)[] = [];
+  const warnings: string[] = [];
   for (const node of kubeletNodes(tree)) {
-    if (!node.declared) continue; // generated before versions were declared: `nx migrate` declares them
     const root = node.project.root;
-    let problems: string[];
     try {
+      const declared = declaredVersions(node);
+      if (!declared) continue; // generated before versions were declared: `nx migrate` declares them
       const files = readManagedFiles(tree, root);
-      const applied = syncNodeFiles(files, modelOfNode({ name: node.name, directory: root, files }, node.declared), context);
-      problems = applied.problems;
-      if (problems.length === 0) {
-        writeChangedFiles(tree, root, files, applied.files);
-        details.push(...applied.changes.map((change) => `${root}/${change}`));
+      const applied = syncNodeFiles(files, modelOfNode({ name: node.name, directory: root, files }, declared), context);
+      if (applied.problems.length > 0) {
+        problems.push(...applied.problems.map((problem) => `Node "${node.name}": ${root}/${problem}`));
+        continue;
       }
+      writes.push(() => writeChangedFiles(tree, root, files, applied.files));
+      details.push(...applied.changes.map((change) => `${root}/${change}`));
+      const warning = exposureWarning(tree, node.name, root, applied.files);
+      if (warning) warnings.push(warning);
     } catch (error) {
-      problems = [error instanceof Error ? error.message : String(error)];
-    }
-    if (problems.length > 0) {
-      logger.warn(`nx-kubelet: sync left ${node.name} as it is, because:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+      if (error instanceof UnreadableNodeError) problems.push(...error.problems);
+      else if (error instanceof Error && Array.isArray((error as { problems?: unknown }).problems)) {
+        problems.push(...(error as unknown as { problems: string[] }).problems.map((problem) => `Node "${node.name}": ${problem}`));
+      } else throw error;
     }
   }
+  warnings.forEach((warning) => logger.warn(warning));
+  if (problems.length > 0) throw new NodesNotSyncableError(problems);
+  writes.forEach((write) => write());
   if (details.length === 0) return {};
   await formatFiles(tree);
   return {

@@ -1,4 +1,4 @@
-import { readProjectConfiguration, Tree } from '@nx/devkit';
+import { logger, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { checkKubeletConfiguration, checkStandaloneSettings, parseKubeletYaml } from '../../../tests/support/kubelet-configuration';
@@ -197,5 +197,77 @@ describe('upgrade generator', () => {
     expect(read(tree, 'Dockerfile.kicbase')).toContain('\nARG KICBASE_VERSION=v0.0.48\n');
     expect(parse(read(tree, 'compose.yaml')).services.n.build.args.KICBASE_VERSION).toBe('v0.0.48');
     expect(read(tree, 'README.md')).toBe('# my own notes\n');
+  });
+  describe('a node it cannot read', () => {
+    beforeEach(async () => {
+      await kubeletNodeGenerator(tree, { name: 'other', directory: 'packages/other' });
+    });
+
+    const expectNothingChanged = async (run: Promise<unknown>, ...parts: string[]) => {
+      const before = snapshot(tree);
+      const otherBefore = readNodeFiles(tree, 'packages/other');
+      const error = await run.then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(TypeError);
+      for (const part of parts) expect(error!.message).toContain(part);
+      expect(snapshot(tree)).toEqual(before);
+      expect(readNodeFiles(tree, 'packages/other')).toEqual(otherBefore);
+    };
+
+    it('--all refuses, naming node, file and reason, when kubelet.yaml is not YAML, and changes no node', async () => {
+      write(tree, 'kubelet.yaml', 'kind: KubeletConfiguration\naddress: [127.0.0.1\n');
+      await expectNothingChanged(
+        upgradeGenerator(tree, { all: true, kubeVersion: '1.35' }),
+        'nothing was changed',
+        'Node "n": packages/n/kubelet.yaml:',
+        'does not parse',
+      );
+    });
+
+    it('--all refuses when kubelet.yaml is missing', async () => {
+      tree.delete(`${root}/kubelet.yaml`);
+      await expectNothingChanged(upgradeGenerator(tree, { all: true, kubeVersion: '1.35' }), 'Node "n": packages/n/kubelet.yaml is missing');
+    });
+
+    it('refuses a node whose compose file is not YAML', async () => {
+      write(tree, 'compose.yaml', 'services: [\n');
+      await expectNothingChanged(upgradeGenerator(tree, { project: 'n', kicbaseVersion: 'v0.0.48' }), 'Node "n": packages/n/compose.yaml:', 'does not parse');
+    });
+
+    it.each([
+      ['null', 'null', 'must be a string like "1.34", got null'],
+      ['a number', '1.34', 'must be a string like "1.34", got the number 1.34'],
+    ])('names a declared kubeVersion that is %s, never a raw TypeError', async (_, json, message) => {
+      write(tree, 'project.json', read(tree, 'project.json').replace('"kubeVersion": "v1.34.11"', `"kubeVersion": ${json}`));
+      await expectNothingChanged(
+        upgradeGenerator(tree, { all: true, kubeVersion: '1.35' }),
+        `Node "n": packages/n/project.json metadata["nx-kubelet"].kubeVersion ${message}`,
+      );
+    });
+
+    it('names an engine record of the wrong type', async () => {
+      write(tree, 'compose.yaml', read(tree, 'compose.yaml').replace('services:\n', 'x-kubelet-node: edge-a\nservices:\n'));
+      await expectNothingChanged(
+        upgradeGenerator(tree, { project: 'n', kubeVersion: '1.35' }),
+        'Node "n": packages/n/compose.yaml:',
+        'x-kubelet-node must be a mapping',
+      );
+    });
+  });
+
+  it("warns, naming file and line, when the upgraded node's anonymous kubelet listens beyond loopback", async () => {
+    write(tree, 'kubelet.yaml', read(tree, 'kubelet.yaml').replace(/^address: .*$/m, 'address: 0.0.0.0'));
+    const line = read(tree, 'kubelet.yaml').split('\n').indexOf('address: 0.0.0.0') + 1;
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.35' });
+      expect(read(tree, 'Dockerfile.kicbase')).toContain('ARG KUBE_VERSION=v1.35.8');
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`packages/n/kubelet.yaml:${line}: the kubelet's API (port 10250) listens on 0.0.0.0`));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

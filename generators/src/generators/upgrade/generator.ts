@@ -53,6 +53,7 @@ function toRequest(schema: UpgradeGeneratorSchema): VersionRequest {
 }
 
 function printResult(result: NodeUpgradeResult): void {
+  if (result.exposure) logger.warn(result.exposure);
   if (result.changes.length === 0) {
     logger.info(`nx-kubelet: ${result.node} is already on these versions; nothing changed.`);
     return;

@@ -60,8 +60,27 @@ describe('apply-release-facts: the facts a release added reach existing nodes', 
     const tree = workspaceWithExampleNode((path, text) => (path === 'kubelet.yaml' ? 'cgroupDriver: [unclosed\n' : text));
     const messages = await applyReleaseFacts(tree, NEXT_RELEASE, FACTS);
     expect(read(tree, 'kubelet.yaml')).toBe('cgroupDriver: [unclosed\n');
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/^nx-kubelet: left example-node as it is, because: kubelet\.yaml: .*maxPods/);
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^nx-kubelet: left example-node as it is, because: Node "example-node": packages\/example-node\/kubelet\.yaml:\d+: does not parse \(/,
+      ),
+    ]);
+  });
+
+  it('names a node whose declared versions have the wrong type, never a raw TypeError, and leaves it as it is', async () => {
+    const tree = workspaceWithExampleNode((path, text) =>
+      path === 'project.json'
+        ? text.replace(/"kubeVersion": "[^"]*"/, '"kubeVersion": null').replace(/"kubeGoVersion": "[^"]*"/, '"kubeGoVersion": 1.24')
+        : text,
+    );
+    const before = read(tree, 'kubelet.yaml');
+    const messages = await applyReleaseFacts(tree, NEXT_RELEASE, FACTS);
+    expect(read(tree, 'kubelet.yaml')).toBe(before);
+    expect(messages).toEqual([
+      'nx-kubelet: left example-node as it is, because: ' +
+        'Node "example-node": packages/example-node/project.json metadata["nx-kubelet"].kubeVersion must be a string like "1.34", got null; ' +
+        'Node "example-node": packages/example-node/project.json metadata["nx-kubelet"].kubeGoVersion must be a string like "1.24", got the number 1.24',
+    ]);
   });
 
   it('does nothing for a release that added no facts', async () => {

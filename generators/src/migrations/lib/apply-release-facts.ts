@@ -10,7 +10,7 @@
  */
 import { formatFiles, Tree } from '@nx/devkit';
 import { AppliedFacts, applyFacts, FactContext, factsAddedIn, ManagedFact, MANAGED_FACTS, modelOfNode, NodeFiles, NodeModel } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
+import { declaredVersions, kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /** One node's files with the facts `release` added (a node's other managed facts are synced on the way). */
 export function addReleaseFacts(
@@ -31,12 +31,14 @@ export async function applyReleaseFacts(tree: Tree, release: string, facts: read
   const updated: string[] = [];
   const notes: string[] = [];
   for (const node of kubeletNodes(tree)) {
-    if (!node.declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
     const root = node.project.root;
-    const files = readManagedFiles(tree, root);
+    let files: NodeFiles = {};
     let applied: AppliedFacts;
     try {
-      applied = addReleaseFacts(files, modelOfNode({ name: node.name, directory: root, files }, node.declared), context, release, facts);
+      const declared = declaredVersions(node);
+      if (!declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
+      files = readManagedFiles(tree, root);
+      applied = addReleaseFacts(files, modelOfNode({ name: node.name, directory: root, files }, declared), context, release, facts);
     } catch (error) {
       const problems = (error as { problems?: string[] }).problems ?? [(error as Error).message];
       notes.push(`nx-kubelet: left ${node.name} as it is, because: ${problems.join('; ')}`);

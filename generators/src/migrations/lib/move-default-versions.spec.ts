@@ -45,6 +45,20 @@ describe('moveNodesOnDefaults', () => {
     expect(after).not.toBe(before);
   });
 
+  it('names a node it cannot read, leaves it as it is, and still moves the others', async () => {
+    await kubeletNodeGenerator(tree, { name: 'broken', kubeVersion: OLD.kubernetes, criDockerdVersion: OLD.criDockerd, kicbaseVersion: OLD.kicbase });
+    tree.write('packages/broken/kubelet.yaml', 'cgroupDriver: [unclosed\n');
+    const before = readNodeFiles(tree, 'packages/broken');
+    const steps = moveNodesOnDefaults(tree, OLD, NEW);
+    expect(readNodeFiles(tree, 'packages/broken')).toEqual(before);
+    expect(steps).toContainEqual(
+      expect.stringMatching(
+        /^broken stays as it is \(Node "broken": packages\/broken\/kubelet\.yaml:\d+: does not parse \(.*\); once that is fixed: nx g nx-kubelet:upgrade broken --kubeVersion=v1\.35\.8/,
+      ),
+    );
+    expect(tree.read('packages/on-defaults/Dockerfile.kicbase', 'utf-8')).toContain('\nARG KUBE_VERSION=v1.35.8\n');
+  });
+
   it('is idempotent', () => {
     moveNodesOnDefaults(tree, OLD, NEW);
     const once = readNodeFiles(tree, 'packages');

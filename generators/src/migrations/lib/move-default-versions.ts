@@ -1,7 +1,7 @@
 import { Tree } from '@nx/devkit';
-import { VersionRequest, InvalidNodeOptionsError } from 'kubelet-node';
+import { DeclaredVersions, VersionRequest, InvalidNodeOptionsError, UnreadableNodeError } from 'kubelet-node';
 import { NodeNotUpgradableError, upgradeNodes } from '../../lib/upgrade-nodes';
-import { kubeletNodes } from '../../lib/kubelet-nodes';
+import { declaredVersions, kubeletNodes } from '../../lib/kubelet-nodes';
 import { Defaults } from './released-defaults';
 
 /**
@@ -17,14 +17,24 @@ export function moveNodesOnDefaults(tree: Tree, from: Defaults, to: Defaults): s
     ['kicbase', 'kicbaseVersion', 'kicbase'],
   ];
   for (const node of kubeletNodes(tree)) {
-    if (!node.declared) continue;
+    let declared: DeclaredVersions | undefined;
+    try {
+      declared = declaredVersions(node);
+    } catch (error) {
+      if (!(error instanceof UnreadableNodeError)) throw error;
+      nextSteps.push(
+        `${node.name} stays as it is (${error.problems.join('; ')}); once that is fixed, run nx migrate again or nx g nx-kubelet:upgrade ${node.name}`,
+      );
+      continue;
+    }
+    if (!declared) continue;
     const request: VersionRequest = {};
     for (const [key, option, label] of fields) {
       if (from[key] === to[key]) continue;
-      if (node.declared[option] === from[key]) request[option] = to[key];
-      else if (node.declared[option] !== to[key]) {
+      if (declared[option] === from[key]) request[option] = to[key];
+      else if (declared[option] !== to[key]) {
         nextSteps.push(
-          `${node.name} stays on ${label} ${node.declared[option]} (chosen for it, not the old default ${from[key]}); to move it: nx g nx-kubelet:upgrade ${node.name} --${option}=${to[key]}`,
+          `${node.name} stays on ${label} ${declared[option]} (chosen for it, not the old default ${from[key]}); to move it: nx g nx-kubelet:upgrade ${node.name} --${option}=${to[key]}`,
         );
       }
     }

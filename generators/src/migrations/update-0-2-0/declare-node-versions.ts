@@ -1,6 +1,6 @@
 import { formatFiles, Tree } from '@nx/devkit';
-import { declaredVersionsOf, modelOfNode, versionsFromDockerfile } from 'kubelet-node';
-import { DECLARATION_KEY, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../lib/kubelet-nodes';
+import { DeclaredVersions, declaredVersionsOf, modelOfNode, UnreadableNodeError, versionsFromDockerfile } from 'kubelet-node';
+import { DECLARATION_KEY, declaredVersions, declareVersionsInProjectJson, kubeletNodes, readManagedFiles } from '../../lib/kubelet-nodes';
 
 /**
  * 0.2.0: a node's versions are declared in its project.json (`metadata["nx-kubelet"]`) and the sync generator keeps
@@ -15,9 +15,17 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
     const path = `${node.project.root}/project.json`;
     const projectJson = tree.read(path, 'utf-8');
     if (projectJson === null) continue; // a node whose project is inferred: nothing to declare in
+    let nodeDeclared: DeclaredVersions | undefined;
+    try {
+      nodeDeclared = declaredVersions(node);
+    } catch (error) {
+      if (!(error instanceof UnreadableNodeError)) throw error;
+      skipped.push(...error.problems.map((problem) => `${problem} (left as it is)`));
+      continue;
+    }
     // Files are read only for nodes without a declaration (the rest need nothing but project.json).
-    const files = node.declared ? {} : readManagedFiles(tree, node.project.root);
-    const fromDockerfile = node.declared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
+    const files = nodeDeclared ? {} : readManagedFiles(tree, node.project.root);
+    const fromDockerfile = nodeDeclared ?? versionsFromDockerfile(files['Dockerfile.kicbase'] ?? '');
     if (!fromDockerfile) {
       skipped.push(
         `${node.name}: Dockerfile.kicbase has no ARG defaults for the versions; declare them in project.json metadata["${DECLARATION_KEY}"] yourself.`,
@@ -25,9 +33,16 @@ export default async function declareNodeVersions(tree: Tree): Promise<string[]>
       continue;
     }
     // Normalized through the model, as the generator records them (allowUnknownVersions only when really needed).
-    const declared =
-      node.declared ??
-      declaredVersionsOf(modelOfNode({ name: node.name, directory: node.project.root, files }, { ...fromDockerfile, allowUnknownVersions: true }));
+    let declared: DeclaredVersions;
+    try {
+      declared =
+        nodeDeclared ??
+        declaredVersionsOf(modelOfNode({ name: node.name, directory: node.project.root, files }, { ...fromDockerfile, allowUnknownVersions: true }));
+    } catch (error) {
+      if (!(error instanceof UnreadableNodeError)) throw error;
+      skipped.push(...error.problems.map((problem) => `${problem} (its versions were not declared)`));
+      continue;
+    }
     const next = declareVersionsInProjectJson(projectJson, declared, true);
     if (next === projectJson) continue;
     tree.write(path, next);

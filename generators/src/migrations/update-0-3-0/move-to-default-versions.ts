@@ -16,7 +16,7 @@ import {
   NodeModel,
   modelOfNode,
 } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
+import { declaredVersions, kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 import { moveNodesOnDefaults } from '../lib/move-default-versions';
 import { defaultsOf } from '../lib/released-defaults';
 import { addReleaseFacts } from '../lib/apply-release-facts';
@@ -35,14 +35,16 @@ export default async function moveToDefaultVersions(tree: Tree): Promise<string[
   const legacyDockerfile = readFileSync(join(__dirname, 'dockerfile-0.2.0.ejs'), 'utf8');
   const notes: string[] = [];
   for (const node of kubeletNodes(tree)) {
-    if (!node.declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
     const root = node.project.root;
-    const files = readManagedFiles(tree, root);
+    let files: NodeFiles = {};
     let model: NodeModel;
     try {
-      model = modelOfNode({ name: node.name, directory: root, files }, node.declared);
+      const declared = declaredVersions(node);
+      if (!declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
+      files = readManagedFiles(tree, root);
+      model = modelOfNode({ name: node.name, directory: root, files }, declared);
     } catch {
-      continue; // moveNodesOnDefaults reports nodes it cannot read
+      continue; // moveNodesOnDefaults names the nodes it cannot read, with the reason
     }
     const next = refreshLegacyLines(files, model);
     const dockerfile = refreshDockerfileStages(

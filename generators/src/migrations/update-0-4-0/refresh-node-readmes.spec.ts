@@ -2,7 +2,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelOfNode, readComposeBuildArgs, renderTemplate, templateData } from 'kubelet-node';
-import { kubeletNodes, nxFactContext } from '../../lib/kubelet-nodes';
+import { declaredVersions, kubeletNodes, nxFactContext, readManagedFiles } from '../../lib/kubelet-nodes';
 import { kubeletNodeGenerator } from '../../generators/kubelet-node/generator';
 import refreshNodeReadmes from './refresh-node-readmes';
 
@@ -14,11 +14,8 @@ async function treeOf030() {
   for (const name of ['plain', 'edited']) await kubeletNodeGenerator(tree, { name, kubeVersion: '1.35', skipFormat: true });
   const context = nxFactContext();
   for (const node of kubeletNodes(tree)) {
-    const files = {
-      'compose.yaml': tree.read(`${node.project.root}/compose.yaml`, 'utf-8')!,
-      'Dockerfile.kicbase': tree.read(`${node.project.root}/Dockerfile.kicbase`, 'utf-8')!,
-    };
-    const model = modelOfNode({ name: node.name, directory: node.project.root, files }, node.declared!);
+    const files = readManagedFiles(tree, node.project.root);
+    const model = modelOfNode({ name: node.name, directory: node.project.root, files }, declaredVersions(node)!);
     const readme = renderTemplate(legacy, templateData(model, context, true), 'readme-0.3.0.md.ejs');
     tree.write(
       `${node.project.root}/README.md`,

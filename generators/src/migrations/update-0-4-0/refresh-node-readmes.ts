@@ -1,8 +1,8 @@
 import { formatFiles, Tree } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { managedFact, modelOfNode, normalizeDocument, README, renderTemplate, templateData } from 'kubelet-node';
-import { kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
+import { managedFact, modelOfNode, normalizeDocument, README, renderTemplate, templateData, UnreadableNodeError } from 'kubelet-node';
+import { declaredVersions, kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
 
 /**
  * 0.4.0: a node's README lists the day-2 targets (load, apply, export-logs) and says where the node runs. A README
@@ -14,16 +14,21 @@ export default async function refreshNodeReadmes(tree: Tree): Promise<string[]> 
   const legacy = readFileSync(join(__dirname, 'readme-0.3.0.md.ejs'), 'utf8');
   const refreshed: string[] = [];
   const kept: string[] = [];
+  const unreadable: string[] = [];
   for (const node of kubeletNodes(tree)) {
-    if (!node.declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
     const root = node.project.root;
-    const files = readManagedFiles(tree, root);
-    if (files[README] === undefined) continue;
     let model;
+    let files;
     try {
-      model = modelOfNode({ name: node.name, directory: root, files }, node.declared);
-    } catch {
-      continue; // upgrade and sync report nodes they cannot read
+      const declared = declaredVersions(node);
+      if (!declared) continue; // nodes from 0.1.0: the 0.2.0 migration declares them first
+      files = readManagedFiles(tree, root);
+      if (files[README] === undefined) continue;
+      model = modelOfNode({ name: node.name, directory: root, files }, declared);
+    } catch (error) {
+      const problems = error instanceof UnreadableNodeError ? error.problems : [(error as Error).message];
+      unreadable.push(`nx-kubelet: left ${node.name}'s README.md as it is, because: ${problems.join('; ')}`);
+      continue;
     }
     const current = managedFact(`doc:${README}`).value(model, context)!;
     if (normalizeDocument(files[README]) === normalizeDocument(current)) continue;
@@ -44,5 +49,6 @@ export default async function refreshNodeReadmes(tree: Tree): Promise<string[]> 
           `nx-kubelet: kept the edited README.md of ${kept.join(', ')}; a new node's README (nx g nx-kubelet:kubelet-node scratch --dry-run) shows what 0.4.0 adds.`,
         ]
       : []),
+    ...unreadable,
   ];
 }

@@ -375,6 +375,18 @@ export function nodeExposure(
   return findings;
 }
 
+/** Compose's .env file: KEY=VALUE lines (quotes removed, # comments and blank lines skipped). */
+export function parseDotEnv(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    const quoted = /^(["'])([\s\S]*)\1$/.exec(match[2]);
+    env[match[1]] = quoted ? quoted[2] : match[2].replace(/\s+#.*$/, '');
+  }
+  return env;
+}
+
 /** `compose.yaml:12: …` lines, for messages. */
 export function formatFindings(findings: ExposureFinding[], dir?: string): string[] {
   return findings.map((finding) => `${dir ? `${dir}/` : ''}${finding.file}${finding.line ? `:${finding.line}` : ''}: ${finding.message}`);

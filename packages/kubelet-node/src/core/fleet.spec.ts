@@ -60,11 +60,34 @@ describe('a node on a given engine', () => {
   });
 
   it('operations use the recorded engine unless the command line names one', () => {
-    const compose = parse(render({ name: 'edge-a', dockerContext: 'site-a' })['compose.yaml']);
+    const compose = render({ name: 'edge-a', dockerContext: 'site-a' })['compose.yaml'];
     expect(engineOf({}, compose)).toEqual({ context: 'site-a', host: undefined });
     expect(engineOf({ dockerHost: 'ssh://other' }, compose)).toEqual({ context: undefined, host: 'ssh://other' });
     expect(engineOf({ context: 'site-b' }, compose)).toEqual({ context: 'site-b', host: undefined });
-    expect(engineOf({}, parse(render({ name: 'here' })['compose.yaml']))).toEqual({ context: undefined, host: undefined });
+    expect(engineOf({}, render({ name: 'here' })['compose.yaml'])).toEqual({ context: undefined, host: undefined });
+  });
+
+  it.each([
+    ['x-kubelet-node: site-a\n', 'compose.yaml:1: x-kubelet-node must be a mapping with docker-context or docker-host, got the string "site-a"'],
+    ['x-kubelet-node:\n  docker-context: [site-a]\n', 'compose.yaml:2: x-kubelet-node.docker-context must be a string such as "edge-a", got a list'],
+    [
+      'x-kubelet-node:\n  docker-host: 2375\n',
+      'compose.yaml:2: x-kubelet-node.docker-host must be a string such as "ssh://user@edge-a", got the number 2375 (quote it)',
+    ],
+  ])('operations refuse an engine record of the wrong type (%j), never falling back to the default engine', (record, message) => {
+    const compose = `${record}${render({ name: 'edge-a' })['compose.yaml']}`;
+    expect(() => engineOf({}, compose)).toThrow(message);
+    // The command line still decides when it names an engine.
+    expect(engineOf({ context: 'site-b' }, compose)).toEqual({ context: 'site-b', host: undefined });
+  });
+
+  it('upgrade and sync refuse an engine record of the wrong type, naming node, file and line', () => {
+    const model = resolveNode({ name: 'edge-a' }, workspace);
+    const files = renderNode(model, loadNodeTemplates(), frontEnd);
+    files['compose.yaml'] = `x-kubelet-node:\n  docker-context: 7\n${files['compose.yaml']}`;
+    expect(() => modelOfNode({ name: 'edge-a', directory: 'nodes/edge-a', files }, declaredVersionsOf(model))).toThrow(
+      'Node "edge-a": nodes/edge-a/compose.yaml:2: x-kubelet-node.docker-context must be a string such as "edge-a", got the number 7 (quote it)',
+    );
   });
 });
 

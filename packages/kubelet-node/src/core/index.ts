@@ -14,6 +14,8 @@ export * from './render-node';
 export * from './load-templates';
 export { realDirectoryOutside, realLocation } from './workspace-path';
 export { readComposeBuildArgs, readDockerfileArg } from './locators';
+export { checkNodeFiles, describeValue, readDeclaredVersions, readEngineRecord, requiredNodeFiles, UnreadableNodeError } from './node-records';
+export type { EngineRecord, NodeIdentity } from './node-records';
 export { managedPaths, modelOfNode, planUpgrade, syncNodeFiles, upgradeNodeFiles, interpolateComposeValue, versionsFromDockerfile } from './upgrade-node';
 export type { ExistingNode, UpgradePlan, VersionRequest } from './upgrade-node';
 export {
@@ -23,6 +25,7 @@ export {
   isLoopback,
   kubeletListeners,
   nodeExposure,
+  parseDotEnv,
   publishedPort,
   UnreadableNodeFileError,
   KUBELET_CONFIG_IN_NODE,

@@ -8,7 +8,8 @@ import { applyFacts, AppliedFacts } from './apply-facts';
 import type { FactContext } from './front-end';
 import { MANAGED_FACTS } from './managed-facts';
 import { BinarySource, DeclaredVersions, InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode } from './node-model';
-import { COMPOSE, composeFileOf, DOCKERFILE, ENGINE_KEY, EXAMPLE_POD, NodeFiles } from './node-files';
+import { COMPOSE, composeFileOf, DOCKERFILE, EXAMPLE_POD, NodeFiles } from './node-files';
+import { checkNodeFiles, readEngineRecord } from './node-records';
 import { parseDocument } from 'yaml';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from './version-matrix';
 import { compareMinors, compareVersions, minorOf, parseVersion } from './versions';
@@ -68,11 +69,16 @@ export function interpolateComposeValue(value: string | undefined, env: Record<s
 /**
  * Rebuilds the model of an existing node from its versions and its files (hostname, binary source). `existing`
  * (the default) accepts the versions the node has even where this nx-kubelet would refuse them for a new node; an
- * upgrade's target versions are checked as strictly as a new node's.
+ * upgrade's target versions are checked as strictly as a new node's. Throws UnreadableNodeError (node-records.ts)
+ * when the node's files cannot be read: a file a managed fact lives in is missing, does not parse, or its engine
+ * record has the wrong type.
  */
 export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, existing = true): NodeModel {
-  const compose = node.files[composeFileOf(node.files)] ?? '';
+  checkNodeFiles(node);
+  const composeFile = composeFileOf(node.files);
+  const compose = node.files[composeFile] ?? '';
   const service = node.name;
+  const engine = readEngineRecord(compose, composeFile);
   const args = readComposeBuildArgs(compose, service);
   // The node's own service: another service's hostname (a user's sidecar) must not be taken for it.
   const document = parseDocument(compose);
@@ -90,8 +96,8 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
     examplePod: EXAMPLE_POD in node.files,
     binarySource: binarySource as BinarySource,
     // Where it runs and its limits are the node's own settings, kept as its files have them.
-    dockerContext: scalar([ENGINE_KEY, 'docker-context']),
-    dockerHost: scalar([ENGINE_KEY, 'docker-host']),
+    dockerContext: interpolateComposeValue(engine.context),
+    dockerHost: interpolateComposeValue(engine.host),
     cpus: scalar(['services', service, 'cpus']),
     memory: scalar(['services', service, 'mem_limit']),
     ...declared,

@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
-import { BIN_DIR, composeFileOf, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
-import { ExposureFinding, nodeExposure, UnreadableNodeFileError } from '../core/exposure';
+import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
+import { ExposureFinding, nodeExposure, parseDotEnv, UnreadableNodeFileError } from '../core/exposure';
+import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
 import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
@@ -117,14 +118,20 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     throw new Error(`${join(displayDir, composeFile)} does not exist. Is ${displayDir} a kubelet node? Set the composeFile option otherwise.`);
   }
   const composeText = readFileSync(composePath, 'utf8');
-  const composeDocument = parse(composeText) ?? {};
+  const composeDocument = parseCompose(ref.name, displayDir, composeFile, composeText);
   const service = options.service ?? nodeService(composeDocument.services ?? {}, ref.name, join(displayDir, composeFile));
   if (!(service in (composeDocument.services ?? {}))) {
     throw new Error(
       `${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`,
     );
   }
-  const target = engineOf(options, composeDocument);
+  let target: DockerTarget;
+  try {
+    target = engineOf(options, composeText, composeFile);
+  } catch (error) {
+    if (error instanceof UnreadableNodeFileError) throw new UnreadableNodeError(ref.name, displayDir, [error.message]);
+    throw error;
+  }
   const { compose } = await preflight(target);
   const composeProject = await composeProjectOf(target, composeDocument, dir);
   const facts = readNodeFacts(dir, displayDir, service);
@@ -140,7 +147,7 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     target,
     engine: describeEngine(target),
     compose,
-    image: typeof composeDocument.services[service]?.image === 'string' ? composeDocument.services[service].image : undefined,
+    image: typeof composeDocument.services?.[service]?.image === 'string' ? (composeDocument.services[service].image as string) : undefined,
     buildArgs: readComposeBuildArgs(composeText, service),
     globalVolumes: Object.values((composeDocument.volumes ?? {}) as Record<string, { name?: unknown } | null>)
       .map((volume) => (typeof volume?.name === 'string' ? volume.name : undefined))
@@ -149,25 +156,13 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     exposure: () => {
       const files = { [composeFile]: composeText, ...facts.kubeletFiles };
       try {
-        return nodeExposure(files, service, { ...readDotEnv(readNodeFile(dir, displayDir, '.env')), ...process.env }, composeFile);
+        return nodeExposure(files, service, { ...parseDotEnv(readNodeFile(dir, displayDir, '.env')), ...process.env }, composeFile);
       } catch (error) {
         if (error instanceof UnreadableNodeFileError) throw new Error(`${displayDir}/${error.message}`);
         throw error;
       }
     },
   };
-}
-
-/** Compose's .env file: KEY=VALUE lines (quotes removed, # comments and blank lines skipped). */
-function readDotEnv(text: string | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of (text ?? '').split('\n')) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match) continue;
-    const quoted = /^(["'])([\s\S]*)\1$/.exec(match[2]);
-    env[match[1]] = quoted ? quoted[2] : match[2].replace(/\s+#.*$/, '');
-  }
-  return env;
 }
 
 /** What the operations need from the node's files besides its compose file (see {@link NodeContext}). */
@@ -257,13 +252,36 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
 
 /**
  * The engine an operation uses: the command line's `--context`/`--dockerHost` if given, else the one the node records
- * (`x-kubelet-node` in its compose file), else the user's current one.
+ * (`x-kubelet-node` in its compose file, read by the core's readEngineRecord), else the user's current one. A record
+ * of the wrong type throws UnreadableNodeFileError naming the file and line: never the default engine instead.
  */
-export function engineOf(options: DockerConnectionOptions, composeDocument: Record<string, unknown>): DockerTarget {
+export function engineOf(options: DockerConnectionOptions, composeText: string, composeFile: string = COMPOSE): DockerTarget {
   if (options.context || options.dockerHost) return { context: options.context, host: options.dockerHost };
-  const recorded = (composeDocument[ENGINE_KEY] ?? {}) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-  return { context: text(recorded['docker-context']), host: text(recorded['docker-host']) };
+  const recorded = readEngineRecord(composeText, composeFile);
+  return { context: recorded.context, host: recorded.host };
+}
+
+/**
+ * The compose file as the operations read it: a mapping (with services:), or an UnreadableNodeError naming the node,
+ * the file, the line and the reason (never yaml's raw exception).
+ */
+function parseCompose(
+  name: string,
+  displayDir: string,
+  composeFile: string,
+  text: string,
+): { services?: Record<string, Record<string, unknown>> } & Record<string, unknown> {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines });
+  const broken = document.errors[0];
+  const refuse = (reason: string) => new UnreadableNodeError(name, displayDir, [`${composeFile}${reason}`]);
+  if (broken) throw refuse(`:${lines.linePos(broken.pos[0]).line}: does not parse (${broken.message.split('\n')[0].replace(/:$/, '')})`);
+  const value = (document.toJS({ maxAliasCount: 1000 }) ?? {}) as unknown;
+  if (typeof value !== 'object' || Array.isArray(value)) throw refuse(': is not a compose file (a mapping with services:)');
+  const services = (value as { services?: unknown }).services;
+  if (services !== undefined && services !== null && (typeof services !== 'object' || Array.isArray(services)))
+    throw refuse(': services is not a mapping of services');
+  return value as { services?: Record<string, Record<string, unknown>> };
 }
 
 /** `<name>-<first 8 hex digits of the SHA-256 of the folder's real path>`: stable for a folder, distinct between two. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { managedFact } from '../core/managed-facts';
 import { CRI_DOCKER_UNIT, KUBELET_UNIT, KUBELET_YAML } from '../core/node-files';
-import { DEFAULT_STATIC_POD_PATH, kubeletUrl, NodeContext, nodeManifests, readNodeFacts } from './node-context';
+import { DEFAULT_STATIC_POD_PATH, kubeletUrl, loadNode, NodeContext, nodeManifests, readNodeFacts } from './node-context';
 
 const OPERATIONS_DIR = __dirname;
 /** The one file of operations/ that reads the node's files. */
@@ -185,6 +185,16 @@ describe('what node-context.ts reads from a node', () => {
       expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}: healthzPort is not a single value.`);
       writeFileSync(join(dir, KUBELET_YAML), 'healthzPort: ten\n');
       expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}: healthzPort is "ten", not a port number.`);
+    });
+
+    it('names the node, the compose file and the reason when the compose file is not YAML or its engine record has the wrong type', async () => {
+      const ref = { name: 'n', dir, displayDir: 'nodes/n', command: (operation: string) => `run ${operation}` };
+      writeFileSync(join(dir, 'compose.yaml'), 'services:\n  n: {build: [\n');
+      await expect(loadNode(ref, {})).rejects.toThrow(/^Node "n": nodes\/n\/compose\.yaml:\d+: does not parse \(/);
+      writeFileSync(join(dir, 'compose.yaml'), 'x-kubelet-node: [edge-a]\nservices:\n  n:\n    image: x\n');
+      await expect(loadNode(ref, {})).rejects.toThrow(
+        'Node "n": nodes/n/compose.yaml:1: x-kubelet-node must be a mapping with docker-context or docker-host, got a list',
+      );
     });
 
     it("names the node as the kubelet unit's literal --hostname-override does, and leaves %H to the container", () => {
