@@ -195,7 +195,13 @@ function applyEdit(tree: Tree, change: Edit): void {
   else if (change.kind === 'replace') tree.write(`${ROOT}/${change.file}`, change.content);
   else if (change.kind === 'append') tree.write(`${ROOT}/${change.file}`, `${tree.read(`${ROOT}/${change.file}`, 'utf-8') ?? ''}${change.content}`);
   else {
-    const project = JSON.parse(tree.read(`${ROOT}/project.json`, 'utf-8') ?? '{}');
+    let project;
+    try {
+      project = JSON.parse(tree.read(`${ROOT}/project.json`, 'utf-8') ?? '{}');
+    } catch {
+      return; // a project.json an earlier edit broke: this edit cannot be made
+    }
+    if (typeof project !== 'object' || project === null) return;
     project.metadata ??= {};
     if (change.kind === 'declaration') project.metadata['nx-kubelet'] = change.value;
     else project.metadata['nx-kubelet'] = { ...project.metadata['nx-kubelet'], [change.key]: change.value };
