@@ -14,6 +14,7 @@ import {
   VersionDependent,
 } from './version-matrix';
 import { KUBELET_SHA256 } from './kubelet-checksums';
+import { checkDockerContext, EngineAddress, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
 import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
 
 /** What a user can ask for. Everything but `name` is optional; {@link resolveNode} fills in defaults. */
@@ -144,9 +145,6 @@ const IMAGE_REFERENCE =
 // Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
-// docker's own rule for context names.
-const DOCKER_CONTEXT = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
-const DOCKER_HOST = /^(unix:\/\/\/\S+|npipe:\/\/\S+|fd:\/\/\S*|ssh:\/\/[^\s/]+(\/\S*)?|tcp:\/\/[^\s/:]+:\d{1,5}\/?)$/;
 const MEMORY = /^(\d+(?:\.\d+)?)([kmgt])b?$/i;
 /** Below this a node's systemd, dockerd, containerd, cri-dockerd and kubelet alone do not fit. */
 export const MIN_NODE_MEMORY_MIB = 512;
@@ -287,17 +285,20 @@ function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings
     problems.push(`Give --dockerContext or --dockerHost, not both: a docker context already names its engine's address.`);
     return {};
   }
-  if (context !== undefined && !DOCKER_CONTEXT.test(context)) {
-    problems.push(
-      `Invalid --dockerContext "${context}": a docker context name is letters, digits, ".", "_", "+" and "-", starting with a letter or digit (docker context ls lists yours).`,
-    );
-  }
+  const check = (validate: () => unknown) => {
+    try {
+      validate();
+      return true;
+    } catch (error) {
+      if (!(error instanceof InvalidEngineAddressError)) throw error;
+      problems.push(error.message);
+      return false;
+    }
+  };
+  if (context !== undefined) check(() => checkDockerContext(context, '--dockerContext'));
   if (host !== undefined) {
-    if (!DOCKER_HOST.test(host)) {
-      problems.push(
-        `Invalid --dockerHost "${host}": use a Docker daemon address such as ssh://user@build-host, tcp://10.0.0.5:2376 or unix:///run/user/1000/docker.sock.`,
-      );
-    } else if (host.startsWith('tcp://') && !/^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):/.test(host)) {
+    let parsed: EngineAddress | undefined;
+    if (check(() => (parsed = parseEngineAddress(host, '--dockerHost'))) && parsed?.scheme === 'tcp' && !parsed.loopback) {
       warnings.push(
         `--dockerHost ${host} is plain TCP: anyone who reaches that address controls the engine as root. Prefer ssh://, or a docker context with TLS (docker context create … --docker "host=tcp://…,ca=…,cert=…,key=…") and --dockerContext.`,
       );
