@@ -8,11 +8,12 @@
  * composeOverrides) or the escape hatches below. manifests/ holds samples: written once, then the user's.
  * Changing `kubeVersion` (or any version) and synthesizing again is the upgrade: every managed fact is rendered anew.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Component, FileBase, IResolver, Project } from 'projen';
 import {
   BinarySource,
+  DOCKERFILE,
   FrontEnd,
   KubeletNodeOptions as CoreNodeOptions,
   loadNodeTemplates,
@@ -20,8 +21,10 @@ import {
   NodeModel,
   operationSpec,
   OPERATION_NAMES,
+  planUpgrade,
   renderNode,
   resolveNode,
+  versionsFromDockerfile,
 } from 'kubelet-node';
 import { applyCustomizations, Customizations } from './customize';
 
@@ -58,6 +61,12 @@ export interface KubeletNodeOptions extends Customizations {
   readonly cpus?: number | string;
   /** Memory the node and its pods may use, e.g. 2g or 1536m (at least 512m). @default no limit */
   readonly memory?: string;
+  /**
+   * Downgrade a node already synthesized in its folder to an older Kubernetes minor (kubelet state in /var may not
+   * survive that: run its down task with --volumes before up). Without it such a synth is refused.
+   * @default false
+   */
+  readonly force?: boolean;
   /** Add the node's tasks (`<name>:build`, `:up`, `:down`, `:logs`, `:status`, `:shell`). @default true */
   readonly tasks?: boolean;
 }
@@ -95,7 +104,7 @@ export class KubeletNode extends Component {
 
   constructor(project: Project, options: KubeletNodeOptions) {
     super(project, `KubeletNode#${options?.name}`);
-    const { kubeletSettings, kubeletFlags, composeOverrides, tasks, ...nodeOptions } = options;
+    const { kubeletSettings, kubeletFlags, composeOverrides, tasks, force, ...nodeOptions } = options;
     const taken = declared.get(project.root) ?? new Map<string, string>();
     declared.set(project.root, taken);
     this.model = resolveNode(nodeOptions as CoreNodeOptions, {
@@ -104,6 +113,7 @@ export class KubeletNode extends Component {
       directoryHasFiles: (directory) => [...taken.values()].includes(directory),
     });
     this.model.warnings.forEach((warning) => project.logger.warn(`projen-kubelet: ${warning}`));
+    refuseDowngrade(project, this.model, force ?? false);
     taken.set(this.model.name, this.model.directory);
     this.directory = this.model.directory;
     // Rendering here refuses bad customizations where the projenrc calls us, not later during synth.
@@ -139,6 +149,16 @@ export class KubeletNode extends Component {
       });
     }
   }
+}
+
+/**
+ * A synth that would move a node already synthesized in the project's folder to an older Kubernetes minor is refused
+ * unless `force`, with the same rule and message as `nx g nx-kubelet:upgrade` (the core's planUpgrade).
+ */
+function refuseDowngrade(project: Project, model: NodeModel, force: boolean): void {
+  const path = join(project.outdir, model.directory, DOCKERFILE);
+  const current = existsSync(path) ? versionsFromDockerfile(readFileSync(path, 'utf8')) : undefined;
+  if (current) planUpgrade(current, { kubeVersion: model.kubernetes.version, force }, 'Set `force: true` in the KubeletNode options');
 }
 
 /** A synthesized node file: the node's rendering of `path`, with projen's marker as its provenance. */

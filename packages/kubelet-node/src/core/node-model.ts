@@ -5,6 +5,7 @@
 import {
   CRI_DOCKERD_RELEASES,
   DEFAULT_VERSIONS,
+  GO_MINORS,
   KICBASE_RELEASES,
   KICBASE_REPOSITORY,
   KUBERNETES_MINORS,
@@ -185,21 +186,24 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   const kube = resolveKubernetes(String(options.kubeVersion ?? DEFAULT_VERSIONS.kubernetes), allowUnknown, problems, unknownVersionWarnings);
   const cri = resolveCriDockerd(String(options.criDockerdVersion ?? DEFAULT_VERSIONS.criDockerd), allowUnknown, problems, unknownVersionWarnings);
   const kicbase = resolveKicbase(String(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase), allowUnknown, problems, unknownVersionWarnings);
-  warnings.push(...unknownVersionWarnings);
 
   const kubeGoVersion = resolveGo(
     '--kubeGoVersion',
     options.kubeGoVersion,
     kube?.facts.go,
     kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`,
+    allowUnknown,
     problems,
+    unknownVersionWarnings,
   );
   const criGoVersion = resolveGo(
     '--criDockerdGoVersion',
     options.criDockerdGoVersion,
     cri?.go,
     cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`,
+    allowUnknown,
     problems,
+    unknownVersionWarnings,
   );
 
   if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
@@ -219,6 +223,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
+  warnings.push(...unknownVersionWarnings);
   const engine = resolveEngine(options, problems, warnings);
   const resources = resolveResources(options, problems);
 
@@ -461,16 +466,35 @@ function resolveKicbase(input: string, allowUnknown: boolean, problems: string[]
  * Defaults the Go version to the minor of `minimum` (the golang:<minor> image carries its newest patch), or checks
  * the user's choice against it. `minimum` is undefined only when its component was itself invalid.
  */
-function resolveGo(flag: string, input: string | undefined, minimum: string | undefined, subject: string | undefined, problems: string[]): string | undefined {
+function resolveGo(
+  flag: string,
+  input: string | undefined,
+  minimum: string | undefined,
+  subject: string | undefined,
+  allowUnknown: boolean,
+  problems: string[],
+  warnings: string[],
+): string | undefined {
   if (input === undefined) return minimum === undefined ? undefined : minorOf(parseVersion(minimum)!);
   const requested = input.trim().replace(/^go/, '');
-  if (!GO_VERSION.test(requested)) {
+  const parsed = GO_VERSION.test(requested) ? parseVersion(requested) : undefined;
+  if (!parsed) {
     problems.push(`${flag} "${input}" is not a Go version. Use a Go release such as 1.24 or 1.24.9 (it picks the golang:<version>-alpine image).`);
     return undefined;
   }
-  if (minimum !== undefined && !goSatisfies(parseVersion(requested)!, parseVersion(minimum)!)) {
+  if (minimum !== undefined && !goSatisfies(parsed, parseVersion(minimum)!)) {
     problems.push(`${flag} ${requested} is too old for ${subject}. Use ${flag}=${minorOf(parseVersion(minimum)!)} or newer.`);
     return undefined;
+  }
+  if (!GO_MINORS.includes(minorOf(parsed))) {
+    const why = `Go ${requested} is not a Go release nx-kubelet knows (known: ${GO_MINORS[0]} to ${GO_MINORS[GO_MINORS.length - 1]})`;
+    if (!allowUnknown) {
+      problems.push(
+        `${flag} ${requested} is not a Go release nx-kubelet knows (known: ${GO_MINORS[0]} to ${GO_MINORS[GO_MINORS.length - 1]}). Choose a known one, or pass --allowUnknownVersions to go ahead anyway.`,
+      );
+      return undefined;
+    }
+    warnings.push(`${flag}: ${why}; going ahead because of --allowUnknownVersions (the golang:${requested}-alpine image must exist).`);
   }
   return requested;
 }
