@@ -142,7 +142,8 @@ export class KubeletNode extends Component {
     for (const operation of OPERATION_NAMES) {
       project.addTask(`${this.model.name}:${operation}`, {
         description: `${this.model.name}: ${operationSpec(operation).description}`,
-        // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`-- --timeout=60`).
+        // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`npx projen n:up --timeout=60`;
+        // a "--" among them ends the CLI's options, so options go before it).
         steps: [{ execArgs: ['npx', '--no', 'kubelet-node', operation, this.directory, `--name=${this.model.name}`], receiveArgs: true }],
         // Messages then name projen's tasks ("start it: npx projen my-node:up"), not the CLI.
         env: { KUBELET_NODE_COMMAND: `${project.projenCommand} ${this.model.name}:{operation}` },

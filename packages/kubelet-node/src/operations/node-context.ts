@@ -15,7 +15,7 @@ import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, composeFileOf, DOCKERFILE, ENGINE_KEY, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
 import { ExposureFinding, nodeExposure, UnreadableNodeFileError } from '../core/exposure';
 import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
-import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import { captureDocker, describeEngine, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -338,7 +338,7 @@ async function composeProjectOf(target: DockerTarget, name: string, dir: string)
   const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
   if (projects.has(name) && projects.has(scoped)) {
     throw new Error(
-      `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: docker compose -p ${name} down (or -p ${scoped}), then run the operation again.`,
+      `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: ${formatCommand(['docker', 'compose', '-p', name, 'down'])} (or -p ${scoped}), then run the operation again.`,
     );
   }
   return projects.has(name) ? name : scoped;
