@@ -2,7 +2,7 @@
  * The Nx side of a kubelet node: where its versions are declared (project.json), the commands generated files name
  * (`nx run …`), and the nodes of a workspace seen through the Nx Tree. Everything else comes from the core.
  */
-import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree } from '@nx/devkit';
+import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree, visitNotIgnoredFiles } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
 import { PLUGIN_NAME } from './register-plugin';
 import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from './node-targets';
@@ -122,7 +122,7 @@ export function declaredVersions(node: WorkspaceNode): DeclaredVersions | undefi
 
 /** Every project that is a kubelet node: a Dockerfile.kicbase and a compose file (any name Compose accepts) at its root. */
 export function kubeletNodes(tree: Tree): WorkspaceNode[] {
-  return [...getProjects(tree)]
+  return [...workspaceProjects(tree)]
     .filter(([, project]) => isNodeFolder(tree, project.root))
     .map(([name, project]) => ({
       name,
@@ -130,6 +130,33 @@ export function kubeletNodes(tree: Tree): WorkspaceNode[] {
       declaration: (project.metadata as Record<string, unknown> | undefined)?.[DECLARATION_KEY],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The workspace's projects (Nx's getProjects). Nx reads a project.json that is JSON but not an object (`null`, a
+ * list) with a raw TypeError; such a file is then named here, with what it holds, instead.
+ */
+export function workspaceProjects(tree: Tree): Map<string, ProjectConfiguration> {
+  try {
+    return getProjects(tree);
+  } catch (error) {
+    const broken: string[] = [];
+    visitNotIgnoredFiles(tree, '', (path) => {
+      if (basename(path) !== 'project.json') return;
+      try {
+        const value: unknown = parseJson(tree.read(path, 'utf-8') ?? '');
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          broken.push(
+            `${path}: must be a JSON object (a project's configuration), got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`,
+          );
+        }
+      } catch {
+        // a file that does not parse: Nx's own message names it
+      }
+    });
+    if (broken.length === 0) throw error;
+    throw new Error(`nx-kubelet cannot read the workspace's projects:\n${broken.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
 }
 
 function isNodeFolder(tree: Tree, root: string): boolean {

@@ -35,7 +35,7 @@ export interface ParsedCommand {
 }
 
 /**
- * Parses `<operation> <dir> [--key=value | --key value | --flag | --no-flag | --map.KEY=value]`, converting values to
+ * Parses `<operation> <dir> [--key=value | --key value | --flag | --no-flag | --map.KEY=value] [-- <dir>]`, converting values to
  * the types the operation's schema gives. Unknown options are kept, so that the operation refuses them with the
  * closest known one named (one message for every front-end).
  */
@@ -47,6 +47,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const properties = { ...schemaProperties(operation), ...CLI_OPTIONS };
   const positional: string[] = [];
   const options: Record<string, unknown> = {};
+  // `--` ends the options (POSIX): every later word is the node's folder, even one that starts with "-".
+  const end = rest.indexOf('--');
+  const operands = end === -1 ? [] : rest.slice(end + 1);
+  if (end !== -1) rest.splice(end);
   for (let index = 0; index < rest.length; index++) {
     let arg = rest[index];
     // A schema's one-letter alias: -f is --follow, -n 20 is --tail 20.
@@ -79,6 +83,11 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       continue;
     }
     options[key] = convert(key, value, typeOf(properties[key]));
+  }
+  positional.push(...operands);
+  const late = operands.find((operand) => operand.startsWith('-'));
+  if (positional.length > 1 && late !== undefined) {
+    throw new UsageError(`${operation}: ${JSON.stringify(late)} comes after "--" (the end of options), so it is not an option: give options before "--".`);
   }
   if (positional.length !== 1) {
     throw new UsageError(
@@ -171,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
     console.info(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
     return 0;
   }
-  if (isOperation(argv[0]) && (argv.includes('--help') || argv.includes('-h'))) {
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (isOperation(argv[0]) && (options.includes('--help') || options.includes('-h'))) {
     console.info(usage(argv[0]));
     return 0;
   }

@@ -17,12 +17,56 @@ export class UnknownOptionError extends Error {
   }
 }
 
-/** The property names of the JSON schema `file` in `dir` (a generator's or operation's), read once per file. */
-const known = new Map<string, string[]>();
-export function schemaOptions(dir: string, file = 'schema.json'): string[] {
+/** The properties of the JSON schema `file` in `dir` (a generator's or operation's), read once per file. */
+const known = new Map<string, Record<string, SchemaProperty>>();
+export function schemaProperties(dir: string, file = 'schema.json'): Record<string, SchemaProperty> {
   const path = join(dir, file);
-  if (!known.has(path)) known.set(path, Object.keys(JSON.parse(readFileSync(path, 'utf8')).properties ?? {}));
+  if (!known.has(path)) known.set(path, JSON.parse(readFileSync(path, 'utf8')).properties ?? {});
   return known.get(path)!;
+}
+
+/** The property names of the JSON schema `file` in `dir`. */
+export function schemaOptions(dir: string, file = 'schema.json'): string[] {
+  return Object.keys(schemaProperties(dir, file));
+}
+
+/** What {@link checkOptionValues} reads of a schema property. */
+export interface SchemaProperty {
+  type?: string | string[];
+  enum?: unknown[];
+  minimum?: number;
+}
+
+/**
+ * Checks each given option's value against its schema property: its type (`number` also for integers; `array` or
+ * `string` for a list given either way), its `enum` and `minimum`. Throws an {@link InvalidOptionValueError} naming
+ * the option and what it takes. Framework-free: every front-end's values arrive here.
+ */
+export function checkOptionValues(options: object, properties: Record<string, SchemaProperty>): void {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    const property = properties[key];
+    if (property === undefined || value === undefined) continue;
+    const types = property.type === undefined ? [] : Array.isArray(property.type) ? property.type : [property.type];
+    const typeOf = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    const list = Array.isArray(value) && value.every((item) => typeof item === 'string'); // a list option given as a list
+    const fits = types.length === 0 || types.some((type) => type === typeOf || (type === 'integer' && Number.isInteger(value)) || (type === 'string' && list));
+    if (!fits || (typeOf === 'number' && !Number.isFinite(value))) {
+      problems.push(`--${key} takes ${types.join(' or ')}, not ${JSON.stringify(value)}.`);
+    } else if (property.enum && !property.enum.includes(value)) {
+      problems.push(`--${key} ${JSON.stringify(value)} is not one of ${property.enum.join(', ')}.`);
+    } else if (property.minimum !== undefined && typeof value === 'number' && value < property.minimum) {
+      problems.push(`--${key} is at least ${property.minimum}, not ${value}.`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidOptionValueError(problems.join('\n'));
+}
+
+export class InvalidOptionValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOptionValueError';
+  }
 }
 
 /** Throws, naming each unknown option and the known option closest to it. */

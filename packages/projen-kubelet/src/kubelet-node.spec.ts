@@ -146,6 +146,21 @@ describe('validation', () => {
     expect(() => new KubeletNode(newProject(), options as KubeletNodeOptions)).toThrow(message);
   });
 
+  it('refuses a downgrade across a minor of a synthesized node unless force, as nx g nx-kubelet:upgrade does', () => {
+    const project = newProject();
+    new KubeletNode(project, { name: 'down-1', kubeVersion: '1.36' });
+    project.synth();
+    const again = () => new Project({ name: 'kube-nodes', outdir: project.outdir });
+    expect(() => new KubeletNode(again(), { name: 'down-1', kubeVersion: '1.33' })).toThrow(
+      /Kubernetes v1.33.13 would downgrade the node across a minor \(from v1.36.4\).*Set `force: true` in the KubeletNode options/,
+    );
+    expect(() => new KubeletNode(again(), { name: 'down-1', kubeVersion: '1.36.2' })).not.toThrow();
+    const forced = again();
+    new KubeletNode(forced, { name: 'down-1', kubeVersion: '1.33', force: true });
+    forced.synth();
+    expect(readFileSync(join(project.outdir, 'packages/down-1/Dockerfile.kicbase'), 'utf8')).toContain('KUBE_VERSION=v1.33.13');
+  });
+
   it('refuses a second node of the same name in the project tree', () => {
     const project = newProject();
     new KubeletNode(project, { name: 'twin' });

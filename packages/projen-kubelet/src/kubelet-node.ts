@@ -15,6 +15,7 @@ import { PROJEN_MARKER } from 'projen/lib/common';
 import {
   BinarySource,
   directoryHasFilesProblem,
+  DOCKERFILE,
   FrontEnd,
   InvalidNodeOptionsError,
   KubeletNodeOptions as CoreNodeOptions,
@@ -23,9 +24,11 @@ import {
   NodeModel,
   operationSpec,
   OPERATION_NAMES,
+  planUpgrade,
   realDirectoryOutside,
   renderNode,
   resolveNode,
+  versionsFromDockerfile,
 } from 'kubelet-node';
 import { applyCustomizations, Customizations } from './customize';
 
@@ -62,6 +65,12 @@ export interface KubeletNodeOptions extends Customizations {
   readonly cpus?: number | string;
   /** Memory the node and its pods may use, e.g. 2g or 1536m (at least 512m). @default no limit */
   readonly memory?: string;
+  /**
+   * Downgrade a node already synthesized in its folder to an older Kubernetes minor (kubelet state in /var may not
+   * survive that: run its down task with --volumes before up). Without it such a synth is refused.
+   * @default false
+   */
+  readonly force?: boolean;
   /** Add the node's tasks (`<name>:build`, `:up`, `:down`, `:logs`, `:status`, `:shell`). @default true */
   readonly tasks?: boolean;
 }
@@ -99,7 +108,7 @@ export class KubeletNode extends Component {
 
   constructor(project: Project, options: KubeletNodeOptions) {
     super(project, `KubeletNode#${options?.name}`);
-    const { kubeletSettings, kubeletFlags, composeOverrides, tasks, ...nodeOptions } = options;
+    const { kubeletSettings, kubeletFlags, composeOverrides, tasks, force, ...nodeOptions } = options;
     const taken = declared.get(project.root) ?? new Map<string, string>();
     declared.set(project.root, taken);
     this.model = resolveNode(nodeOptions as CoreNodeOptions, {
@@ -110,6 +119,7 @@ export class KubeletNode extends Component {
       resolvesOutside: (directory) => realDirectoryOutside(project.outdir, directory),
     });
     this.model.warnings.forEach((warning) => project.logger.warn(`projen-kubelet: ${warning}`));
+    refuseDowngrade(project, this.model, force ?? false);
     taken.set(this.model.name, this.model.directory);
     this.directory = this.model.directory;
     // Rendering here refuses bad customizations where the projenrc calls us, not later during synth.
@@ -156,13 +166,24 @@ export class KubeletNode extends Component {
     for (const operation of OPERATION_NAMES) {
       project.addTask(`${this.model.name}:${operation}`, {
         description: `${this.model.name}: ${operationSpec(operation).description}`,
-        // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`-- --timeout=60`).
+        // The one implementation of the operations: kubelet-node's CLI. Extra arguments reach it (`npx projen n:up --timeout=60`;
+        // a "--" among them ends the CLI's options, so options go before it).
         steps: [{ execArgs: ['npx', '--no', 'kubelet-node', operation, this.directory, `--name=${this.model.name}`], receiveArgs: true }],
         // Messages then name projen's tasks ("start it: npx projen my-node:up"), not the CLI.
         env: { KUBELET_NODE_COMMAND: `${project.projenCommand} ${this.model.name}:{operation}` },
       });
     }
   }
+}
+
+/**
+ * A synth that would move a node already synthesized in the project's folder to an older Kubernetes minor is refused
+ * unless `force`, with the same rule and message as `nx g nx-kubelet:upgrade` (the core's planUpgrade).
+ */
+function refuseDowngrade(project: Project, model: NodeModel, force: boolean): void {
+  const path = join(project.outdir, model.directory, DOCKERFILE);
+  const current = existsSync(path) ? versionsFromDockerfile(readFileSync(path, 'utf8')) : undefined;
+  if (current) planUpgrade(current, { kubeVersion: model.kubernetes.version, force }, 'Set `force: true` in the KubeletNode options');
 }
 
 /** A synthesized node file: the node's rendering of `path`, with projen's marker as its provenance. */

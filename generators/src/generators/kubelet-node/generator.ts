@@ -1,4 +1,4 @@
-import { addProjectConfiguration, formatFiles, getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
+import { addProjectConfiguration, formatFiles, joinPathFragments, logger, Tree } from '@nx/devkit';
 import { isAbsolute, relative } from 'node:path';
 import {
   loadNodeTemplates,
@@ -12,7 +12,7 @@ import {
 } from 'kubelet-node';
 import { refuseUnknownOptions, schemaOptions } from 'kubelet-node';
 import { withVersionStrings } from '../../lib/cli-versions';
-import { exposureWarning, imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END } from '../../lib/kubelet-nodes';
+import { exposureWarning, imageBuildTargetName, inferredNodeNames, nodeProjectConfiguration, NX_FRONT_END, workspaceProjects } from '../../lib/kubelet-nodes';
 import { registerPlugin } from '../../lib/register-plugin';
 import type { KubeletNodeGeneratorSchema } from './schema';
 
@@ -73,7 +73,7 @@ function changedPaths(tree: Tree): number {
 async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
   let taken = takenNames.get(tree);
   if (!taken || taken.changes !== changedPaths(tree)) {
-    taken = { names: new Set([...getProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: changedPaths(tree) };
+    taken = { names: new Set([...workspaceProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: changedPaths(tree) };
     takenNames.set(tree, taken);
   }
   const names = taken.names;

@@ -54,6 +54,36 @@ describe('a node on a given engine', () => {
     expect(problemsOf({ name: 'n1', ...options }).join('\n')).toMatch(message);
   });
 
+  it.each([
+    [{ dockerHost: 'tcp://edge-b:99999' }, /Invalid --dockerHost "tcp:\/\/edge-b:99999": the port "99999" is not a port number \(1 to 65535\)/],
+    [{ dockerHost: 'tcp://edge-b:0' }, /the port "0" is not a port number/],
+    [{ dockerHost: 'ssh://-oProxyCommand=touch%20x' }, /Invalid --dockerHost/],
+    [{ dockerHost: 'ssh://-edge-b' }, /Invalid --dockerHost "ssh:\/\/-edge-b": a host cannot start with "-"/],
+    [{ dockerHost: 'ssh://ops@edge-b;touch /tmp/x' }, /Invalid --dockerHost .*the character ";" has no place/],
+    [{ dockerHost: 'ssh://ops@$(id)' }, /Invalid --dockerHost .*the character "\$"/],
+    [{ dockerHost: 'ssh://ops@edge b' }, /Invalid --dockerHost .*whitespace/],
+    [{ dockerHost: 'ssh://-l@edge-b' }, /the user "-l" is not a login name/],
+    [{ dockerHost: 'ssh://edge-b/some/path' }, /no path/],
+    [{ dockerHost: 'tcp://::1:2375' }, /IPv6 address goes in brackets/],
+    [{ dockerHost: 'unix://relative.sock' }, /absolute path/],
+  ])('refuses the engine address %j, saying what is wrong', (options, message) => {
+    expect(problemsOf({ name: 'n1', ...options }).join('\n')).toMatch(message);
+  });
+
+  it.each(['tcp://[::1]:2375', 'tcp://[0:0:0:0:0:0:0:1]:2375', 'tcp://localhost:2375', 'tcp://127.0.0.1:2375', 'unix:///var/run/docker.sock'])(
+    'accepts the loopback address %s without a warning',
+    (dockerHost) => {
+      expect(resolveNode({ name: 'n1', dockerHost }, workspace).warnings).toEqual([]);
+    },
+  );
+
+  it.each(['ssh://ops@edge-b.lab:2222', 'ssh://edge-b', 'ssh://ops@[fd00::5]', 'ssh://ops@10.0.0.5', 'tcp://[fd00::5]:2376', 'tcp://edge-b:2376/'])(
+    'accepts %s',
+    (dockerHost) => {
+      expect(problemsOf({ name: 'n1', dockerHost })).toEqual([]);
+    },
+  );
+
   it('warns that plain TCP to another host gives its engine away, not for loopback', () => {
     expect(resolveNode({ name: 'n1', dockerHost: 'tcp://10.1.2.3:2375' }, workspace).warnings.join('\n')).toMatch(/plain TCP.*root/);
     expect(resolveNode({ name: 'n1', dockerHost: 'tcp://127.0.0.1:2375' }, workspace).warnings).toEqual([]);

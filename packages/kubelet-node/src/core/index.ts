@@ -4,6 +4,7 @@ export * from './version-matrix';
 export * from './kubelet-checksums';
 export * from './versions';
 export * from './node-model';
+export * from './engine-address';
 export * from './node-files';
 export * from './front-end';
 export * from './managed-facts';

@@ -1,5 +1,5 @@
 import { InvalidNodeOptionsError, KubeletNodeOptions, resolveNode, WorkspaceFacts } from './node-model';
-import { KUBERNETES_MINORS } from './version-matrix';
+import { GO_MINORS, KUBERNETES_MINORS } from './version-matrix';
 
 const emptyWorkspace: WorkspaceFacts = { hasProject: () => false, directoryHasFiles: () => false };
 
@@ -75,6 +75,18 @@ describe('resolveNode', () => {
 
     it('rejects a patch newer than the matrix knows, naming the known range', () => {
       expect(problemsOf({ name: 'n', kubeVersion: 'v1.34.99' })[0]).toContain('known for 1.34: v1.34.0 to v1.34.11');
+    });
+
+    it.each(['1.34.99999999999999999', 'v1.99999999999999999.0', '9007199254740993.34.1'])(
+      'refuses %s even with --allowUnknownVersions: each number must be exact (a safe integer)',
+      (kubeVersion) => {
+        expect(problemsOf({ name: 'n', kubeVersion, allowUnknownVersions: true })[0]).toContain(`--kubeVersion "${kubeVersion}" is not a Kubernetes version`);
+      },
+    );
+
+    it('refuses a cri-dockerd or kicbase version whose numbers are not exact, even with --allowUnknownVersions', () => {
+      expect(problemsOf({ name: 'n', criDockerdVersion: 'v0.3.99999999999999999', allowUnknownVersions: true })[0]).toContain('is not a cri-dockerd version');
+      expect(problemsOf({ name: 'n', kicbaseVersion: 'v0.0.99999999999999999', allowUnknownVersions: true })[0]).toContain('is not a kicbase version');
     });
 
     it('goes ahead with a warning for an unknown version when --allowUnknownVersions is set', () => {
@@ -169,6 +181,23 @@ describe('resolveNode', () => {
 
     it('rejects a malformed Go version', () => {
       expect(problemsOf({ name: 'n', kubeGoVersion: 'latest' })[0]).toContain('--kubeGoVersion "latest" is not a Go version');
+    });
+
+    it('refuses a Go newer than the matrix knows unless --allowUnknownVersions, then warns', () => {
+      expect(problemsOf({ name: 'n', kubeGoVersion: '1.99' })).toEqual([
+        `--kubeGoVersion 1.99 is not a Go release nx-kubelet knows (known: ${GO_MINORS[0]} to ${GO_MINORS.at(-1)}). Choose a known one, or pass --allowUnknownVersions to go ahead anyway.`,
+      ]);
+      expect(problemsOf({ name: 'n', criDockerdGoVersion: '2.0.1' })[0]).toMatch(/--criDockerdGoVersion 2.0.1 is not a Go release nx-kubelet knows/);
+      const model = resolveNode({ name: 'n', kubeGoVersion: '1.99', allowUnknownVersions: true }, emptyWorkspace);
+      expect(model.kubernetes.goVersion).toBe('1.99');
+      expect(model.warnings.join('\n')).toMatch(/Go 1.99 is not a Go release nx-kubelet knows.*--allowUnknownVersions/);
+      expect(model.unknownVersions).toBe(true);
+    });
+
+    it('refuses a Go version whose numbers are not exact', () => {
+      expect(problemsOf({ name: 'n', kubeGoVersion: '1.25.99999999999999999', allowUnknownVersions: true })[0]).toContain(
+        '--kubeGoVersion "1.25.99999999999999999" is not a Go version',
+      );
     });
   });
 

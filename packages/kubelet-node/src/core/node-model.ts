@@ -5,6 +5,7 @@
 import {
   CRI_DOCKERD_RELEASES,
   DEFAULT_VERSIONS,
+  GO_MINORS,
   KICBASE_RELEASES,
   KICBASE_REPOSITORY,
   KUBERNETES_MINORS,
@@ -14,6 +15,7 @@ import {
   VersionDependent,
 } from './version-matrix';
 import { KUBELET_SHA256 } from './kubelet-checksums';
+import { checkDockerContext, EngineAddress, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
 import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
 
 /** What a user can ask for. Everything but `name` is optional; {@link resolveNode} fills in defaults. */
@@ -163,9 +165,6 @@ const IMAGE_REFERENCE =
 // Hostname labels may also start with a digit (RFC 1123 relaxed RFC 952).
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GO_VERSION = /^\d+\.\d+(\.\d+)?$/;
-// docker's own rule for context names.
-const DOCKER_CONTEXT = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
-const DOCKER_HOST = /^(unix:\/\/\/\S+|npipe:\/\/\S+|fd:\/\/\S*|ssh:\/\/[^\s/]+(\/\S*)?|tcp:\/\/[^\s/:]+:\d{1,5}\/?)$/;
 const MEMORY = /^(\d+(?:\.\d+)?)([kmgt])b?$/i;
 /** Below this a node's systemd, dockerd, containerd, cri-dockerd and kubelet alone do not fit. */
 export const MIN_NODE_MEMORY_MIB = 512;
@@ -259,21 +258,24 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   const kube = resolveKubernetes(String(options.kubeVersion ?? DEFAULT_VERSIONS.kubernetes), allowUnknown, problems, unknownVersionWarnings);
   const cri = resolveCriDockerd(String(options.criDockerdVersion ?? DEFAULT_VERSIONS.criDockerd), allowUnknown, problems, unknownVersionWarnings);
   const kicbase = resolveKicbase(String(options.kicbaseVersion ?? DEFAULT_VERSIONS.kicbase), allowUnknown, problems, unknownVersionWarnings);
-  warnings.push(...unknownVersionWarnings);
 
   const kubeGoVersion = resolveGo(
     '--kubeGoVersion',
     options.kubeGoVersion,
     kube?.facts.go,
     kube && `Kubernetes ${kube.tag} (its go.mod requires Go ${kube.facts.go})`,
+    allowUnknown,
     problems,
+    unknownVersionWarnings,
   );
   const criGoVersion = resolveGo(
     '--criDockerdGoVersion',
     options.criDockerdGoVersion,
     cri?.go,
     cri && `cri-dockerd ${cri.tag} (its go.mod requires Go ${cri.go})`,
+    allowUnknown,
     problems,
+    unknownVersionWarnings,
   );
 
   if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
@@ -293,6 +295,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     );
   }
 
+  warnings.push(...unknownVersionWarnings);
   const engine = resolveEngine(options, problems, warnings);
   const resources = resolveResources(options, problems);
 
@@ -359,17 +362,20 @@ function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings
     problems.push(`Give --dockerContext or --dockerHost, not both: a docker context already names its engine's address.`);
     return {};
   }
-  if (context !== undefined && !DOCKER_CONTEXT.test(context)) {
-    problems.push(
-      `Invalid --dockerContext "${context}": a docker context name is letters, digits, ".", "_", "+" and "-", starting with a letter or digit (docker context ls lists yours).`,
-    );
-  }
+  const check = (validate: () => unknown) => {
+    try {
+      validate();
+      return true;
+    } catch (error) {
+      if (!(error instanceof InvalidEngineAddressError)) throw error;
+      problems.push(error.message);
+      return false;
+    }
+  };
+  if (context !== undefined) check(() => checkDockerContext(context, '--dockerContext'));
   if (host !== undefined) {
-    if (!DOCKER_HOST.test(host)) {
-      problems.push(
-        `Invalid --dockerHost "${host}": use a Docker daemon address such as ssh://user@build-host, tcp://10.0.0.5:2376 or unix:///run/user/1000/docker.sock.`,
-      );
-    } else if (host.startsWith('tcp://') && !/^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):/.test(host)) {
+    let parsed: EngineAddress | undefined;
+    if (check(() => (parsed = parseEngineAddress(host, '--dockerHost'))) && parsed?.scheme === 'tcp' && !parsed.loopback) {
       warnings.push(
         `--dockerHost ${host} is plain TCP: anyone who reaches that address controls the engine as root. Prefer ssh://, or a docker context with TLS (docker context create … --docker "host=tcp://…,ca=…,cert=…,key=…") and --dockerContext.`,
       );
@@ -532,16 +538,35 @@ function resolveKicbase(input: string, allowUnknown: boolean, problems: string[]
  * Defaults the Go version to the minor of `minimum` (the golang:<minor> image carries its newest patch), or checks
  * the user's choice against it. `minimum` is undefined only when its component was itself invalid.
  */
-function resolveGo(flag: string, input: string | undefined, minimum: string | undefined, subject: string | undefined, problems: string[]): string | undefined {
+function resolveGo(
+  flag: string,
+  input: string | undefined,
+  minimum: string | undefined,
+  subject: string | undefined,
+  allowUnknown: boolean,
+  problems: string[],
+  warnings: string[],
+): string | undefined {
   if (input === undefined) return minimum === undefined ? undefined : minorOf(parseVersion(minimum)!);
   const requested = input.trim().replace(/^go/, '');
-  if (!GO_VERSION.test(requested)) {
+  const parsed = GO_VERSION.test(requested) ? parseVersion(requested) : undefined;
+  if (!parsed) {
     problems.push(`${flag} "${input}" is not a Go version. Use a Go release such as 1.24 or 1.24.9 (it picks the golang:<version>-alpine image).`);
     return undefined;
   }
-  if (minimum !== undefined && !goSatisfies(parseVersion(requested)!, parseVersion(minimum)!)) {
+  if (minimum !== undefined && !goSatisfies(parsed, parseVersion(minimum)!)) {
     problems.push(`${flag} ${requested} is too old for ${subject}. Use ${flag}=${minorOf(parseVersion(minimum)!)} or newer.`);
     return undefined;
+  }
+  if (!GO_MINORS.includes(minorOf(parsed))) {
+    const why = `Go ${requested} is not a Go release nx-kubelet knows (known: ${GO_MINORS[0]} to ${GO_MINORS[GO_MINORS.length - 1]})`;
+    if (!allowUnknown) {
+      problems.push(
+        `${flag} ${requested} is not a Go release nx-kubelet knows (known: ${GO_MINORS[0]} to ${GO_MINORS[GO_MINORS.length - 1]}). Choose a known one, or pass --allowUnknownVersions to go ahead anyway.`,
+      );
+      return undefined;
+    }
+    warnings.push(`${flag}: ${why}; going ahead because of --allowUnknownVersions (the golang:${requested}-alpine image must exist).`);
   }
   return requested;
 }

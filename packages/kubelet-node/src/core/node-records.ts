@@ -7,6 +7,7 @@
  * Front-ends add only their wording.
  */
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { checkDockerContext, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
 import { UnreadableNodeFileError } from './exposure';
 import { wholeFile } from './locators';
 import { MANAGED_FACTS } from './managed-facts';
@@ -119,10 +120,19 @@ export function readEngineRecord(composeText: string, composeFile: string = COMP
       `${ENGINE_KEY} must be a mapping with docker-context or docker-host, got ${describeValue(value)}: the node's engine cannot be told.`,
     );
   }
-  const field = (key: string, example: string): string | undefined => {
+  const field = (key: string, example: string, check: (value: string, option: string) => unknown): string | undefined => {
     const node = record.get(key, true);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
-    if (isScalar(node) && typeof node.value === 'string') return node.value.trim() || undefined;
+    if (isScalar(node) && typeof node.value === 'string') {
+      const value = node.value.trim() || undefined;
+      try {
+        if (value !== undefined) check(value, `${ENGINE_KEY}.${key}`);
+      } catch (error) {
+        if (!(error instanceof InvalidEngineAddressError)) throw error;
+        throw new UnreadableNodeFileError(composeFile, lineOf(node as { range?: [number, number, number?] }), error.message);
+      }
+      return value;
+    }
     const value = isScalar(node) ? node.value : (node as { toJSON(): unknown }).toJSON();
     throw new UnreadableNodeFileError(
       composeFile,
@@ -130,8 +140,8 @@ export function readEngineRecord(composeText: string, composeFile: string = COMP
       `${ENGINE_KEY}.${key} must be a string such as ${example}, got ${describeValue(value)}${typeof value === 'number' ? ' (quote it)' : ''}: the node's engine cannot be told.`,
     );
   };
-  const context = field('docker-context', '"edge-a"');
-  const host = field('docker-host', '"ssh://user@edge-a"');
+  const context = field('docker-context', '"edge-a"', checkDockerContext);
+  const host = field('docker-host', '"ssh://user@edge-a"', parseEngineAddress);
   return { ...(context ? { context } : {}), ...(host ? { host } : {}) };
 }
 

@@ -114,9 +114,9 @@ export interface UpgradePlan {
 /**
  * The versions a node moves to: what was asked for, plus what that forces (the Go of a new minor, a cri-dockerd new
  * enough for it). A Go or cri-dockerd the user pinned above the minimum is kept. Throws on a downgrade across a
- * minor unless `force`.
+ * minor unless `force`; `forceHow` says how the front-end sets it (`Pass --force`).
  */
-export function planUpgrade(current: DeclaredVersions, request: VersionRequest): UpgradePlan {
+export function planUpgrade(current: DeclaredVersions, request: VersionRequest, forceHow = 'Pass --force'): UpgradePlan {
   const notes: string[] = [];
   const kubeVersion = request.kubeVersion ?? current.kubeVersion;
   const [parsedFrom, parsedTo] = [parseVersion(current.kubeVersion), parseVersion(kubeVersion)];
@@ -126,7 +126,7 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest):
   const toMinor = minorOf(parsedTo);
   if (compareMinors(toMinor, fromMinor) < 0 && !request.force) {
     throw new InvalidNodeOptionsError([
-      `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}); kubelet state in /var may not survive that. Pass --force to do it anyway (then run down --volumes before up).`,
+      `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}); kubelet state in /var may not survive that. ${forceHow} to do it anyway (then run down --volumes before up).`,
     ]);
   }
   const fromFacts = KUBERNETES_MINORS.find((k) => k.minor === fromMinor);

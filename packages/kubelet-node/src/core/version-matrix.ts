@@ -197,6 +197,13 @@ export const CRI_DOCKERD_RELEASES: readonly CriDockerdRelease[] = [
   },
 ];
 
+/**
+ * The Go minors nx-kubelet knows, oldest to newest: from the oldest Go a kubelet or cri-dockerd of the matrix needs to
+ * the newest Go released when the matrix was written (1.26, which the conformance tests build with). A `--kubeGoVersion`
+ * or `--criDockerdGoVersion` outside them needs `--allowUnknownVersions` (a golang:<version> image may not exist).
+ */
+export const GO_MINORS: readonly string[] = ['1.21', '1.22', '1.23', '1.24', '1.25', '1.26'];
+
 export interface KicbaseRelease {
   version: string;
   /** minikube release that shipped it, and that release's date. */

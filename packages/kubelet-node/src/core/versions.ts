@@ -11,12 +11,16 @@ export interface ParsedVersion {
 
 const VERSION_PATTERN = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$/;
 
-/** Parses `1.35`, `v1.35`, `1.35.2`, `v1.35.2`, `v1.37.0-rc.1`; returns undefined for anything else. */
+/**
+ * Parses `1.35`, `v1.35`, `1.35.2`, `v1.35.2`, `v1.37.0-rc.1`; returns undefined for anything else, also when a number
+ * is not exact as a JavaScript number (beyond Number.MAX_SAFE_INTEGER it would be silently rounded).
+ */
 export function parseVersion(input: string): ParsedVersion | undefined {
   const match = VERSION_PATTERN.exec(input.trim());
   if (!match) return undefined;
   const [, major, minor, patch, preRelease] = match;
   if (preRelease !== undefined && patch === undefined) return undefined;
+  if (![major, minor, patch].every((part) => part === undefined || Number.isSafeInteger(Number(part)))) return undefined;
   return {
     major: Number(major),
     minor: Number(minor),

@@ -13,7 +13,7 @@ import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
 import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
-import { DockerConnectionOptions, NodeContext, nodeManifests, nodeName } from './node-context';
+import { DockerConnectionOptions, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
 import { endsWhenStdinCloses, journalTail } from './node-probe';
 import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
 import { Progress } from './progress';
@@ -50,6 +50,7 @@ export function diffManifests(host: Map<string, string>, node: Map<string, strin
 
 /** `apply`, once or (with --watch) on every change until Ctrl-C. */
 export async function apply(node: NodeContext, options: ApplyOptions): Promise<boolean> {
+  apply.check(node, options);
   if (!options.watch) return applyOnce(node, options);
   return watchManifests(node, options);
 }
@@ -98,6 +99,20 @@ export const WRITE_FILE_SCRIPT = [
   'if [ "$size" != "$3" ]; then rm -f "$tmp"; echo "got $size of $3 bytes: $2 left as it was" >&2; exit 4; fi',
   'mv -f "$tmp" "$2"',
 ].join('\n');
+
+/**
+ * Before docker: manifests/ exists and every manifest in it is valid (an invalid file changes nothing in the node).
+ * With --watch, a later invalid file is reported and waited out instead.
+ */
+apply.check = (node: NodeDescription, _options: ApplyOptions): void => {
+  const manifests = nodeManifests(node);
+  if (!manifests.exists()) {
+    throw new Error(
+      `${manifests.shown} does not exist: apply refuses to read that as "no static pods" (it would remove every pod from ${node.name}). Restore the folder; to remove every pod, leave it empty.`,
+    );
+  }
+  manifests.read();
+};
 
 export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
   const result = await runDocker(node.target, ['exec', id, 'sh', '-c', READ_FOLDER_SCRIPT, 'sh', folder], { mode: 'capture' });

@@ -1,5 +1,5 @@
-import { buildNode, BuildOptions } from './build-node';
-import { DockerConnectionOptions, NodeContext } from './node-context';
+import { buildNode, BuildOptions, checkBuild } from './build-node';
+import { DockerConnectionOptions, NodeContext, NodeDescription } from './node-context';
 
 export type BuildNodeOptions = BuildOptions & DockerConnectionOptions;
 
@@ -8,3 +8,6 @@ export async function build(node: NodeContext, options: BuildNodeOptions): Promi
   await buildNode(node, options);
   return true;
 }
+
+/** Before docker: what the build needs from the node's files. */
+build.check = (node: NodeDescription, options: BuildNodeOptions): void => checkBuild(node, options);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { log } from './log';
 import { runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext } from './node-context';
+import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext, NodeDescription } from './node-context';
 import { containerState } from './node-probe';
 
 export interface ExportLogsOptions extends DockerConnectionOptions {
@@ -68,8 +68,7 @@ export function collectors(node: NodeContext): Collector[] {
 
 /** `export-logs`: writes the files into the output folder and prints its path; fails only when there is no container. */
 export async function exportLogs(node: NodeContext, options: ExportLogsOptions): Promise<boolean> {
-  const final = resolveOutput(node, options.outputPath);
-  const shownFinal = relative(node.workspaceRoot, final).startsWith('..') ? final : relative(node.workspaceRoot, final) || '.';
+  const { final, shownFinal } = outputOf(node, options);
   checkExportFolder(final, shownFinal);
   const id = await findContainer(node);
   if (!id) throw new Error(`${node.name} has no container: there are no logs to export. Start it: ${node.command('up')}`);
@@ -171,7 +170,18 @@ async function collectInto(
   return true;
 }
 
-function resolveOutput(node: NodeContext, outputPath: string | undefined): string {
+/** Before docker: the output folder must be one export-logs may replace. */
+exportLogs.check = (node: NodeDescription, options: ExportLogsOptions): void => {
+  const { final, shownFinal } = outputOf(node, options);
+  checkExportFolder(final, shownFinal);
+};
+
+function outputOf(node: NodeDescription, options: ExportLogsOptions): { final: string; shownFinal: string } {
+  const final = resolveOutput(node, options.outputPath);
+  return { final, shownFinal: relative(node.workspaceRoot, final).startsWith('..') ? final : relative(node.workspaceRoot, final) || '.' };
+}
+
+function resolveOutput(node: NodeDescription, outputPath: string | undefined): string {
   const path = outputPath ?? join('dist', 'kubelet-logs', node.name);
   return isAbsolute(path) ? path : join(node.workspaceRoot, path);
 }

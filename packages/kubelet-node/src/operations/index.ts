@@ -4,7 +4,7 @@
  * operation's options are described by `schemas/<name>.json` of this package (the Nx executors' schemas are copies).
  */
 import { join } from 'node:path';
-import { refuseUnknownOptions, schemaOptions } from '../options-check';
+import { checkOptionValues, refuseUnknownOptions, schemaOptions, schemaProperties } from '../options-check';
 import { log } from './log';
 import { loadNode, NodeContext, NodeRef } from './node-context';
 import { NODE_OPERATIONS, OperationName } from './table';
@@ -20,16 +20,25 @@ export function operationOptions(operation: OperationName): string[] {
   return schemaOptions(OPERATION_SCHEMAS_DIR, `${operation}.json`);
 }
 
+/** The JSON schema properties of an operation's options (types, enums). */
+export function operationSchema(operation: OperationName): Record<string, object> {
+  return schemaProperties(OPERATION_SCHEMAS_DIR, `${operation}.json`);
+}
+
 /**
  * Runs an operation for a node: checks the options against the operation's schema (a misspelled option is refused
- * with the closest one named), reads the node, checks docker, runs. Resolves with an exit code (0 = success); an
+ * with the closest one named, a value of the wrong type or outside its enum too), reads and checks the node and the
+ * operation's options on its files (the implementation's `check`), and only then checks docker and runs. Resolves with an exit code (0 = success); an
  * error becomes one clear message on stderr and exit code 1 (no stack trace for expected failures such as a stopped
  * daemon). `what` names the operation in messages the way the user called it.
  */
 export async function runOperation(operation: OperationName, ref: NodeRef, options: object, what: string = operation): Promise<number> {
   try {
     refuseUnknownOptions(options, operationOptions(operation), what);
-    const [node, run] = await Promise.all([loadNode(ref, options), NODE_OPERATIONS[operation].implementation()]);
+    checkOptionValues(options, operationSchema(operation));
+    const run = await NODE_OPERATIONS[operation].implementation();
+    // The node's files and the operation's options are checked before docker is reached (loadNode's preflight).
+    const node = await loadNode(ref, options, run.check && ((described) => run.check!(described, options)));
     const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;
   } catch (error) {
@@ -38,7 +47,7 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
   }
 }
 
-export type { NodeContext, NodeRef, DockerConnectionOptions } from './node-context';
+export type { NodeContext, NodeDescription, NodeRef, DockerConnectionOptions } from './node-context';
 export type { BuildNodeOptions } from './build';
 export type { UpOptions } from './up';
 export type { DownOptions } from './down';

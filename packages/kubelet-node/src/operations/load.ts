@@ -6,7 +6,7 @@
 import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
 import { manifestImages } from '../core/manifests';
-import { DockerConnectionOptions, findContainer, NodeContext, nodeManifests } from './node-context';
+import { DockerConnectionOptions, findContainer, NodeContext, NodeDescription, nodeManifests } from './node-context';
 import { containerState } from './node-probe';
 
 export interface LoadOptions extends DockerConnectionOptions {
@@ -31,8 +31,13 @@ export async function load(node: NodeContext, options: LoadOptions): Promise<boo
   return true;
 }
 
+/** Before docker: without --images, the manifests the default images come from must be valid. */
+load.check = (node: NodeDescription, options: LoadOptions): void => {
+  if (imageList(options.images).length === 0) defaultImages(node);
+};
+
 /** The images `load` copies by default: those of the node's manifests/ and its pause image. */
-export function defaultImages(node: NodeContext): string[] {
+export function defaultImages(node: Pick<NodeDescription, 'dir' | 'displayDir' | 'pauseImage'>): string[] {
   // No manifests/ folder: no manifest images (load changes no pods, so nothing is at risk here, unlike apply).
   const manifests = nodeManifests(node);
   const pods = manifests.exists() ? manifests.read() : [];

@@ -1,5 +1,5 @@
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext, nodeName, runCompose } from './node-context';
+import { DockerConnectionOptions, findContainer, NodeContext, NodeDescription, nodeName, runCompose } from './node-context';
 
 export type LogUnit = 'kubelet' | 'cri-docker' | 'docker' | 'all';
 
@@ -58,13 +58,19 @@ export function stopWithStdin(argv: string[]): string[] {
   return ['sh', '-c', '"$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null', 'sh', ...argv];
 }
 
-/** `logs`: the kubelet's journal by default, a static pod's container with --pod; Ctrl-C ends --follow cleanly. */
-export async function logs(node: NodeContext, options: LogsOptions): Promise<boolean> {
+/** Before docker: options that contradict each other, an unknown unit. */
+logs.check = (_node: NodeDescription, options: LogsOptions): void => {
   if (typeof options.container === 'string' && options.pod === undefined) {
     throw new Error(
       `--container=${options.container} names a pod's container: give the pod too (--pod=<name>), or use --container alone for the node's console log.`,
     );
   }
+  if (options.pod === undefined && !options.container) journalctlArgs(options);
+};
+
+/** `logs`: the kubelet's journal by default, a static pod's container with --pod; Ctrl-C ends --follow cleanly. */
+export async function logs(node: NodeContext, options: LogsOptions): Promise<boolean> {
+  logs.check(node, options);
   const what = options.pod !== undefined ? 'docker logs' : options.container ? 'docker compose logs' : 'journalctl';
   const result = options.pod !== undefined ? await podLog(node, options) : options.container ? await containerLog(node, options) : await journal(node, options);
   if (result.interrupted) return true;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
@@ -15,7 +15,8 @@ import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
 import { ExposureFinding, nodeExposure, parseDotEnv, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
-import { captureDocker, describeEngine, DockerTarget, dockerEnv, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
+import { captureDocker, describeEngine, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, preflight } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -43,6 +44,13 @@ export interface NodeRef {
   /** The workspace root, for messages about paths. @default the current directory */
   workspaceRoot?: string;
 }
+
+/**
+ * What an operation can know about its node before docker is reached: its files, read and checked. Operations check
+ * their options and the node's files on this (see OperationImplementation's `check`), so that bad input is refused
+ * before any engine is contacted.
+ */
+export type NodeDescription = Omit<NodeContext, 'compose' | 'composeProject'>;
 
 export interface NodeContext {
   name: string;
@@ -105,14 +113,26 @@ export const DEFAULT_STATIC_POD_PATH = '/etc/kubernetes/manifests';
 const PAUSE_IMAGE_FACT = 'cri-docker.service:--pod-infra-container-image';
 
 /**
- * Reads the node's compose file, kubelet.yaml, the kubelet and cri-dockerd units and its Dockerfile, and runs the
- * docker preflight checks.
+ * Reads the node's compose file, kubelet.yaml, the kubelet and cri-dockerd units and its Dockerfile and checks them
+ * and the connection options ({@link describeNode}), then `check` (the operation's own checks of its options), and
+ * only then runs the docker preflight checks: bad input is refused before any engine is contacted.
  */
-export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): Promise<NodeContext> {
+export async function loadNode(ref: NodeRef, options: DockerConnectionOptions, check?: (node: NodeDescription) => void): Promise<NodeContext> {
+  const node = describeNode(ref, options);
+  check?.(node);
+  const { compose } = await preflight(node.target);
+  const composeProject = await composeProjectOf(node.target, node.composeProjectName, node.dir);
+  const { composeProjectName: _, ...described } = node;
+  return { ...described, compose, composeProject };
+}
+
+/** The node as its files describe it, checked, with no docker command run. Throws with a message naming the problem. */
+export function describeNode(ref: NodeRef, options: DockerConnectionOptions): NodeDescription & { composeProjectName: string } {
   const dir = resolve(ref.dir);
   const displayDir = ref.displayDir ?? ref.dir;
   if (!existsSync(dir)) throw new Error(`${displayDir}: no such folder.`);
   const composeFile = options.composeFile ?? composeFileOf((path) => existsSync(join(dir, path)));
+  if (options.composeFile !== undefined) checkInsideNode(dir, displayDir, options.composeFile, '--composeFile');
   const composePath = join(dir, composeFile);
   if (!existsSync(composePath)) {
     throw new Error(`${join(displayDir, composeFile)} does not exist. Is ${displayDir} a kubelet node? Set the composeFile option otherwise.`);
@@ -122,7 +142,7 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
   const service = options.service ?? nodeService(composeDocument.services ?? {}, ref.name, join(displayDir, composeFile));
   if (!(service in (composeDocument.services ?? {}))) {
     throw new Error(
-      `${join(displayDir, composeFile)} has no service "${service}" (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`,
+      `${join(displayDir, composeFile)} has no service ${JSON.stringify(service)} (services: ${Object.keys(composeDocument.services ?? {}).join(', ') || 'none'}).`,
     );
   }
   let target: DockerTarget;
@@ -132,8 +152,6 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     if (error instanceof UnreadableNodeFileError) throw new UnreadableNodeError(ref.name, displayDir, [error.message]);
     throw error;
   }
-  const { compose } = await preflight(target);
-  const composeProject = await composeProjectOf(target, composeDocument, dir);
   const facts = readNodeFacts(dir, displayDir, service);
   return {
     name: ref.name,
@@ -143,10 +161,9 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
     command: ref.command,
     composeFile,
     service,
-    composeProject,
+    composeProjectName: typeof composeDocument.name === 'string' && composeDocument.name.trim() ? composeDocument.name.trim() : basename(dir),
     target,
     engine: describeEngine(target),
-    compose,
     image: typeof composeDocument.services?.[service]?.image === 'string' ? (composeDocument.services[service].image as string) : undefined,
     buildArgs: readComposeBuildArgs(composeText, service),
     globalVolumes: Object.values((composeDocument.volumes ?? {}) as Record<string, { name?: unknown } | null>)
@@ -163,6 +180,20 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions): 
       }
     },
   };
+}
+
+/**
+ * Refuses a path option (e.g. `--composeFile`) that leads outside the node's folder: absolute, through `..`, or
+ * through a symbolic link (the real paths are compared).
+ */
+export function checkInsideNode(dir: string, displayDir: string, path: string, option: string): void {
+  const outside = (why: string) =>
+    new Error(`${option} ${JSON.stringify(path)} is outside the node's folder ${displayDir}${why}: give a file inside it, relative to it (e.g. compose.yaml).`);
+  if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) throw outside('');
+  const full = resolve(dir, path);
+  if (!existsSync(full)) return;
+  const within = relative(realPath(dir), realPath(full));
+  if (within === '' || within.startsWith('..') || isAbsolute(within)) throw outside(' (through a symbolic link)');
 }
 
 /** What the operations need from the node's files besides its compose file (see {@link NodeContext}). */
@@ -256,7 +287,14 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
  * of the wrong type throws UnreadableNodeFileError naming the file and line: never the default engine instead.
  */
 export function engineOf(options: DockerConnectionOptions, composeText: string, composeFile: string = COMPOSE): DockerTarget {
-  if (options.context || options.dockerHost) return { context: options.context, host: options.dockerHost };
+  const given = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  const context = given(options.context);
+  const host = given(options.dockerHost);
+  if (context || host) {
+    if (context) checkDockerContext(context, '--context');
+    if (host) parseEngineAddress(host, '--dockerHost');
+    return { context, host };
+  }
   const recorded = readEngineRecord(composeText, composeFile);
   return { context: recorded.context, host: recorded.host };
 }
@@ -298,8 +336,7 @@ export function scopedProjectName(name: string, dir: string): string {
  * folder); then that one, so that `down` and `status` still find it. Both at once is refused: two containers of one
  * node would run on one Docker state.
  */
-async function composeProjectOf(target: DockerTarget, composeDocument: Record<string, unknown>, dir: string): Promise<string> {
-  const name = typeof composeDocument.name === 'string' && composeDocument.name.trim() ? composeDocument.name.trim() : basename(dir);
+async function composeProjectOf(target: DockerTarget, name: string, dir: string): Promise<string> {
   const scoped = scopedProjectName(name, dir);
   const folders = [...new Set([dir, realPath(dir)])];
   const listed = await Promise.all(
@@ -314,7 +351,7 @@ async function composeProjectOf(target: DockerTarget, composeDocument: Record<st
   const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
   if (projects.has(name) && projects.has(scoped)) {
     throw new Error(
-      `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: docker compose -p ${name} down (or -p ${scoped}), then run the operation again.`,
+      `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: ${formatCommand(['docker', 'compose', '-p', name, 'down'])} (or -p ${scoped}), then run the operation again.`,
     );
   }
   return projects.has(name) ? name : scoped;

@@ -7,10 +7,16 @@
  *
  * Plain data and lazy loaders only: the Nx plugin worker and the CLI import this file at start-up.
  */
-import type { NodeContext } from './node-context';
+import type { NodeContext, NodeDescription } from './node-context';
 
-/** An operation's implementation: true/false for success, or an exit code of its own (shell --command's). */
-export type OperationImplementation = (node: NodeContext, options: object) => Promise<boolean | number>;
+/**
+ * An operation's implementation: true/false for success, or an exit code of its own (shell --command's). Its optional
+ * `check` refuses bad options and node files (manifests, output folders…) before docker is reached: it runs on what
+ * the node's files say, before the preflight checks, and changes nothing.
+ */
+export type OperationImplementation = ((node: NodeContext, options: object) => Promise<boolean | number>) & {
+  check?: (node: NodeDescription, options: object) => void;
+};
 
 export interface NodeOperationSpec {
   /** One line: what it does (the Nx target's and executor's description, the projen task's, the CLI's help). */
@@ -35,7 +41,7 @@ export interface NodeOperationSpec {
 
 /** Typed implementations meet the table's uniform signature here (each checks its own options against its schema). */
 const implementation =
-  <O>(load: () => Promise<(node: NodeContext, options: O) => Promise<boolean | number>>) =>
+  <O>(load: () => Promise<((node: NodeContext, options: O) => Promise<boolean | number>) & { check?: (node: NodeDescription, options: O) => void }>) =>
   (): Promise<OperationImplementation> =>
     load() as Promise<OperationImplementation>;
 

@@ -1,8 +1,8 @@
 import { formatFindings } from '../core/exposure';
 import { log } from './log';
-import { buildNode, BuildOptions } from './build-node';
+import { buildNode, BuildOptions, checkBuild } from './build-node';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext, nodeName, refuseSharedVolumes, runCompose } from './node-context';
+import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext, NodeDescription, nodeName, refuseSharedVolumes, runCompose } from './node-context';
 import { containerName, containerState, journalTail, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
 import { InterruptedError, readPods, summarizePod } from './pods';
 import { Progress } from './progress';
@@ -51,15 +51,22 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
   return podsReady;
 }
 
+/** Before docker: the exposure check, and with --build what the build needs. */
+up.check = (node: NodeDescription, options: UpOptions): void => {
+  refuseExposure(node, options, true);
+  if (options.build) checkBuild(node, options);
+};
+
 /**
  * Before anything starts: a node whose anonymous, AlwaysAllow kubelet would be reachable beyond the container's
  * loopback is refused, naming each file:line that opens it, unless the user said so explicitly.
  */
-function refuseExposure(node: NodeContext, options: UpOptions): void {
+function refuseExposure(node: NodeDescription, options: UpOptions, quiet = false): void {
   const findings = node.exposure();
   if (findings.length === 0) return;
   const lines = formatFindings(findings, node.displayDir).map((line) => `  ${line}`);
   if (options.exposeUnauthenticatedKubelet) {
+    if (quiet) return; // warned once, by up itself
     log.error(
       `${node.name}: warning: its kubelet answers anyone without authentication and is reachable beyond the container's loopback (--exposeUnauthenticatedKubelet):\n${lines.join('\n')}`,
     );
