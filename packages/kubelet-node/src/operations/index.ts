@@ -29,7 +29,10 @@ export function operationOptions(operation: OperationName): string[] {
 export async function runOperation(operation: OperationName, ref: NodeRef, options: object, what: string = operation): Promise<number> {
   try {
     refuseUnknownOptions(options, operationOptions(operation), what);
-    const [node, run] = await Promise.all([loadNode(ref, options), NODE_OPERATIONS[operation].implementation()]);
+    // An operation that builds the image may find it up to date and run no Compose command: Compose is looked for
+    // at its first one.
+    const composeWhenNeeded = 'buildsImage' in NODE_OPERATIONS[operation];
+    const [node, run] = await Promise.all([loadNode(ref, options, { composeWhenNeeded }), NODE_OPERATIONS[operation].implementation()]);
     const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;
   } catch (error) {
