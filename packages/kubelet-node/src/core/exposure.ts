@@ -121,7 +121,7 @@ function expand(body: string, env: Record<string, string | undefined>): string {
 }
 
 /** Every string in a parsed compose document, interpolated (Compose interpolates values, never keys). */
-function interpolateDocument(value: unknown, env: Record<string, string | undefined>): unknown {
+export function interpolateDocument(value: unknown, env: Record<string, string | undefined>): unknown {
   if (typeof value === 'string') return interpolateCompose(value, env);
   if (Array.isArray(value)) return value.map((item) => interpolateDocument(item, env));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateDocument(item, env)]));

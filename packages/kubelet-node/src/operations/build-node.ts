@@ -1,8 +1,10 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { interpolateComposeValue } from '../core/upgrade-node';
 import { BINARY_SOURCES } from '../core/node-model';
-import { DockerCommandError } from './docker-cli';
+import { dockerfileSources, imageInputsHash, INPUTS_LABEL } from '../core/image-inputs';
+import { DockerCommandError, runDocker } from './docker-cli';
+import { log } from './log';
 import { binFolder, missingLocalBinaries, NodeContext, NodeDescription, runCompose } from './node-context';
 
 export interface BuildOptions {
@@ -14,6 +16,8 @@ export interface BuildOptions {
   platform?: string;
   /** Extra or overriding build args (e.g. KUBE_VERSION_GO). */
   buildArgs?: Record<string, string>;
+  /** Build even when the image's inputs are unchanged since it was built. */
+  force?: boolean;
 }
 
 const LOCAL_BINARIES = ['kubelet', 'cri-dockerd'];
@@ -61,7 +65,68 @@ export function checkBuild(node: NodeDescription, options: BuildOptions): void {
 /** Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. */
 export async function buildNode(node: NodeContext, options: BuildOptions): Promise<void> {
   checkBuild(node, options);
+  const state = await imageState(node, options);
+  if (state.upToDate) {
+    log.info(`${node.name}: image ${node.image} is up to date (inputs unchanged since it was built); nothing to build (--force builds anyway).`);
+    return;
+  }
+  if (state.unknown) log.info(`${node.name}: building, since whether image ${node.image} is up to date cannot be told: ${state.unknown}.`);
   const env = options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {};
-  const result = await runCompose(node, composeBuildArgs(node.service, options), { env });
+  // The hash goes onto the image as a label, through a compose override of this command only (never the user's file).
+  const override = state.hash ? { services: { [node.service]: { build: { labels: { [INPUTS_LABEL]: state.hash } } } } } : undefined;
+  const result = await runCompose(node, composeBuildArgs(node.service, options), { env, override });
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose build');
+}
+
+/** What the up-to-date check found: the image matches its inputs, or the hash to label the new image with. */
+interface ImageState {
+  upToDate: boolean;
+  /** The hash of the inputs the build is about to read (absent when they cannot be told). */
+  hash?: string;
+  /** Why the check cannot tell (then the build runs). */
+  unknown?: string;
+}
+
+/**
+ * Compares the hash of the image's inputs with the label of the node's image (core/image-inputs.ts), asking the
+ * engine once for the node's image and every image the Dockerfile builds from. --force, --noCache and --pull build
+ * whatever the label says; so does a node whose compose service names no image.
+ */
+export async function imageState(node: NodeContext, options: BuildOptions): Promise<ImageState> {
+  if (!node.image) return { upToDate: false };
+  const inputs = node.buildInputs();
+  if ('unknown' in inputs) return { upToDate: false, unknown: inputs.unknown };
+  const buildArgs = { ...inputs.args, ...options.buildArgs };
+  const sources = dockerfileSources(inputs.dockerfile, buildArgs);
+  if (sources.unknown) return { upToDate: false, unknown: sources.unknown };
+  const found = await inspectImages(node, [node.image, ...sources.images]);
+  if (!found) return { upToDate: false, unknown: 'the engine did not say which images it has' };
+  const { args: _args, ...fromFiles } = inputs;
+  const hash = imageInputsHash({
+    ...fromFiles,
+    buildArgs,
+    platform: options.platform,
+    baseImages: Object.fromEntries(sources.images.map((image) => [image, found.get(image)?.id ?? null])),
+  });
+  const forced = options.force || options.noCache || options.pull;
+  return { upToDate: !forced && found.get(node.image)?.labels[INPUTS_LABEL] === hash, hash };
+}
+
+/**
+ * The local ID and labels of each image (null: the engine has none of that name), in one `docker image inspect`;
+ * undefined when its answer cannot be matched to the names.
+ */
+async function inspectImages(node: NodeContext, images: string[]): Promise<Map<string, { id: string; labels: Record<string, string> } | null> | undefined> {
+  const names = [...new Set(images)];
+  const result = await runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}} {{json .Config.Labels}}', ...names], { mode: 'capture' });
+  const lines = result.stdout.split('\n').filter(Boolean);
+  const missing = new Set(names.filter((name) => result.stderr.includes(`No such image: ${name}\n`) || result.stderr.endsWith(`No such image: ${name}`)));
+  const present = names.filter((name) => !missing.has(name));
+  if (lines.length !== present.length || (result.exitCode !== 0 && missing.size === 0)) return undefined;
+  const found = new Map<string, { id: string; labels: Record<string, string> } | null>(names.map((name) => [name, null]));
+  present.forEach((name, index) => {
+    const [id, ...labels] = lines[index].split(' ');
+    found.set(name, { id, labels: (JSON.parse(labels.join(' ') || 'null') as Record<string, string> | null) ?? {} });
+  });
+  return found;
 }

@@ -37,8 +37,10 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
     refuseUnknownOptions(options, operationOptions(operation), what);
     checkOptionValues(options, operationSchema(operation));
     const run = await NODE_OPERATIONS[operation].implementation();
-    // The node's files and the operation's options are checked before docker is reached (loadNode's preflight).
-    const node = await loadNode(ref, options, run.check && ((described) => run.check!(described, options)));
+    // The node's files and the operation's options are checked before docker is reached. An operation that builds
+    // the image may find it up to date and run no Compose command: Compose is looked for at its first one.
+    const composeWhenNeeded = 'buildsImage' in NODE_OPERATIONS[operation];
+    const node = await loadNode(ref, options, { composeWhenNeeded, check: run.check && ((described) => run.check!(described, options)) });
     const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;
   } catch (error) {

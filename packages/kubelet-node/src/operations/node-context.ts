@@ -6,7 +6,20 @@
  * No other operation reads or parses a node's file (operations/node-files.spec.ts checks it).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
@@ -16,8 +29,18 @@ import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML
 import { ExposureFinding, nodeExposure, parseDotEnv, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
 import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
+import {
+  BUILDER_ENV,
+  ComposeBuildSettings,
+  composeBuildSettings,
+  ContextEntry,
+  IgnorePattern,
+  isIgnored,
+  mayTakeBackIn,
+  parseDockerignore,
+} from '../core/image-inputs';
 import { captureDocker, describeEngine, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
-import { ComposeCommand, preflight } from './preflight';
+import { ComposeCommand, daemonCheck, findCompose } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
 export interface DockerConnectionOptions {
@@ -68,7 +91,8 @@ export interface NodeContext {
   target: DockerTarget;
   /** The engine as messages name it: `docker context "edge-a"`, `DOCKER_HOST=ssh://…` or `the default engine`. */
   engine: string;
-  compose: ComposeCommand;
+  /** How Compose is run here (looked for once; a missing Compose is an Error that says how to install it). */
+  compose(): Promise<ComposeCommand>;
   /** The image the compose service names (`image:`), if it names one. */
   image?: string;
   /** Build args of the service in the compose file (versions, BINARY_SOURCE). */
@@ -87,6 +111,25 @@ export interface NodeContext {
    * the kubelet unit's flags). Throws, naming the file, when the files cannot tell.
    */
   exposure(): ExposureFinding[];
+  /**
+   * What a build of the node's image reads, read now from the node's files (its build context as the ignore file
+   * selects it, the Dockerfile, the compose service's build settings as Compose interpolates them), for the core's
+   * up-to-date check (core/image-inputs.ts); or why it cannot be told from the files.
+   */
+  buildInputs(): BuildInputs | { unknown: string };
+}
+
+/** What {@link NodeContext.buildInputs} reads: the parts of the core's ImageInputs that come from files. */
+export interface BuildInputs {
+  settings: ComposeBuildSettings['settings'];
+  /** The build args of the compose service, interpolated. */
+  args: Record<string, string>;
+  /** The .env file, when the build settings take something from the environment. */
+  dotEnv?: string;
+  builderEnv: Record<string, string | undefined>;
+  dockerfile: string;
+  ignoreFile?: string;
+  context: ContextEntry[];
 }
 
 export interface KubeletFacts {
@@ -114,16 +157,22 @@ const PAUSE_IMAGE_FACT = 'cri-docker.service:--pod-infra-container-image';
 
 /**
  * Reads the node's compose file, kubelet.yaml, the kubelet and cri-dockerd units and its Dockerfile and checks them
- * and the connection options ({@link describeNode}), then `check` (the operation's own checks of its options), and
- * only then runs the docker preflight checks: bad input is refused before any engine is contacted.
+ * and the connection options ({@link describeNode}), then `how.check` (the operation's own checks of its options), and
+ * only then reaches docker: bad input is refused before any engine is contacted. The daemon is checked through the
+ * first query (the node's compose project), Compose beside it (or, with `composeWhenNeeded`, at the first Compose
+ * command).
  */
-export async function loadNode(ref: NodeRef, options: DockerConnectionOptions, check?: (node: NodeDescription) => void): Promise<NodeContext> {
+export async function loadNode(ref: NodeRef, options: DockerConnectionOptions, how: LoadOptions = {}): Promise<NodeContext> {
   const node = describeNode(ref, options);
-  check?.(node);
-  const { compose } = await preflight(node.target);
-  const composeProject = await composeProjectOf(node.target, node.composeProjectName, node.dir);
+  how.check?.(node);
+  // One round trip: the first real query (which also tells whether the daemon answers) beside looking for Compose.
+  let compose: Promise<ComposeCommand> | undefined = how.composeWhenNeeded ? undefined : findCompose(node.target);
+  compose?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+  const [project, found] = await Promise.allSettled([composeProjectOf(node.target, node.composeProjectName, node.dir), compose]);
+  if (project.status === 'rejected') throw project.reason;
+  if (found.status === 'rejected') throw found.reason;
   const { composeProjectName: _, ...described } = node;
-  return { ...described, compose, composeProject };
+  return { ...described, composeProject: project.value, compose: () => (compose ??= findCompose(node.target)) };
 }
 
 /** The node as its files describe it, checked, with no docker command run. Throws with a message naming the problem. */
@@ -153,6 +202,9 @@ export function describeNode(ref: NodeRef, options: DockerConnectionOptions): No
     throw error;
   }
   const facts = readNodeFacts(dir, displayDir, service);
+  const dotEnvText = () => readNodeFile(dir, displayDir, '.env');
+  /** The variables Compose interpolates the compose file with: the folder's .env under the shell's environment. */
+  const composeEnv = () => ({ ...parseDotEnv(dotEnvText()), ...process.env });
   return {
     name: ref.name,
     dir,
@@ -173,12 +225,13 @@ export function describeNode(ref: NodeRef, options: DockerConnectionOptions): No
     exposure: () => {
       const files = { [composeFile]: composeText, ...facts.kubeletFiles };
       try {
-        return nodeExposure(files, service, { ...parseDotEnv(readNodeFile(dir, displayDir, '.env')), ...process.env }, composeFile);
+        return nodeExposure(files, service, composeEnv(), composeFile);
       } catch (error) {
         if (error instanceof UnreadableNodeFileError) throw new Error(`${displayDir}/${error.message}`);
         throw error;
       }
     },
+    buildInputs: () => readBuildInputs(dir, composeDocument, service, composeEnv(), dotEnvText),
   };
 }
 
@@ -194,6 +247,82 @@ export function checkInsideNode(dir: string, displayDir: string, path: string, o
   if (!existsSync(full)) return;
   const within = relative(realPath(dir), realPath(full));
   if (within === '' || within.startsWith('..') || isAbsolute(within)) throw outside(' (through a symbolic link)');
+}
+
+/** See {@link NodeContext.buildInputs}. */
+function readBuildInputs(
+  dir: string,
+  composeDocument: Record<string, unknown>,
+  service: string,
+  env: Record<string, string | undefined>,
+  dotEnv: () => string | undefined,
+): BuildInputs | { unknown: string } {
+  const build = composeBuildSettings(composeDocument, service, env);
+  if ('unknown' in build) return build;
+  try {
+    const contextDir = resolve(dir, build.context);
+    const dockerfilePath = isAbsolute(build.dockerfile) ? build.dockerfile : join(contextDir, build.dockerfile);
+    const dockerfile = build.dockerfileInline ?? readFileSync(dockerfilePath, 'utf8');
+    // BuildKit prefers <Dockerfile>.dockerignore beside the Dockerfile to the context's .dockerignore.
+    const ignorePath = [`${dockerfilePath}.dockerignore`, join(contextDir, '.dockerignore')].find((path) => existsSync(path));
+    const ignoreFile = ignorePath === undefined ? undefined : readFileSync(ignorePath, 'utf8');
+    return {
+      settings: build.settings,
+      args: build.args,
+      dotEnv: build.usesEnvironment ? dotEnv() : undefined,
+      builderEnv: Object.fromEntries(BUILDER_ENV.map((name) => [name, process.env[name]])),
+      dockerfile,
+      ignoreFile,
+      context: readBuildContext(contextDir, parseDockerignore(ignoreFile ?? '')),
+    };
+  } catch (error) {
+    return { unknown: `its build context cannot be read: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * The entries of a build context folder that reach the builder: every file, symlink and folder the ignore patterns
+ * let through (a left-out folder only for what a `!` pattern takes back in), each with its permission bits and content.
+ */
+function readBuildContext(root: string, patterns: IgnorePattern[]): ContextEntry[] {
+  const entries: ContextEntry[] = [];
+  const walkIgnored = mayTakeBackIn(patterns);
+  const walk = (folder: string): boolean => {
+    let taken = false;
+    for (const name of readdirSync(join(root, folder)).sort()) {
+      const path = folder ? `${folder}/${name}` : name;
+      const full = join(root, path);
+      const stat = lstatSync(full);
+      const ignored = isIgnored(path, patterns);
+      const mode = stat.mode & 0o7777;
+      if (stat.isDirectory()) {
+        if (ignored && !walkIgnored) continue;
+        if (walk(path) || !ignored) {
+          entries.push({ path, type: 'dir', mode });
+          taken = true;
+        }
+        continue;
+      }
+      if (ignored) continue;
+      taken = true;
+      if (stat.isFile()) entries.push({ path, type: 'file', mode, sha256: createHash('sha256').update(readFileSync(full)).digest('hex') });
+      else if (stat.isSymbolicLink()) entries.push({ path, type: 'symlink', mode, target: readlinkSync(full) });
+      else entries.push({ path, type: 'other', mode });
+    }
+    return taken;
+  };
+  walk('');
+  return entries;
+}
+
+export interface LoadOptions {
+  /** The operation's own checks of its options and the node's files, run before docker is reached. */
+  check?: (node: NodeDescription) => void;
+  /**
+   * Look for Compose at the first Compose command instead of now: for an operation that may run none (a build that
+   * finds its image up to date).
+   */
+  composeWhenNeeded?: boolean;
 }
 
 /** What the operations need from the node's files besides its compose file (see {@link NodeContext}). */
@@ -348,6 +477,8 @@ async function composeProjectOf(target: DockerTarget, name: string, dir: string)
       ),
     ),
   );
+  // A failed query says why when the daemon is not reachable (the preflight check, folded into this first call).
+  if (listed.some((result) => result.exitCode !== 0)) await daemonCheck(target);
   const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
   if (projects.has(name) && projects.has(scoped)) {
     throw new Error(
@@ -386,13 +517,34 @@ export async function refuseSharedVolumes(node: NodeContext): Promise<void> {
   }
 }
 
+export interface ComposeRunOptions extends RunOptions {
+  /**
+   * A compose document merged over the node's compose file for this one command (e.g. build labels), written to a
+   * temporary folder outside the node's folder and removed afterwards: the user's files are never edited.
+   */
+  override?: Record<string, unknown>;
+}
+
 /** Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). */
-export function runCompose(node: NodeContext, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return runCommand([...node.compose.prefix, '--file', node.composeFile, '--project-name', node.composeProject, ...args], {
-    ...options,
-    cwd: node.dir,
-    env: dockerEnv(node.target, options.env),
-  });
+export async function runCompose(node: NodeContext, args: string[], options: ComposeRunOptions = {}): Promise<RunResult> {
+  const { override, ...runOptions } = options;
+  const { prefix } = await node.compose();
+  const run = (files: string[]) =>
+    runCommand([...prefix, ...files.flatMap((file) => ['--file', file]), '--project-name', node.composeProject, ...args], {
+      ...runOptions,
+      cwd: node.dir,
+      env: dockerEnv(node.target, runOptions.env),
+    });
+  if (!override) return run([node.composeFile]);
+  const folder = mkdtempSync(join(tmpdir(), 'kubelet-node-compose-'));
+  try {
+    const file = join(folder, 'override.yaml');
+    writeFileSync(file, JSON.stringify(override)); // JSON is YAML
+    // The first file decides the project folder, so the node's compose file comes first.
+    return await run([node.composeFile, file]);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** The node's container ID, or undefined when it has not been created. */

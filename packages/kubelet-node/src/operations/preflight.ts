@@ -1,6 +1,8 @@
 /**
- * Checks, before an executor does anything, that docker can work: the CLI runs, the daemon answers, and Compose is
- * there (v2 as `docker compose`, else v1 as `docker-compose`). Each failure has a message that says what to do.
+ * What an operation checks before it does anything, folded into its first real call: whether the daemon answers is
+ * told by that call itself ({@link daemonCheck} only says why when it failed), and Compose is looked for once, in
+ * parallel with it (or at the first Compose command of an operation that may need none). Each failure has a message
+ * that says what to do.
  */
 import { describeEngine, dockerArgv, DockerTarget, runCommand, runDocker } from './docker-cli';
 
@@ -11,18 +13,15 @@ export interface ComposeCommand {
   version: string;
 }
 
-export interface Preflight {
-  serverVersion: string;
-  compose: ComposeCommand;
-}
-
-/** Verifies the docker CLI, the daemon and Compose; throws an Error with an actionable message otherwise. */
-export async function preflight(target: DockerTarget): Promise<Preflight> {
+/**
+ * After a docker query failed: throws an Error that says the daemon is not reachable, and how to reach one, when that
+ * is why (`docker version` cannot reach it); returns otherwise (the query failed for a reason of its own).
+ */
+export async function daemonCheck(target: DockerTarget): Promise<void> {
   const server = await runDocker(target, ['version', '--format', '{{.Server.Version}}'], { mode: 'capture' });
   if (server.exitCode !== 0 || server.stdout.trim() === '') {
     throw new Error(daemonUnreachableMessage(target, server.stderr, await contextAddress(target)));
   }
-  return { serverVersion: server.stdout.trim(), compose: await findCompose(target) };
 }
 
 /** The address a docker context points at (read from the CLI's own configuration: no daemon needed). */
@@ -47,7 +46,8 @@ function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?
   ].join('\n');
 }
 
-async function findCompose(target: DockerTarget): Promise<ComposeCommand> {
+/** Compose v2 (`docker compose`), else v1 (`docker-compose`); throws an Error that says how to install it. */
+export async function findCompose(target: DockerTarget): Promise<ComposeCommand> {
   const v2 = await runDocker(target, ['compose', 'version', '--short'], { mode: 'capture' });
   if (v2.exitCode === 0) return { prefix: dockerArgv(target, ['compose']), version: v2.stdout.trim() };
   try {

@@ -133,7 +133,7 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
     while (systemd === 'ended') {
       await failIfStopped(node, id, progress);
       // The log ended while the container runs (it restarted, or its log driver cannot be followed): look again.
-      await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
       systemd = Date.now() >= deadline ? 'timeout' : await waitForSystemd(node, id, deadline);
     }
     if (systemd === 'interrupted') return interrupted(node, progress);
@@ -149,7 +149,7 @@ async function waitUntilHealthy(node: NodeContext, id: string, timeoutMs: number
         if (kubelet.outcome === 'timeout') break;
         // The exec itself failed: the container is stopping (it may still say running), or the engine hiccuped.
         // Stopped: say so with its console lines; otherwise ask again shortly, until the timeout.
-        await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+        await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
         await failIfStopped(node, id, progress);
       }
     }
@@ -211,6 +211,9 @@ async function runningPods(node: NodeContext, id: string): Promise<string[] | un
 async function imageExists(node: NodeContext, image: string): Promise<boolean> {
   return (await runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}}', image], { mode: 'capture' })).exitCode === 0;
 }
+
+/** How soon a wait asks again after the engine could not tell (a followed log that ended, a failed exec): a short poll. */
+const RETRY_MS = 200;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
