@@ -67,6 +67,14 @@ describe('readEngineRecord', () => {
       'compose.yaml:2: x-kubelet-node.docker-context must be a string such as "edge-a", got an object',
     );
   });
+
+  it('refuses a recorded address or context that is not one, with file and line (the same parser as --dockerHost)', () => {
+    expect(() => readEngineRecord('services: {}\nx-kubelet-node:\n  docker-host: ssh://-oProxyCommand=x\n')).toThrow(
+      /^compose\.yaml:3: Invalid x-kubelet-node\.docker-host "ssh:\/\/-oProxyCommand=x": /,
+    );
+    expect(() => readEngineRecord('x-kubelet-node:\n  docker-context: "-H"\n')).toThrow(/^compose\.yaml:2: Invalid x-kubelet-node\.docker-context "-H"/);
+    expect(readEngineRecord('x-kubelet-node:\n  docker-host: tcp://[::1]:2375\n')).toEqual({ host: 'tcp://[::1]:2375' });
+  });
 });
 
 describe('checkNodeFiles', () => {
