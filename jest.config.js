@@ -28,6 +28,9 @@ module.exports = {
     {
       displayName: 'integration',
       rootDir: __dirname,
+      // One folder per run for every temporary folder, and what a test left in it removed at the end and on Ctrl-C.
+      globalSetup: '<rootDir>/tools/test-run/global-setup.js',
+      globalTeardown: '<rootDir>/tools/test-run/global-teardown.js',
       testMatch: ['<rootDir>/generators/tests/**/*.test.ts', '<rootDir>/packages/*/tests/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
@@ -36,6 +39,9 @@ module.exports = {
     {
       displayName: 'e2e',
       rootDir: __dirname,
+      // One folder per run for every temporary folder, and what a test left in it removed at the end and on Ctrl-C.
+      globalSetup: '<rootDir>/tools/test-run/global-setup.js',
+      globalTeardown: '<rootDir>/tools/test-run/global-teardown.js',
       testMatch: ['<rootDir>/tools/e2e/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,

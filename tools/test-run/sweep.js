@@ -1,0 +1,75 @@
+// The integration and end-to-end tests leave nothing on the engine, also when they are interrupted: every temporary
+// folder a test makes is inside one folder per test run (TMPDIR points there, so os.tmpdir() in every test worker),
+// and whatever Compose project has its working directory in that folder is removed at the end of the run and on
+// Ctrl-C (SIGINT) or SIGTERM, after which the run exits 130 or 143. Jest runs no afterAll hook when it is
+// interrupted; this does. Tests still remove their own nodes in afterAll (and say when they cannot): this is the net
+// under them. Only this run's projects are touched: another test run on the same engine keeps its nodes.
+const { spawnSync } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { removeNode } = require('../docker-engine/leftovers');
+
+const RUN_FOLDER = 'NX_KUBELET_TEST_RUN_DIR';
+
+/** The compose projects whose working directory is inside `folder` (containers, running or not, and volumes). */
+function projectsIn(folder) {
+  const listing = (args) => {
+    const result = spawnSync(
+      'docker',
+      [
+        ...args,
+        '--filter',
+        'label=com.docker.compose.project',
+        '--format',
+        '{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.project.working_dir"}}',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    return result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
+  };
+  const projects = new Set();
+  for (const line of [...listing(['ps', '--all']), ...listing(['volume', 'ls'])]) {
+    const [project, workingDir] = line.split('\t');
+    if (project && workingDir && (workingDir === folder || workingDir.startsWith(`${folder}/`))) projects.add(project);
+  }
+  return [...projects];
+}
+
+/** Removes this run's compose projects; returns the names of those it removed. */
+function sweep(folder) {
+  const projects = projectsIn(folder);
+  for (const project of projects) removeNode(project);
+  return projects;
+}
+
+function globalSetup() {
+  if (process.env[RUN_FOLDER]) return; // the second project of the same run
+  const folder = mkdtempSync(join(tmpdir(), 'nx-kubelet-test-run-'));
+  process.env[RUN_FOLDER] = folder;
+  process.env.TMPDIR = folder;
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
+    process.once(signal, () => {
+      const removed = sweep(folder);
+      process.stderr.write(`\ntest run interrupted (${signal}): removed ${removed.length ? removed.join(', ') : 'no node'} from the engine\n`);
+      rmSync(folder, { recursive: true, force: true });
+      process.exit(code);
+    });
+  }
+}
+
+function globalTeardown() {
+  const folder = process.env[RUN_FOLDER];
+  if (!folder) return;
+  const removed = sweep(folder);
+  if (removed.length > 0) process.stderr.write(`test run: removed what tests left on the engine: ${removed.join(', ')}\n`);
+  rmSync(folder, { recursive: true, force: true });
+  delete process.env[RUN_FOLDER];
+}
+
+module.exports = { globalSetup, globalTeardown, projectsIn, sweep, RUN_FOLDER };
