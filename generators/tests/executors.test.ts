@@ -229,7 +229,7 @@ describe('failure paths', () => {
 
   it('an unknown BINARY_SOURCE: named before BuildKit goes looking for an image on Docker Hub', () => {
     const result = nx(workspace, ['run', `${broken}:build`, '--buildArgs.BINARY_SOURCE=ftp']);
-    expect(output(result)).toContain('BINARY_SOURCE=ftp is not one of source, release, local');
+    expect(output(result)).toContain('BINARY_SOURCE="ftp" is not one of source, release, local');
     expect(result.status).not.toBe(0);
   });
 

@@ -541,7 +541,9 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
     const file = join(folder, 'override.yaml');
     writeFileSync(file, JSON.stringify(override)); // JSON is YAML
     // The first file decides the project folder, so the node's compose file comes first.
-    return await run([node.composeFile, file]);
+    const result = await run([node.composeFile, file]);
+    // Messages show a command the user can run again: without the temporary file, which is gone by then.
+    return { ...result, argv: result.argv.filter((arg, index, argv) => arg !== file && !(arg === '--file' && argv[index + 1] === file)) };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
