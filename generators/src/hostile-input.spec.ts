@@ -287,3 +287,18 @@ describe('hostile input: a node edited by hand, then sync and upgrade', () => {
     );
   });
 });
+
+describe('hostile input: cases the properties found', () => {
+  it.each(['[1, 2]\n', 'null\n', '7\n'])(
+    'a project.json that is JSON but not an object (%j) is named by sync and upgrade, with nothing written',
+    async (content) => {
+      const tree = editedTree([{ kind: 'replace', file: 'project.json', content }]);
+      const before = snapshot(tree);
+      await expect(syncGenerator(tree)).rejects.toThrow(`${ROOT}/project.json: must be a JSON object`);
+      await expect(upgradeGenerator(tree, { project: NODE, kubeVersion: 'v1.35', skipFormat: true } as never)).rejects.toThrow(
+        `${ROOT}/project.json: must be a JSON object`,
+      );
+      expect(changedPaths(before, snapshot(tree))).toEqual([]);
+    },
+  );
+});

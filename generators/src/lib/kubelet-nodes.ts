@@ -122,8 +122,10 @@ export function declaredVersions(node: WorkspaceNode): DeclaredVersions | undefi
 
 /** Every project that is a kubelet node: a Dockerfile.kicbase and a compose file (any name Compose accepts) at its root. */
 export function kubeletNodes(tree: Tree): WorkspaceNode[] {
-  return [...workspaceProjects(tree)]
-    .filter(([, project]) => isNodeFolder(tree, project.root))
+  const nodes = [...workspaceProjects(tree)].filter(([, project]) => isNodeFolder(tree, project.root));
+  const broken = nodes.flatMap(([, project]) => (tree.exists(`${project.root}/project.json`) ? projectJsonProblems(tree, `${project.root}/project.json`) : []));
+  if (broken.length > 0) throw cannotReadProjects(broken);
+  return nodes
     .map(([name, project]) => ({
       name,
       project,
@@ -142,21 +144,27 @@ export function workspaceProjects(tree: Tree): Map<string, ProjectConfiguration>
   } catch (error) {
     const broken: string[] = [];
     visitNotIgnoredFiles(tree, '', (path) => {
-      if (basename(path) !== 'project.json') return;
-      try {
-        const value: unknown = parseJson(tree.read(path, 'utf-8') ?? '');
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          broken.push(
-            `${path}: must be a JSON object (a project's configuration), got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`,
-          );
-        }
-      } catch {
-        // a file that does not parse: Nx's own message names it
-      }
+      if (basename(path) === 'project.json') broken.push(...projectJsonProblems(tree, path));
     });
     if (broken.length === 0) throw error;
-    throw new Error(`nx-kubelet cannot read the workspace's projects:\n${broken.map((problem) => `  - ${problem}`).join('\n')}`);
+    throw cannotReadProjects(broken);
   }
+}
+
+/** A project.json that parses but is not an object (`null`, a list, a number): what Nx and JSON edits cannot take. */
+function projectJsonProblems(tree: Tree, path: string): string[] {
+  let value: unknown;
+  try {
+    value = parseJson(tree.read(path, 'utf-8') ?? '');
+  } catch {
+    return []; // a file that does not parse: Nx's own message names it
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return [];
+  return [`${path}: must be a JSON object (a project's configuration), got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`];
+}
+
+function cannotReadProjects(problems: string[]): Error {
+  return new Error(`nx-kubelet cannot read the workspace's projects:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
 }
 
 function isNodeFolder(tree: Tree, root: string): boolean {
