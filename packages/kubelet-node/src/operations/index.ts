@@ -26,8 +26,8 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
     checkOptionValues(options, operationSchema(operation));
     const run = await NODE_OPERATIONS[operation].implementation();
     // The node's files and the operation's options are checked before docker is reached. An operation that builds
-    // the image may find it up to date and run no Compose command: Compose is looked for at its first one.
-    const composeWhenNeeded = 'buildsImage' in NODE_OPERATIONS[operation];
+    // the image may find it up to date and run no Compose command, others run none: Compose is looked for at the first.
+    const composeWhenNeeded = !('runsCompose' in NODE_OPERATIONS[operation]);
     const node = await loadNode(ref, options, { composeWhenNeeded, check: run.check && ((described) => run.check!(described, options)) });
     const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;

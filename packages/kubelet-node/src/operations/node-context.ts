@@ -320,7 +320,7 @@ export interface LoadOptions {
   check?: (node: NodeDescription) => void;
   /**
    * Look for Compose at the first Compose command instead of now: for an operation that may run none (a build that
-   * finds its image up to date).
+   * finds its image up to date, status).
    */
   composeWhenNeeded?: boolean;
 }
@@ -549,7 +549,11 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 
 /** The node's container ID, or undefined when it has not been created. */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
-  const result = await runCompose(node, ['ps', '--all', '--quiet', node.service], { mode: 'capture' });
+  // What `docker compose ps --all --quiet <service>` lists, by Compose's labels, with no Compose process (~0.5 s).
+  const labels = [`com.docker.compose.project=${node.composeProject}`, `com.docker.compose.service=${node.service}`, 'com.docker.compose.oneoff=False'];
+  const result = await runDocker(node.target, ['ps', '--all', '--quiet', '--no-trunc', ...labels.flatMap((label) => ['--filter', `label=${label}`])], {
+    mode: 'capture',
+  });
   return result.exitCode === 0 ? result.stdout.trim().split('\n')[0] || undefined : undefined;
 }
 
