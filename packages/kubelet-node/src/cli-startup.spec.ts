@@ -44,9 +44,10 @@ const START_UP = [
 ];
 
 describe('kubelet-node CLI start-up', () => {
-  it('--help, an operation’s --help and a usage error load no operation, YAML, template or version matrix', () => {
+  it('--help, an operation’s --help, --version and a usage error load no operation, YAML, template or version matrix', () => {
     expect(loadedBy(['--help'])).toEqual({ code: 0, loaded: START_UP });
     expect(loadedBy(['status', '--help'])).toEqual({ code: 0, loaded: START_UP });
+    expect(loadedBy(['--version'])).toEqual({ code: 0, loaded: START_UP });
     expect(loadedBy(['status'])).toEqual({ code: 2, loaded: START_UP });
     expect(loadedBy(['stauts', 'x'])).toEqual({ code: 2, loaded: START_UP });
   }, 60_000);
