@@ -195,7 +195,8 @@ describe('failure paths', () => {
       '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n',
     );
     chmodSync(join(fakeBin, 'docker'), 0o755);
-    const result = nx(workspace, ['run', 'example-node:status'], { PATH: fakeBin });
+    // down runs Compose (status does not: it finds the container with docker ps).
+    const result = nx(workspace, ['run', 'example-node:down'], { PATH: fakeBin });
     expect(output(result)).toContain('Docker Compose is missing');
     expect(result.status).not.toBe(0);
   });

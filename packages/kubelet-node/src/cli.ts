@@ -6,8 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
+// Narrow modules only: help and usage errors load no operation. The operations (the node's files, YAML, templates)
+// are loaded when one runs, in main; cli-startup.spec.ts checks what --help loads.
 import { formatCommand } from './operations/docker-cli';
-import { isOperation, OPERATION_NAMES, OPERATION_SCHEMAS_DIR, OperationName, operationOptions, operationSpec, runOperation } from './operations';
+import { operationOptions, operationSchema } from './operations/schemas';
+import { isOperation, OPERATION_NAMES, OperationName, operationSpec } from './operations/table';
 import { refuseUnknownOptions, UnknownOptionError } from './options-check';
 
 interface SchemaProperty {
@@ -24,7 +27,7 @@ const CLI_OPTIONS: Record<string, SchemaProperty> = {
 };
 
 function schemaProperties(operation: OperationName): Record<string, SchemaProperty> {
-  return JSON.parse(readFileSync(join(OPERATION_SCHEMAS_DIR, `${operation}.json`), 'utf8')).properties ?? {};
+  return operationSchema(operation) as Record<string, SchemaProperty>;
 }
 
 export interface ParsedCommand {
@@ -201,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dir = command.dir;
   const shownDir = relative(process.cwd(), resolve(dir)) || '.';
+  const { runOperation } = await import('./operations');
   return runOperation(
     command.operation,
     {

@@ -72,6 +72,14 @@ export const READ_FOLDER_SCRIPT = [
  * the kubelet's pod names): the node dockerd's k8s containers name their pod's UID, and the kubelet removes
  * `/var/lib/kubelet/pods/<uid>` when it is done with that pod. If it waited, one housekeeping period (2 s) more, in
  * which the kubelet forgets the finished pod. See {@link applyOnce} for why.
+ *
+ * That `sleep 2.1` is the one fixed wait left, on purpose: after the pod's folder is gone, what the new pod still waits
+ * for is the kubelet's housekeeping pass dropping the old pod's worker, and nothing a node shows by default changes
+ * then. The read-only API's /pods has dropped the old pod already (when its file went), the folder is gone, the
+ * containers are gone; the kubelet's own message about it is logged at -v=4 only, and its working-pods gauge is
+ * served only where the read-only port is on (a node may turn it off; the stand-in kubelet of the tests has none).
+ * Polling any of those would end too early (the 10-15 s back-off this avoids) or never. The sleep runs only when the
+ * kubelet had an earlier pod to let go of.
  */
 export const WAIT_FOR_PREDECESSORS_SCRIPT = endsWhenStdinCloses(
   [

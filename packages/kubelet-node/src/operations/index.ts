@@ -1,29 +1,17 @@
 /**
  * The node operations, one implementation for every front-end: the Nx executors, the projen tasks and the
  * `kubelet-node` CLI all call {@link runOperation}. Which operations there are is the table in `./table`; each
- * operation's options are described by `schemas/<name>.json` of this package (the Nx executors' schemas are copies).
+ * operation's options are described by `schemas/<name>.json` of this package (`./schemas`).
  */
-import { join } from 'node:path';
-import { checkOptionValues, refuseUnknownOptions, schemaOptions, schemaProperties } from '../options-check';
+import { checkOptionValues, refuseUnknownOptions } from '../options-check';
 import { log } from './log';
 import { loadNode, NodeContext, NodeRef } from './node-context';
+import { operationOptions, operationSchema } from './schemas';
 import { NODE_OPERATIONS, OperationName } from './table';
 
 export { NODE_OPERATIONS, OPERATION_NAMES, isOperation, operationSpec, camelCased } from './table';
 export type { OperationName, NodeOperationSpec, OperationImplementation, CamelCased } from './table';
-
-/** The folder that holds `<operation>.json`, the JSON schema of each operation's options. */
-export const OPERATION_SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
-
-/** The option names an operation accepts. */
-export function operationOptions(operation: OperationName): string[] {
-  return schemaOptions(OPERATION_SCHEMAS_DIR, `${operation}.json`);
-}
-
-/** The JSON schema properties of an operation's options (types, enums). */
-export function operationSchema(operation: OperationName): Record<string, object> {
-  return schemaProperties(OPERATION_SCHEMAS_DIR, `${operation}.json`);
-}
+export { OPERATION_SCHEMAS_DIR, operationOptions, operationSchema } from './schemas';
 
 /**
  * Runs an operation for a node: checks the options against the operation's schema (a misspelled option is refused
@@ -38,8 +26,8 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
     checkOptionValues(options, operationSchema(operation));
     const run = await NODE_OPERATIONS[operation].implementation();
     // The node's files and the operation's options are checked before docker is reached. An operation that builds
-    // the image may find it up to date and run no Compose command: Compose is looked for at its first one.
-    const composeWhenNeeded = 'buildsImage' in NODE_OPERATIONS[operation];
+    // the image may find it up to date and run no Compose command, others run none: Compose is looked for at the first.
+    const composeWhenNeeded = !('runsCompose' in NODE_OPERATIONS[operation]);
     const node = await loadNode(ref, options, { composeWhenNeeded, check: run.check && ((described) => run.check!(described, options)) });
     const outcome = await run(node as NodeContext, options);
     return typeof outcome === 'number' ? outcome : outcome ? 0 : 1;

@@ -320,7 +320,7 @@ export interface LoadOptions {
   check?: (node: NodeDescription) => void;
   /**
    * Look for Compose at the first Compose command instead of now: for an operation that may run none (a build that
-   * finds its image up to date).
+   * finds its image up to date, status).
    */
   composeWhenNeeded?: boolean;
 }
@@ -551,8 +551,21 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 
 /** The node's container ID, or undefined when it has not been created. */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
-  const result = await runCompose(node, ['ps', '--all', '--quiet', node.service], { mode: 'capture' });
-  return result.exitCode === 0 ? result.stdout.trim().split('\n')[0] || undefined : undefined;
+  // What `docker compose ps --all --quiet <service>` gave (its first line), by Compose's labels, with no Compose process
+  // (~0.5 s): the service's containers, `docker compose run` ones too, ordered by name as Compose orders them.
+  const labels = [`com.docker.compose.project=${node.composeProject}`, `com.docker.compose.service=${node.service}`];
+  const result = await runDocker(
+    node.target,
+    ['ps', '--all', '--no-trunc', ...labels.flatMap((label) => ['--filter', `label=${label}`]), '--format', '{{.Names}} {{.ID}}'],
+    { mode: 'capture' },
+  );
+  if (result.exitCode !== 0) return undefined;
+  const containers = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return containers[0]?.[1];
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */

@@ -35,6 +35,12 @@ export interface NodeOperationSpec {
    * edges) builds them first.
    */
   readonly needsWorkloadImages?: true;
+  /**
+   * It runs Compose commands whenever it runs (not only to build): Compose is looked for beside the operation's first
+   * query. The others look for it at their first Compose command, if any (status, load, apply and export-logs never
+   * run one: they find the node's container with `docker ps`).
+   */
+  readonly runsCompose?: true;
   /** Loads the implementation: the CLI and the executors load only the one they run. */
   readonly implementation: () => Promise<OperationImplementation>;
 }
@@ -61,16 +67,19 @@ export const NODE_OPERATIONS = {
     seeAlso: 'docker compose up --help',
     needsNodeImage: true,
     needsWorkloadImages: true,
+    runsCompose: true,
     implementation: implementation(async () => (await import('./up')).up),
   },
   down: {
     description: 'Stop and remove the node (--volumes also removes /var).',
     seeAlso: 'docker compose down --help',
+    runsCompose: true,
     implementation: implementation(async () => (await import('./down')).down),
   },
   logs: {
     description: "Show the kubelet's journal (--unit, --follow, --since, --tail) or a static pod's log (--pod, --container).",
     seeAlso: 'journalctl --help',
+    runsCompose: true,
     implementation: implementation(async () => (await import('./logs')).logs),
   },
   status: {
@@ -81,6 +90,7 @@ export const NODE_OPERATIONS = {
   shell: {
     description: 'Open a shell in the node (--command for one command; its exit code is passed on).',
     seeAlso: 'docker compose exec --help',
+    runsCompose: true,
     implementation: implementation(async () => (await import('./shell')).shell),
   },
   load: {
