@@ -195,10 +195,15 @@ function removeNodes(names, docker = ['docker']) {
     let left;
     try {
       left = removeNode(name, { docker });
-    } catch (error) {
-      say(`could not list or remove what is left of node ${name}: ${error.message}`);
-      process.exitCode = 1;
-      continue;
+    } catch {
+      // Once more: a Ctrl-C while the cleanup runs reaches its docker commands too (the terminal signals the group).
+      try {
+        left = removeNode(name, { docker });
+      } catch (error) {
+        say(`could not list or remove what is left of node ${name}: ${error.message}`);
+        process.exitCode = 1;
+        continue;
+      }
     }
     if (!nothingLeft(left)) {
       say(`LEFT BEHIND of node ${name} (remove by hand): ${JSON.stringify(left)}`);
