@@ -18,16 +18,29 @@
 // The node's image has the TEST-ONLY runc wrapper as its dockerd's default runtime (these VMs lack
 // CAP_SYS_RESOURCE), as in day2.test.ts; the pods' grace period is 1 s (busybox httpd ignores SIGTERM).
 const { spawnSync } = require('node:child_process');
-const { appendFileSync, chmodSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { appendFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, pairedRatio, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const {
+  arg,
+  checkpoint,
+  copyWorkspace,
+  flag,
+  installBinaries,
+  median,
+  nodeBinaries,
+  pairedRatio,
+  removeNodes,
+  run,
+  seconds,
+  table,
+  withCleanup,
+} = require('./lib');
 const { httpdManifest } = require('../real-binaries/workload-pod');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
 const megabytes = arg('--mb', 100);
-const cache = process.env.NX_KUBELET_REAL_CACHE || '/var/cache/nx-kubelet/real-binaries';
 const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
@@ -45,9 +58,8 @@ const timed = (fn) => {
 let ws;
 
 async function main() {
-  const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
-  const kubelet = index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
-  const cri = index.criDockerd[index.criDockerd.length - 1];
+  const binaries = nodeBinaries.real();
+  const { index, kubelet, cri } = binaries;
   const workload = index.workloadImage;
   console.log(`day-2 bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, ${megabytes} MB image, stand-in ${STAND_IN}`);
 
@@ -75,25 +87,9 @@ async function main() {
     if (got !== body) throw new Error(`${what}: pod ${podName} answers "${got}", not "${body}"`);
   };
   const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], addCli: [], loadNx: [], loadCli: [], loadHand: [] };
-  nx(
-    'g',
-    'nx-kubelet:kubelet-node',
-    name,
-    '--binarySource=local',
-    `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${cri.version}`,
-    `--kicbaseImage=${STAND_IN}`,
-    '--examplePod=false',
-    '--allowUnknownVersions',
-  );
-  for (const [binary, from] of [
-    ['kubelet', kubelet.path],
-    ['cri-dockerd', cri.path],
-    ['runc-oom-clamp', join(root, 'tools/real-binaries/runc-oom-clamp')],
-  ]) {
-    copyFileSync(from, join(dir, 'bin', binary));
-    chmodSync(join(dir, 'bin', binary), 0o755);
-  }
+  nx('g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', ...binaries.generatorArgs, `--kicbaseImage=${STAND_IN}`, '--examplePod=false');
+  binaries.install(dir);
+  installBinaries(dir, { 'runc-oom-clamp': join(root, 'tools/real-binaries/runc-oom-clamp') });
   appendFileSync(
     join(dir, 'Dockerfile.kicbase'),
     [

@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables, and the cleanup that removes what
 // a benchmark started whatever ends it. Nothing here asserts.
 const { spawnSync } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeSync } = require('node:fs');
+const { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -91,6 +91,50 @@ function copyWorkspace(prefix) {
   return dir;
 }
 
+/** Where tools/real-binaries/build.sh keeps the real kubelets and cri-dockerd it built, with their index.json. */
+const REAL_BINARIES = process.env.NX_KUBELET_REAL_CACHE || '/var/cache/nx-kubelet/real-binaries';
+
+/** The kubelet and cri-dockerd a benchmark's node runs, as `{ label, generatorArgs, install(nodeDir) }`. */
+const nodeBinaries = {
+  /** The stand-ins of tools/images/stand-in-binaries (the generator's default versions). */
+  standIn: () => ({
+    label: 'the stand-in kubelet and cri-dockerd',
+    generatorArgs: [],
+    install: (nodeDir) =>
+      installBinaries(nodeDir, {
+        kubelet: join(__dirname, '../images/stand-in-binaries/kubelet'),
+        'cri-dockerd': join(__dirname, '../images/stand-in-binaries/cri-dockerd'),
+      }),
+  }),
+  /** Whether build.sh has finished at least once (its index.json exists). */
+  realAvailable: () => existsSync(join(REAL_BINARIES, 'index.json')),
+  /**
+   * The real ones of build.sh's index: kubelet `kube` (default: the index's default minor) and cri-dockerd `cri`
+   * (default: the newest); also `index`, `kubelet` and `cri` (the index's entries: pause and workload images).
+   */
+  real({ kube, cri } = {}) {
+    const index = JSON.parse(readFileSync(join(REAL_BINARIES, 'index.json'), 'utf8'));
+    const kubelet = index.kubelets.find((k) => k.version === kube) || index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
+    const criDockerd = index.criDockerd.find((c) => c.version === cri) || index.criDockerd[index.criDockerd.length - 1];
+    return {
+      label: `kubelet ${kubelet.version} and cri-dockerd ${criDockerd.version} (real)`,
+      index,
+      kubelet,
+      cri: criDockerd,
+      generatorArgs: [`--kubeVersion=${kubelet.version}`, `--criDockerdVersion=${criDockerd.version}`, '--allowUnknownVersions'],
+      install: (nodeDir) => installBinaries(nodeDir, { kubelet: kubelet.path, 'cri-dockerd': criDockerd.path }),
+    };
+  },
+};
+
+/** Copies `{ name: path }` into the node's bin/ (binarySource=local), executable. */
+function installBinaries(nodeDir, binaries) {
+  for (const [binary, from] of Object.entries(binaries)) {
+    copyFileSync(from, join(nodeDir, 'bin', binary));
+    chmodSync(join(nodeDir, 'bin', binary), 0o755);
+  }
+}
+
 /**
  * Runs a benchmark's `main` (async) and then, exactly once, its `cleanup` (synchronous: it also runs from signal and
  * exit handlers): when main ends or fails, on SIGINT (Ctrl-C) or SIGTERM, after which the process exits 130 or 143,
@@ -151,10 +195,15 @@ function removeNodes(names, docker = ['docker']) {
     let left;
     try {
       left = removeNode(name, { docker });
-    } catch (error) {
-      say(`could not list or remove what is left of node ${name}: ${error.message}`);
-      process.exitCode = 1;
-      continue;
+    } catch {
+      // Once more: a Ctrl-C while the cleanup runs reaches its docker commands too (the terminal signals the group).
+      try {
+        left = removeNode(name, { docker });
+      } catch (error) {
+        say(`could not list or remove what is left of node ${name}: ${error.message}`);
+        process.exitCode = 1;
+        continue;
+      }
     }
     if (!nothingLeft(left)) {
       say(`LEFT BEHIND of node ${name} (remove by hand): ${JSON.stringify(left)}`);
@@ -163,4 +212,21 @@ function removeNodes(names, docker = ['docker']) {
   }
 }
 
-module.exports = { arg, flag, median, timed, run, seconds, ratio, pairedRatio, table, rotate, copyWorkspace, withCleanup, checkpoint, removeNodes };
+module.exports = {
+  nodeBinaries,
+  installBinaries,
+  arg,
+  flag,
+  median,
+  timed,
+  run,
+  seconds,
+  ratio,
+  pairedRatio,
+  table,
+  rotate,
+  copyWorkspace,
+  withCleanup,
+  checkpoint,
+  removeNodes,
+};

@@ -10,10 +10,10 @@
 // label given the same way the build gives it (a compose override file with build.labels), so that by hand leaves
 // the image exactly as it was (without the label, its no-op build would make a new image with no label).
 const { spawnSync } = require('node:child_process');
-const { mkdtempSync, writeFileSync, copyFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { arg, copyWorkspace, median, pairedRatio, rotate, run, seconds, table, timed } = require('./lib');
+const { arg, copyWorkspace, median, nodeBinaries, pairedRatio, rotate, run, seconds, table, timed } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 5);
@@ -33,7 +33,7 @@ const inspect = (image, format) => run(['docker', 'image', 'inspect', '--format'
 try {
   run(['docker', 'image', 'inspect', kicbaseImage]);
   nx(false, 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', `--kicbaseImage=${kicbaseImage}`, '--no-interactive');
-  for (const binary of ['kubelet', 'cri-dockerd']) copyFileSync(join(root, 'tools/images/stand-in-binaries', binary), join(nodeDir, 'bin', binary));
+  nodeBinaries.standIn().install(nodeDir);
   const first = run([process.execPath, cli, 'build', nodeDir]).output;
   const image = /naming to docker\.io\/library\/(\S+)/.exec(first)?.[1];
   if (!image) throw new Error(`the first build named no image:\n${first}`);

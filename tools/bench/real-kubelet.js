@@ -13,15 +13,14 @@
 //   binaries      cold build times recorded by build.sh in its index (per binary), and a cached re-run of build.sh
 // Each round starts from a fresh /var volume (down --volumes between rounds); the two `up` ways take turns first.
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, readFileSync, rmSync, copyFileSync, chmodSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, nodeBinaries, removeNodes, run, seconds, table, withCleanup } = require('./lib');
 const { removeNode } = require('../docker-engine/leftovers');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
-const cache = process.env.NX_KUBELET_REAL_CACHE || '/var/cache/nx-kubelet/real-binaries';
 const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
@@ -107,32 +106,16 @@ async function podRunning(container, node, timeoutMs) {
 let ws;
 
 async function main() {
-  const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
-  const kubelet =
-    index.kubelets.find((k) => k.version === arg('--kube', '')) || index.kubelets.find((k) => k.minor === index.defaultMinor) || index.kubelets[0];
-  const cri = index.criDockerd.find((c) => c.version === arg('--cri', '')) || index.criDockerd[index.criDockerd.length - 1];
+  const binaries = nodeBinaries.real({ kube: arg('--kube', ''), cri: arg('--cri', '') });
+  const { index, kubelet, cri } = binaries;
   const pause = `registry.k8s.io/pause:${kubelet.pause}`;
   console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, stand-in ${STAND_IN}`);
 
   ws = copyWorkspace('nx-kubelet-bench-real-');
   const dir = join(ws, 'packages', name);
   const results = { nx: [], hand: [], pod: [] };
-  nx(
-    ws,
-    'g',
-    'nx-kubelet:kubelet-node',
-    name,
-    '--binarySource=local',
-    `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${cri.version}`,
-    `--kicbaseImage=${STAND_IN}`,
-    '--examplePod=false',
-    '--allowUnknownVersions',
-  );
-  copyFileSync(kubelet.path, join(dir, 'bin', 'kubelet'));
-  copyFileSync(cri.path, join(dir, 'bin', 'cri-dockerd'));
-  chmodSync(join(dir, 'bin', 'kubelet'), 0o755);
-  chmodSync(join(dir, 'bin', 'cri-dockerd'), 0o755);
+  nx(ws, 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', ...binaries.generatorArgs, `--kicbaseImage=${STAND_IN}`, '--examplePod=false');
+  binaries.install(dir);
   const buildMs = await timed(() => nx(ws, 'run', `${name}:build`));
   console.log(`build (image with the real binaries): ${seconds(buildMs)}`);
   const compose = (...args) => run(['docker', 'compose', '--file', join(dir, 'compose.yaml'), ...args], { cwd: dir });
