@@ -11,7 +11,7 @@
  * beyond the container's own loopback reaches it. One function for every front-end: projen refuses, nx g, upgrade and
  * sync warn, `up` refuses unless told otherwise.
  */
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { execStartCommand } from './locators';
 import { composeFileOf, KUBELET_UNIT, KUBELET_YAML, NodeFiles } from './node-files';
 
@@ -159,6 +159,22 @@ export class UnreadableNodeFileError extends Error {
 }
 
 /**
+ * A node's YAML file parsed with line numbers, and its first syntax error as messages name it: the line, and
+ * `does not parse (<yaml's first line of the message>)`. The one way node files are parsed for messages that name
+ * `file:line`.
+ */
+export function parseNodeYaml(
+  text: string,
+  options: { merge?: boolean } = {},
+): { document: Document; lines: LineCounter; error?: { line: number; reason: string } } {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, ...options });
+  const broken = document.errors[0];
+  const error = broken && { line: lines.linePos(broken.pos[0]).line, reason: `does not parse (${broken.message.split('\n')[0].replace(/:$/, '')})` };
+  return { document, lines, ...(error ? { error } : {}) };
+}
+
+/**
  * The kubelet's listeners as it will run them: its config file's values (or defaults) under its flags. Throws
  * {@link UnreadableNodeFileError} when the files cannot tell (a kubelet.yaml that does not parse, a --config that is
  * not the node's kubelet.yaml, a flag set from an environment variable).
@@ -193,18 +209,22 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
     );
   }
   const usesConfig = config !== undefined;
-  const lines = new LineCounter();
-  const document = usesConfig ? parseDocument(files[KUBELET_YAML] ?? '', { lineCounter: lines }) : undefined;
+  const parsed = usesConfig ? parseNodeYaml(files[KUBELET_YAML] ?? '') : undefined;
+  const document = parsed?.document;
   if (usesConfig && files[KUBELET_YAML] === undefined)
     throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is missing: cannot tell what the kubelet will run with.');
-  const broken = document?.errors[0];
-  if (broken) throw new UnreadableNodeFileError(KUBELET_YAML, lines.linePos(broken.pos[0]).line, `does not parse (${broken.message.split('\n')[0]}).`);
+  if (parsed?.error) throw new UnreadableNodeFileError(KUBELET_YAML, parsed.error.line, `${parsed.error.reason}.`);
   if (document && document.contents !== null && !isMap(document.contents))
     throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is not a mapping of kubelet settings.');
   const fromConfig = (path: string[], fallback: string): Setting => {
     const node = document?.getIn(path, true);
     if (node !== undefined && node !== null && isScalar(node)) {
-      return { value: String(node.value), line: node.range ? lines.linePos(node.range[0]).line : undefined, file: KUBELET_YAML, setting: path.join('.') };
+      return {
+        value: String(node.value),
+        line: node.range && parsed ? parsed.lines.linePos(node.range[0]).line : undefined,
+        file: KUBELET_YAML,
+        setting: path.join('.'),
+      };
     }
     return { value: fallback, file: usesConfig ? KUBELET_YAML : KUBELET_UNIT };
   };
@@ -297,11 +317,9 @@ export function nodeExposure(
   const findings: ExposureFinding[] = [];
   const listeners = kubeletListeners(files).filter((listener) => listener.open);
   if (listeners.length === 0) return findings;
-  const lines = new LineCounter();
   if (files[composeFile] === undefined) throw new UnreadableNodeFileError(composeFile, undefined, 'is missing.');
-  const document = parseDocument(files[composeFile], { lineCounter: lines, merge: true });
-  const broken = document.errors[0];
-  if (broken) throw new UnreadableNodeFileError(composeFile, lines.linePos(broken.pos[0]).line, `does not parse (${broken.message.split('\n')[0]}).`);
+  const { document, lines, error } = parseNodeYaml(files[composeFile], { merge: true });
+  if (error) throw new UnreadableNodeFileError(composeFile, error.line, `${error.reason}.`);
   let compose: { services?: Record<string, Record<string, unknown> | null> };
   try {
     compose = (interpolateDocument(document.toJS({ maxAliasCount: 1000 }) ?? {}, env) ?? {}) as typeof compose;

@@ -6,9 +6,9 @@
  * (a version of null is not "the default", an engine record that is not a mapping is not "the default engine").
  * Front-ends add only their wording.
  */
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import { checkDockerContext, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
-import { UnreadableNodeFileError } from './exposure';
+import { parseNodeYaml, UnreadableNodeFileError } from './exposure';
 import { wholeFile } from './locators';
 import { MANAGED_FACTS } from './managed-facts';
 import type { DeclaredVersions } from './node-model';
@@ -103,11 +103,8 @@ export interface EngineRecord {
  * and line of the first wrong one, or of a compose file that does not parse.
  */
 export function readEngineRecord(composeText: string, composeFile: string = COMPOSE): EngineRecord {
-  const lines = new LineCounter();
-  const document = parseDocument(composeText, { lineCounter: lines });
-  const broken = document.errors[0];
-  if (broken)
-    throw new UnreadableNodeFileError(composeFile, lines.linePos(broken.pos[0]).line, `does not parse (${broken.message.split('\n')[0].replace(/:$/, '')}).`);
+  const { document, lines, error } = parseNodeYaml(composeText);
+  if (error) throw new UnreadableNodeFileError(composeFile, error.line, `${error.reason}.`);
   if (!isMap(document.contents)) return {};
   const lineOf = (node: { range?: [number, number, number?] | null } | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : undefined);
   const record = document.contents.get(ENGINE_KEY, true);
@@ -168,11 +165,9 @@ export function checkNodeFiles(node: NodeIdentity & { files: NodeFiles }, servic
   for (const file of [composeFile, KUBELET_YAML]) {
     const text = files[file];
     if (text === undefined) continue;
-    const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines });
-    const broken = document.errors[0];
-    if (broken) {
-      problems.push(`${file}:${lines.linePos(broken.pos[0]).line}: does not parse (${broken.message.split('\n')[0].replace(/:$/, '')})`);
+    const { document, error } = parseNodeYaml(text);
+    if (error) {
+      problems.push(`${file}:${error.line}: ${error.reason}`);
       continue;
     }
     const empty = document.contents === null || (isScalar(document.contents) && document.contents.value === null);

@@ -21,12 +21,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
-import { ExposureFinding, nodeExposure, parseDotEnv, UnreadableNodeFileError } from '../core/exposure';
+import { ExposureFinding, nodeExposure, parseDotEnv, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
 import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
 import {
@@ -438,11 +437,9 @@ function parseCompose(
   composeFile: string,
   text: string,
 ): { services?: Record<string, Record<string, unknown>> } & Record<string, unknown> {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines });
-  const broken = document.errors[0];
+  const { document, error } = parseNodeYaml(text);
   const refuse = (reason: string) => new UnreadableNodeError(name, displayDir, [`${composeFile}${reason}`]);
-  if (broken) throw refuse(`:${lines.linePos(broken.pos[0]).line}: does not parse (${broken.message.split('\n')[0].replace(/:$/, '')})`);
+  if (error) throw refuse(`:${error.line}: ${error.reason}`);
   const value = (document.toJS({ maxAliasCount: 1000 }) ?? {}) as unknown;
   if (typeof value !== 'object' || Array.isArray(value)) throw refuse(': is not a compose file (a mapping with services:)');
   const services = (value as { services?: unknown }).services;
