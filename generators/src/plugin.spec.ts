@@ -37,12 +37,11 @@ describe('inferNodeProject', () => {
   it('uses the target names from the plugin options', () => {
     const targets = inferNodeProject('n', files('n/compose.yaml'), { buildTargetName: 'image', upTargetName: 'start' }).projects?.n.targets;
     expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
-    // up runs after the node's own build, whatever the targets are called, and after the image builds of the
-    // projects it depends on (those that declare images its manifests run).
-    expect(targets?.start.dependsOn).toEqual([
-      { target: 'image', params: 'forward' },
-      { target: 'docker:build', dependencies: true },
-    ]);
+    // up builds the node's image itself (no task of the node's runs first, whatever the targets are called); it runs
+    // after the image builds of the projects it depends on (those that declare images its manifests run), and carries
+    // the sync check as build does.
+    expect(targets?.start.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
+    expect(targets?.start.syncGenerators).toEqual(['nx-kubelet:sync']);
     expect(targets?.load.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
     expect(targets?.apply.dependsOn).toEqual([{ target: 'docker:build', dependencies: true }]);
     const custom = inferNodeProject('n', files('n/compose.yaml'), { imageBuildTargetName: 'container' }).projects?.n.targets;

@@ -68,7 +68,7 @@ function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: 
   for (const operation of OPERATION_NAMES) {
     const { description, seeAlso, buildsImage } = operationSpec(operation);
     targets[names[operation]] = {
-      ...operationTarget(operation, names, imageBuildTarget),
+      ...operationTarget(operation, imageBuildTarget),
       // Never cached: a result is an image in the engine or state in the node, not a file Nx could restore.
       cache: false,
       ...(composeFile === 'compose.yaml' ? {} : { options: { composeFile } }),

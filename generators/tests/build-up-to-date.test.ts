@@ -124,6 +124,43 @@ describe('build skips when the image is up to date, and only then', () => {
     expectRebuildThenSkip();
   });
 
+  it('up brings the image up to date itself, in one Nx task: rebuilds after an edit, skips when unchanged, not with --build=false', () => {
+    // The first through Nx (its task graph), the others through the CLI (the same operation, without Nx's start-up).
+    const cli = join(workspace, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
+    let viaNx = true;
+    const up = (args: string[]) => {
+      const result = viaNx
+        ? nx(workspace, ['run', `${node}:up`, '--wait=false', ...args])
+        : run(process.execPath, [cli, 'up', `packages/${node}`, '--wait=false', ...args], { cwd: workspace });
+      viaNx = false;
+      const text = `${result.stdout}${result.stderr}`;
+      if (result.status !== 0) throw new Error(`up failed (${result.status}):\n${text.slice(-3000)}`);
+      return text;
+    };
+    try {
+      appendFileSync(join(dir, 'kubelet.yaml'), '# edited before up\n');
+      const before = label();
+      const first = up([]);
+      // No build task of the node's own ran before up: up built the image (BuildKit named it anew, new label).
+      expect(first).not.toMatch(/nx run \S+:build/);
+      expect(first).not.toMatch(/tasks? it depends on/);
+      expect(first).toContain(`naming to docker.io/library/${image}`);
+      expect(label()).not.toBe(before);
+      const id = imageId(image);
+      expect(up([])).toContain(SKIPPED);
+      expect(imageId(image)).toBe(id);
+      // --build=false starts the image there is, even after an edit; the next build then builds.
+      appendFileSync(join(dir, 'kubelet.yaml'), '# edited, up --build=false\n');
+      const stale = up(['--build=false']);
+      expect(stale).not.toContain('naming to docker.io');
+      expect(stale).not.toContain(SKIPPED);
+      expect(imageId(image)).toBe(id);
+      expectRebuildThenSkip();
+    } finally {
+      run(process.execPath, [cli, 'down', `packages/${node}`, '--volumes'], { cwd: workspace });
+    }
+  });
+
   it('builds with --force (and --noCache) whatever the label says', () => {
     for (const flag of ['--force', '--noCache']) {
       const output = build([flag]);

@@ -5,7 +5,7 @@
 import { getProjects, globAsync, parseJson, ProjectConfiguration, readNxJson, TargetConfiguration, Tree, visitNotIgnoredFiles } from '@nx/devkit';
 import { applyEdits, modify } from 'jsonc-parser';
 import { PLUGIN_NAME } from './register-plugin';
-import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, targetNames } from './node-targets';
+import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR } from './node-targets';
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import {
@@ -67,9 +67,8 @@ export function nodeProjectConfiguration(
   explicitTargets: boolean,
   imageBuildTarget = IMAGE_BUILD_TARGET,
 ): ProjectConfiguration {
-  const names = targetNames(undefined);
   const targets: Record<string, TargetConfiguration> = Object.fromEntries(
-    OPERATION_NAMES.map((operation) => [operation, operationTarget(operation, names, imageBuildTarget)]),
+    OPERATION_NAMES.map((operation) => [operation, operationTarget(operation, imageBuildTarget)]),
   );
   return {
     root: model.directory,

@@ -28,14 +28,13 @@ export function targetNames(options: TargetNameOptions | undefined): Record<Oper
 }
 
 /**
- * The target of an operation, as the table says: the executor, what runs first (the node's own build, with up's
- * command-line options forwarded to it — same engine, same flags —, and the image builds of the projects the node
- * depends on; projects without that target are skipped by Nx), and the sync generator before an image build.
+ * The target of an operation, as the table says: the executor, what runs first (the image builds of the projects the
+ * node depends on; projects without that target are skipped by Nx), and the sync generator before an operation that
+ * builds the node's image. `up` brings the node's image up to date itself (one task, not a `build` task first).
  */
-export function operationTarget(operation: OperationName, names: Record<OperationName, string>, imageBuildTarget = IMAGE_BUILD_TARGET): TargetConfiguration {
+export function operationTarget(operation: OperationName, imageBuildTarget = IMAGE_BUILD_TARGET): TargetConfiguration {
   const spec = operationSpec(operation);
   const dependsOn: TargetDependencyConfig[] = [
-    ...(spec.needsNodeImage ? [{ target: names.build, params: 'forward' as const }] : []),
     ...(spec.needsWorkloadImages ? [{ target: imageBuildTarget, dependencies: true }] : []),
   ];
   return {

@@ -10,6 +10,14 @@ function asGeneratedBy010(tree: Tree, root: string): void {
   const project = JSON.parse(tree.read(`${root}/project.json`, 'utf-8')!);
   delete project.metadata;
   delete project.targets.build.syncGenerators;
+  // up as 0.1.0 to 0.4.0 wrote it: after the node's build task, without a sync generator of its own.
+  project.targets.up = {
+    executor: 'nx-kubelet:up',
+    dependsOn: [
+      { target: 'build', params: 'forward' },
+      { target: 'docker:build', dependencies: true },
+    ],
+  };
   tree.write(`${root}/project.json`, JSON.stringify(project));
 }
 
@@ -37,7 +45,7 @@ describe('0.2.0 migration: declare node versions', () => {
       kicbaseVersion: 'v0.0.47',
     });
     expect(project.targets.build.syncGenerators).toEqual(['nx-kubelet:sync']);
-    // up as the generator wrote it (the migration leaves it alone).
+    // up as 0.1.0 wrote it (the migration leaves it alone).
     expect(project.targets.up).toEqual({
       executor: 'nx-kubelet:up',
       dependsOn: [

@@ -24,12 +24,12 @@ export interface NodeOperationSpec {
   /** The command whose help tells more about what the operation runs (Nx shows it as the target's help). */
   readonly seeAlso: string;
   /**
-   * It builds the node's image from the node's files: a front-end brings those files in line with the node's
-   * declared versions first (Nx: the sync generator) and never caches it (an image is not a file).
+   * It builds the node's image from the node's files when the image is missing or its inputs changed (build and up:
+   * up does it itself, so a front-end that orders tasks runs no separate build before it): a front-end brings those
+   * files in line with the node's declared versions first (Nx: the sync generator) and never caches it (an image is
+   * not a file).
    */
   readonly buildsImage?: true;
-  /** It starts the node from its image: a front-end that orders tasks runs the node's `build` first. */
-  readonly needsNodeImage?: true;
   /**
    * It needs the images the node's manifests run: a front-end that knows which projects build them (Nx's graph
    * edges) builds them first.
@@ -63,9 +63,9 @@ export const NODE_OPERATIONS = {
     implementation: implementation(async () => (await import('./build')).build),
   },
   up: {
-    description: 'Start the node and wait until its kubelet is healthy and its static pods run (builds a missing image first).',
+    description: 'Start the node and wait until its kubelet is healthy and its static pods run (builds its image first when missing or out of date).',
     seeAlso: 'docker compose up --help',
-    needsNodeImage: true,
+    buildsImage: true,
     needsWorkloadImages: true,
     runsCompose: true,
     implementation: implementation(async () => (await import('./up')).up),

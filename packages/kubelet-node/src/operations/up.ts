@@ -11,7 +11,10 @@ import { loadImages } from './load';
 import { manifestImages, parseManifest, StaticPod } from '../core/manifests';
 
 export interface UpOptions extends DockerConnectionOptions, BuildOptions {
-  /** Build the image first. @default false */
+  /**
+   * Bring the image up to date first, as `build` does (built when missing or its inputs changed, else skipped).
+   * false: start the image there is (a missing one is still built). @default true
+   */
   build?: boolean;
   /** Wait until the kubelet answers /healthz. @default true */
   wait?: boolean;
@@ -31,7 +34,8 @@ export interface UpOptions extends DockerConnectionOptions, BuildOptions {
 export async function up(node: NodeContext, options: UpOptions): Promise<boolean> {
   refuseExposure(node, options);
   const startedAt = Date.now();
-  if (options.build) await buildNode(node, options);
+  // One up-to-date check (a single `docker image inspect`, as build's own): a front-end runs no build before up.
+  if (options.build !== false) await buildNode(node, options);
   else if (node.image && !(await imageExists(node, node.image))) {
     // Never a pull attempt from a registry and "No such image": a node's image is built here, not pulled.
     log.info(`${node.name}: its image ${node.image} is not built yet: building it first (${node.command('build')}).`);
@@ -51,10 +55,10 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
   return podsReady;
 }
 
-/** Before docker: the exposure check, and with --build what the build needs. */
+/** Before docker: the exposure check, and (unless --build=false) what the build needs. */
 up.check = (node: NodeDescription, options: UpOptions): void => {
   refuseExposure(node, options, true);
-  if (options.build) checkBuild(node, options);
+  if (options.build !== false) checkBuild(node, options);
 };
 
 /**
