@@ -34,9 +34,7 @@ export function targetNames(options: TargetNameOptions | undefined): Record<Oper
  */
 export function operationTarget(operation: OperationName, imageBuildTarget = IMAGE_BUILD_TARGET): TargetConfiguration {
   const spec = operationSpec(operation);
-  const dependsOn: TargetDependencyConfig[] = [
-    ...(spec.needsWorkloadImages ? [{ target: imageBuildTarget, dependencies: true }] : []),
-  ];
+  const dependsOn: TargetDependencyConfig[] = [...(spec.needsWorkloadImages ? [{ target: imageBuildTarget, dependencies: true }] : [])];
   return {
     executor: `nx-kubelet:${operation}`,
     ...(dependsOn.length ? { dependsOn } : {}),
