@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables, and the cleanup that removes what
 // a benchmark started whatever ends it. Nothing here asserts.
 const { spawnSync } = require('node:child_process');
-const { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeSync } = require('node:fs');
+const { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, writeSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -88,6 +88,28 @@ function copyWorkspace(prefix) {
   for (const entry of readdirSync(join(root, 'node_modules')))
     if (!(entry in own) && entry !== 'projen-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
   for (const [name, path] of Object.entries(own)) symlinkSync(join(dir, path), join(dir, 'node_modules', name));
+  return dir;
+}
+
+/**
+ * A temporary workspace with nx-kubelet installed as a package (copied, not linked: what `nx add` gives, so nx does not
+ * compute the workspace's projects a second time to resolve a workspace plugin) and no nodes; nx.json leaves the
+ * daemon to NX_DAEMON. Its other node_modules are links to the repository's. `prefix` names the folder.
+ */
+function installedWorkspace(prefix) {
+  const root = join(__dirname, '..', '..');
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-workspace', version: '0.0.0', private: true }, null, 2));
+  cpSync(join(root, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
+  const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
+  delete nxJson.useDaemonProcess; // NX_DAEMON decides
+  nxJson.plugins = ['nx-kubelet'];
+  writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(root, 'node_modules')))
+    if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
+  for (const path of ['package.json', 'generators.json', 'executors.json', 'migrations.json', 'dist'])
+    cpSync(join(root, 'generators', path), join(dir, 'node_modules', 'nx-kubelet', path), { recursive: true });
   return dir;
 }
 
@@ -213,6 +235,7 @@ function removeNodes(names, docker = ['docker']) {
 }
 
 module.exports = {
+  installedWorkspace,
   nodeBinaries,
   installBinaries,
   arg,

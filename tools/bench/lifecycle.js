@@ -14,7 +14,7 @@
 //   cold build    docker compose build --no-cache <svc>           build --noCache
 //   no-op build   docker compose build <svc> (all CACHED)         build (the image is up to date: skipped)
 //   rebuild       kubelet.yaml edited, docker compose build <svc> kubelet.yaml edited, build
-//   up            docker compose up -d <svc>; docker logs         up (nx: its build runs first, dependsOn, a no-op)
+//   up            docker compose up -d <svc>; docker logs         up (its own up-to-date check: no build work)
 //                 --follow until systemd's multi-user line; one
 //                 docker exec polling /healthz every 100 ms
 //                 (the up operation's own poll)
@@ -23,18 +23,16 @@
 // nx with the daemon: NX_DAEMON=true, the daemon started and warmed (nx show projects) before the first round;
 // without: NX_DAEMON=false.
 const { spawn, spawnSync } = require('node:child_process');
-const { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { appendFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, flag, median, nodeBinaries, pairedRatio, removeNodes, rotate, run, seconds, table, withCleanup } = require('./lib');
+const { arg, checkpoint, flag, installedWorkspace, median, nodeBinaries, pairedRatio, removeNodes, rotate, run, seconds, table, withCleanup } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
 const real = flag('--real');
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
 const base = `bench-${process.pid.toString(36)}`;
-const pluginPackageFiles = ['package.json', 'generators.json', 'executors.json', 'migrations.json', 'dist'];
 const baseEnv = { ...process.env, NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', FORCE_COLOR: '0', NO_COLOR: '1' };
 const daemonEnv = (on) => ({ ...baseEnv, NX_DAEMON: on ? 'true' : 'false' });
 // The up operation's own poll and systemd line, so that by hand waits exactly as the CLI and nx do.
@@ -49,22 +47,6 @@ const kicbaseImage = ['nx-kubelet/kicbase-stand-in:v0.0.47', 'gcr.io/k8s-minikub
 if (!kicbaseImage) throw new Error('No kicbase stand-in image: run tools/images/build-stand-ins.sh.');
 if (real && !nodeBinaries.realAvailable()) throw new Error('--real: no real binaries yet (tools/real-binaries/build.sh writes their index.json).');
 const binaries = real ? nodeBinaries.real({ kube: arg('--kube', ''), cri: arg('--cri', '') }) : nodeBinaries.standIn();
-
-/** A workspace with nx-kubelet installed as a package (copied, not linked) and no nodes. */
-function workspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-kubelet-lifecycle-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'lifecycle-bench', version: '0.0.0', private: true }, null, 2));
-  cpSync(join(root, 'tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
-  const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
-  delete nxJson.useDaemonProcess; // NX_DAEMON decides
-  nxJson.plugins = ['nx-kubelet'];
-  writeFileSync(join(dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
-  mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(join(root, 'node_modules')))
-    if (entry !== 'nx-kubelet') symlinkSync(join(root, 'node_modules', entry), join(dir, 'node_modules', entry));
-  for (const path of pluginPackageFiles) cpSync(join(root, 'generators', path), join(dir, 'node_modules', 'nx-kubelet', path), { recursive: true });
-  return dir;
-}
 
 /** Resolves once `regex` appears in the output of `argv` (then ends it), or when it exits; false on timeout. */
 function followUntil(argv, regex, timeoutMs) {
@@ -104,7 +86,7 @@ function runHoldingStdin(argv) {
 let dir;
 
 async function main() {
-  dir = workspace();
+  dir = installedWorkspace('nx-kubelet-lifecycle-');
   const nx = (daemon, ...args) => run([process.execPath, nxBin, ...args], { cwd: dir, env: daemonEnv(daemon) }).output;
   const cli = join(dir, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
   const nodeDir = (way) => join(dir, 'packages', nodeName[way]);

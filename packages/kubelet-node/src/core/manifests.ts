@@ -6,7 +6,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
 
 export interface StaticPod {
   /** The file's name in manifests/ (and in the node's static pod folder). */
@@ -35,6 +35,10 @@ export class ManifestError extends Error {
  * names `shownPath` and the field.
  */
 export function parseManifest(file: string, text: string, shownPath = file): StaticPod {
+  // yaml is loaded at the first parse (~70 modules): the Nx plugin's createDependencies imports this module for
+  // every project graph and parses manifests only when some project declares the images it builds.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseAllDocuments } = require('yaml') as typeof Yaml;
   const documents = parseAllDocuments(text).filter((document) => document.contents !== null);
   const fail = (why: string): never => {
     throw new ManifestError(`${shownPath}: ${why}`);
