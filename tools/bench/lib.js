@@ -1,7 +1,19 @@
 // Helpers shared by the benchmarks in tools/bench: arguments, medians, timing, tables, and the cleanup that removes what
 // a benchmark started whatever ends it. Nothing here asserts.
 const { spawnSync } = require('node:child_process');
-const { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, writeSync } = require('node:fs');
+const {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');

@@ -26,7 +26,21 @@ const { spawn, spawnSync } = require('node:child_process');
 const { appendFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, flag, installedWorkspace, median, nodeBinaries, pairedRatio, removeNodes, rotate, run, seconds, table, withCleanup } = require('./lib');
+const {
+  arg,
+  checkpoint,
+  flag,
+  installedWorkspace,
+  median,
+  nodeBinaries,
+  pairedRatio,
+  removeNodes,
+  rotate,
+  run,
+  seconds,
+  table,
+  withCleanup,
+} = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
