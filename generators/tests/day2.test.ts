@@ -265,11 +265,42 @@ describe('one running node with the real kubelet', () => {
     expect(Object.keys(after).sort()).toEqual(['app.yaml', 'web.yaml']); // no temporary file left
   });
 
-  it('apply of a changed manifest waits for the new version of the pod', () => {
+  it('apply of a changed manifest waits for the new version of the pod: same name, a new UID, its own restart count', () => {
+    const web = () => kubeletPods(container).find((p) => p.metadata.name === `web-${node}`);
+    const before = web()!;
     writeManifest('web.yaml', httpd('web', 'web-v2'));
     const applied = nx(workspace, ['run', `${node}:apply`]);
     expect(output(applied)).toContain(`applied ~ web.yaml`);
+    expect(output(applied)).toMatch(new RegExp(`default/web-${node}  Running  1/1 ready  0 restarts`));
     expect(applied.status).toBe(0);
+    expect(answer('web')).toBe('web-v2');
+    // The kubelet names a static pod's UID after its manifest: a changed pod is a new pod of the same name.
+    const after = web()!;
+    expect(after.metadata.namespace).toBe('default');
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
+    expect(after.metadata.annotations?.['kubernetes.io/config.hash']).toBe(after.metadata.uid);
+    expect(kubeletPods(container).filter((p) => p.metadata.name === `web-${node}`)).toHaveLength(1);
+    expect(Object.keys(nodeFolder()).sort()).toEqual(['app.yaml', 'web.yaml']); // nothing staged left behind
+  });
+
+  it('apply --gracePeriod=0 stops the old version of a changed pod at once instead of after its own grace period', () => {
+    // httpd ignores SIGTERM: with its own 60 s the old pod would hold the new one back for a minute, past --timeout=40
+    // (the predecessor wait would time out, the new pod would meet the kubelet's back-off and the pod wait would fail).
+    const slow = (body: string) => httpd('web', body).replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 60');
+    writeManifest('web.yaml', slow('web-v3'));
+    expect(nx(workspace, ['run', `${node}:apply`]).status).toBe(0);
+    expect(answer('web')).toBe('web-v3');
+    writeManifest('web.yaml', slow('web-v4'));
+    const cli = join(workspace, 'node_modules', 'kubelet-node', 'dist', 'cli.js');
+    const applied = run(process.execPath, [cli, 'apply', `packages/${node}`, '--gracePeriod=0', '--timeout=40'], { cwd: workspace });
+    expect(output(applied)).toMatch(new RegExp(`default/web-${node}  Running  1/1 ready  0 restarts`));
+    expect(applied.status).toBe(0);
+    expect(answer('web')).toBe('web-v4');
+    const bad = run(process.execPath, [cli, 'apply', `packages/${node}`, '--gracePeriod=-1'], { cwd: workspace });
+    expect(output(bad)).toContain('--gracePeriod must be a whole number of seconds, 0 or more (got -1).');
+    expect(bad.status).not.toBe(0);
+    writeManifest('web.yaml', httpd('web', 'web-v2'));
+    expect(nx(workspace, ['run', `${node}:apply`, '--gracePeriod=0']).status).toBe(0);
     expect(answer('web')).toBe('web-v2');
   });
 

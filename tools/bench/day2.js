@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Day-2 operations on a node with a REAL kubelet and cri-dockerd (tools/real-binaries/build.sh), side by side with the
 // way they are done without them; asserts nothing.
-//   node tools/bench/day2.js [--runs 3] [--mb 100] [--keep]
+//   node tools/bench/day2.js [--runs 3] [--mb 100] [--apply-only] [--compare-cli <cli.js>] [--keep]
+// --compare-cli: another build of the kubelet-node CLI (e.g. a copy of an earlier dist/) taking turns with this one
+// for the changed and the new pod ("CLI (other)"), on the same node: before/after under the same load.
+// --no-nx: leave out the nx ways (nx's own start-up is measured in the lifecycle benchmark).
 // Needs the engine, the kicbase stand-in, the real binaries and a built plugin (npm run build).
 //
 //   manifest edit -> pod Running (the pod's answer changes; timed until the new pod answers)
@@ -9,9 +12,14 @@
 //     apply, CLI       kubelet-node apply <dir>: the same operation without nx's start-up
 //     rebuild+recreate nx run <node>:up after the edit: up builds the image (the manifest is baked in), Compose
 //                      recreates the container (the /var volume stays), up waits for healthz and the pods
+//     apply, CLI, --gracePeriod=0  the same, the old pod stopped at once instead of after its grace period (1 s here)
 //   a new pod (a manifest added) -> Running
 //     apply, nx / CLI  as above, for a pod of a name not used before (removed again after each, not timed)
-//   load of an image of --mb MB (random data on the workload image; removed from the node between rounds)
+//     by hand          the pod's own start: one docker exec that renames the manifest into the static pod folder and
+//                      polls the read-only API's /pods every 50 ms until the pod is Running and ready (as apply waits
+//                      for it); timed inside the node, from the rename to the answer (no docker exec, no CLI start-up)
+//   load of an image of --mb MB (random data on the workload image; removed from the node between rounds); with
+//   --apply-only neither this nor rebuild+recreate runs
 //     load, nx         nx run <node>:load --images=<image>
 //     load, CLI        kubelet-node load <dir> --images=<image>
 //     by hand          docker save <image> | docker exec -i <container> docker load (a shell pipe)
@@ -31,6 +39,7 @@ const {
   nodeBinaries,
   pairedRatio,
   removeNodes,
+  rotate,
   run,
   seconds,
   table,
@@ -86,7 +95,23 @@ async function main() {
     const got = answer(podName);
     if (got !== body) throw new Error(`${what}: pod ${podName} answers "${got}", not "${body}"`);
   };
-  const results = { applyNx: [], applyCli: [], rebuild: [], addNx: [], addCli: [], loadNx: [], loadCli: [], loadHand: [] };
+  const results = { applyNx: [], applyCli: [], applyGrace0: [], applyOther: [], rebuild: [], addNx: [], addCli: [], addHand: [], addOther: [] };
+  Object.assign(results, { loadNx: [], loadCli: [], loadHand: [] });
+  const applyOnly = flag('--apply-only');
+  const otherCli = arg('--compare-cli', '');
+  const ways = (list) => list.filter((way) => !(flag('--no-nx') && way.endsWith('Nx')) && (otherCli || !way.endsWith('Other')));
+  /** The pod's own start (ms, measured in the node): rename `file` (already in manifests/) into place, poll /pods. */
+  const byHand = (file, podName) => {
+    const text = require('node:fs').readFileSync(join(dir, 'manifests', file), 'utf8');
+    const script = [
+      'f=/etc/kubernetes/manifests; cat > "$f/.$1.bench"',
+      't0=$(date +%s%N); mv "$f/.$1.bench" "$f/$1"',
+      // One pod per line, then the line of ours: Running with its container ready.
+      'until curl -fsS http://127.0.0.1:10255/pods | tr -d "\\n" | sed "s/{\\"metadata\\":/\\n&/g" | grep "\\"name\\":\\"$2\\"" | grep "\\"phase\\":\\"Running\\"" | grep -q "\\"ready\\":true"; do sleep 0.05; done',
+      'echo $(( ($(date +%s%N) - t0) / 1000000 ))',
+    ].join('\n');
+    return Number(run(['docker', 'exec', '--interactive', container, 'sh', '-c', script, 'sh', file, `${podName}-${name}`], { input: text }).stdout.trim());
+  };
   nx('g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', ...binaries.generatorArgs, `--kicbaseImage=${STAND_IN}`, '--examplePod=false');
   binaries.install(dir);
   installBinaries(dir, { 'runc-oom-clamp': join(root, 'tools/real-binaries/runc-oom-clamp') });
@@ -103,25 +128,54 @@ async function main() {
   nx('run', `${name}:up`);
   container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
   expectAnswer('web', 'v0', 'after up');
-  run(['docker', 'build', '--quiet', '--tag', bigImage, '-'], {
-    input: `FROM ${workload}\nRUN head -c ${megabytes * 1000 * 1000} /dev/urandom > /blob\n`,
-  });
+  if (!applyOnly) {
+    run(['docker', 'build', '--quiet', '--tag', bigImage, '-'], {
+      input: `FROM ${workload}\nRUN head -c ${megabytes * 1000 * 1000} /dev/urandom > /blob\n`,
+    });
+  }
 
   let version = 0;
   for (let round = 0; round < runs; round++) {
     await checkpoint();
     // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
-    for (const way of round % 2 ? ['applyCli', 'applyNx'] : ['applyNx', 'applyCli']) {
+    for (const way of rotate(ways(['applyNx', 'applyCli', 'applyGrace0', 'applyOther']), round)) {
       const body = `v${++version}`;
       results[way].push(
         timed(() => {
           write('web.yaml', manifest('web', body));
           if (way === 'applyNx') nx('run', `${name}:apply`);
-          else kubeletNode('apply', `packages/${name}`);
+          else if (way === 'applyCli') kubeletNode('apply', `packages/${name}`);
+          else if (way === 'applyOther') run([process.execPath, otherCli, 'apply', `packages/${name}`], { cwd: ws, env });
+          else kubeletNode('apply', `packages/${name}`, '--gracePeriod=0');
         }),
       );
       expectAnswer('web', body, way);
     }
+
+    // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
+    // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
+    for (const way of rotate(ways(['addNx', 'addCli', 'addHand', 'addOther']), round)) {
+      const podName = `extra${++version}`;
+      if (way === 'addHand') {
+        write('extra.yaml', manifest(podName, podName));
+        results[way].push(byHand('extra.yaml', podName));
+      } else {
+        results[way].push(
+          timed(() => {
+            write('extra.yaml', manifest(podName, podName));
+            if (way === 'addNx') nx('run', `${name}:apply`);
+            else if (way === 'addOther') run([process.execPath, otherCli, 'apply', `packages/${name}`], { cwd: ws, env });
+            else kubeletNode('apply', `packages/${name}`);
+          }),
+        );
+      }
+      expectAnswer(podName, podName, way);
+      rmSync(join(dir, 'manifests', 'extra.yaml'));
+      kubeletNode('apply', `packages/${name}`);
+    }
+    if (!applyOnly) await rebuildAndLoad(round);
+  }
+  async function rebuildAndLoad(round) {
     const body = `v${++version}`;
     results.rebuild.push(
       timed(() => {
@@ -131,22 +185,6 @@ async function main() {
     );
     container = run(['docker', 'ps', '--quiet', '--filter', `label=com.docker.compose.service=${name}`]).stdout.trim();
     expectAnswer('web', body, 'rebuild');
-
-    // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
-    // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
-    for (const way of round % 2 ? ['addCli', 'addNx'] : ['addNx', 'addCli']) {
-      const podName = `extra${++version}`;
-      results[way].push(
-        timed(() => {
-          write('extra.yaml', manifest(podName, podName));
-          if (way === 'addNx') nx('run', `${name}:apply`);
-          else kubeletNode('apply', `packages/${name}`);
-        }),
-      );
-      expectAnswer(podName, podName, way);
-      rmSync(join(dir, 'manifests', 'extra.yaml'));
-      kubeletNode('apply', `packages/${name}`);
-    }
 
     // load of the big image, three ways in turn; the node forgets it between them.
     const order = ['loadNx', 'loadCli', 'loadHand'];
@@ -166,37 +204,58 @@ async function main() {
   }
 
   console.log('');
-  const m = (key) => seconds(median(results[key]));
+  const m = (key) => (results[key].length ? seconds(median(results[key])) : '');
+  const paired = (a, b) => (results[a].length && results[b].length ? pairedRatio(results[a], results[b]) : '');
+  /** The median of the paired differences a - b, in seconds. */
+  const over = (a, b) => seconds(median(results[a].map((value, i) => value - results[b][i])));
   table(
-    ['manifest edit -> pod Running (median)', 'apply, nx', 'apply, CLI', 'rebuild+recreate', 'rebuild / apply (nx)', 'rebuild / apply (CLI)', 'rounds'],
     [
-      [
-        'changed pod',
-        m('applyNx'),
-        m('applyCli'),
-        m('rebuild'),
-        pairedRatio(results.rebuild, results.applyNx),
-        pairedRatio(results.rebuild, results.applyCli),
-        runs,
-      ],
-      ['new pod', m('addNx'), m('addCli'), '', '', '', runs],
+      'manifest edit -> pod Running (median)',
+      'apply, nx',
+      'apply, CLI',
+      'CLI --gracePeriod=0',
+      'rebuild+recreate',
+      'rebuild / apply (nx)',
+      'rebuild / apply (CLI)',
+      'rounds',
+    ],
+    [
+      ['changed pod', m('applyNx'), m('applyCli'), m('applyGrace0'), m('rebuild'), paired('rebuild', 'applyNx'), paired('rebuild', 'applyCli'), runs],
+      ['new pod', m('addNx'), m('addCli'), '', '', '', '', runs],
     ],
   );
+  if (otherCli) {
+    console.log('');
+    table(
+      [`this CLI beside ${otherCli} (median)`, 'this CLI', 'other CLI', 'this / other', 'other - own start', 'this - own start'],
+      [
+        ['changed pod', m('applyCli'), m('applyOther'), paired('applyCli', 'applyOther'), '', ''],
+        ['new pod', m('addCli'), m('addOther'), paired('addCli', 'addOther'), over('addOther', 'addHand'), over('addCli', 'addHand')],
+      ],
+    );
+  }
   console.log('');
   table(
-    [`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'],
+    ['a new pod (median)', "the pod's own start (by hand in the node)", 'apply, CLI', 'CLI - own start', 'CLI / own start', 'apply, nx', 'nx - own start'],
     [
       [
-        'docker save | docker exec docker load',
-        m('loadNx'),
-        m('loadCli'),
-        m('loadHand'),
-        pairedRatio(results.loadNx, results.loadHand),
-        pairedRatio(results.loadCli, results.loadHand),
-        runs,
+        'manifest -> Running',
+        m('addHand'),
+        m('addCli'),
+        over('addCli', 'addHand'),
+        paired('addCli', 'addHand'),
+        m('addNx'),
+        results.addNx.length ? over('addNx', 'addHand') : '',
       ],
     ],
   );
+  if (!applyOnly) {
+    console.log('');
+    table(
+      [`load of ${megabytes} MB (median)`, 'load, nx', 'load, CLI', 'by hand', 'nx / by hand', 'CLI / by hand', 'rounds'],
+      [['docker save | docker exec docker load', m('loadNx'), m('loadCli'), m('loadHand'), paired('loadNx', 'loadHand'), paired('loadCli', 'loadHand'), runs]],
+    );
+  }
   console.log(
     `\nrounds (ms): ${Object.entries(results)
       .map(([key, values]) => `${key} ${values.map(Math.round).join(', ')}`)

@@ -114,7 +114,7 @@ export function sideLoadImages(container: string, images: string[]): void {
 }
 
 export interface KubeletPod {
-  metadata: { name: string; namespace: string };
+  metadata: { name: string; namespace: string; uid?: string; annotations?: Record<string, string> };
   status?: { phase?: string; podIP?: string; containerStatuses?: { name: string; ready?: boolean; state?: Record<string, unknown> }[] };
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apply, diffManifests, reportWait, WAIT_FOR_PREDECESSORS_SCRIPT, watchReplaceableFolder, WRITE_FILE_SCRIPT } from './apply';
+import { apply, COMMIT_SCRIPT, diffManifests, reportWait, STAGE_FILE_SCRIPT, watchReplaceableFolder } from './apply';
 import { runCommand } from './docker-cli';
 import { endsWhenStdinCloses } from './node-probe';
 import type { NodeContext } from './node-context';
@@ -72,28 +72,48 @@ describe('scripts run in the node (run here with the local sh)', () => {
   const sh = (script: string, args: string[], options: Parameters<typeof runCommand>[1] = {}) =>
     runCommand(['sh', '-c', script, 'sh', ...args], { mode: 'capture', ...options });
 
-  it('WRITE_FILE_SCRIPT renames into place only a file with every byte; a short input leaves the old file and no temporary one', async () => {
+  it('STAGE_FILE_SCRIPT stages only a file with every byte, as a dotfile; a short input leaves the old file and nothing staged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apply-write-'));
     try {
+      writeFileSync(join(dir, 'web.yaml'), 'old');
       const text = 'kind: Pod # café\n';
       const size = String(Buffer.byteLength(text));
-      expect((await sh(WRITE_FILE_SCRIPT, [dir, 'web.yaml', size], { input: text })).exitCode).toBe(0);
-      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe(text);
-      const cut = await sh(WRITE_FILE_SCRIPT, [dir, 'web.yaml', String(Number(size) + 40)], { input: 'kind: Po' });
+      expect((await sh(STAGE_FILE_SCRIPT, [dir, 'web.yaml', size], { input: text })).exitCode).toBe(0);
+      expect(readFileSync(join(dir, '.web.yaml.nx-kubelet-new'), 'utf8')).toBe(text);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
+      const cut = await sh(STAGE_FILE_SCRIPT, [dir, 'web.yaml', String(Number(size) + 40)], { input: 'kind: Po' });
       expect(cut.exitCode).toBe(4);
       expect(cut.stderr).toContain(`got 8 of ${Number(size) + 40} bytes`);
-      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe(text);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
       expect(readdirSync(dir)).toEqual(['web.yaml']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('WAIT_FOR_PREDECESSORS_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {
+  it('COMMIT_SCRIPT removes files first, then renames the staged ones into place (names with spaces too)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-commit-'));
+    try {
+      writeFileSync(join(dir, 'gone.yaml'), 'g');
+      writeFileSync(join(dir, 'web.yaml'), 'old');
+      writeFileSync(join(dir, '.web.yaml.nx-kubelet-new'), 'new');
+      writeFileSync(join(dir, '.my pod.yaml.nx-kubelet-new'), 'mine');
+      // No pod names: nothing to wait for (with names it asks the node's dockerd and cgroups, see the day-2 tests).
+      const result = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '2', '2', 'gone.yaml', 'web.yaml', 'web.yaml', 'my pod.yaml'], { holdStdin: true });
+      expect(result.exitCode).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(['my pod.yaml', 'web.yaml']);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('new');
+      expect(readFileSync(join(dir, 'my pod.yaml'), 'utf8')).toBe('mine');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('COMMIT_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apply-stdin-'));
     const beat = join(dir, 'beat');
     try {
-      expect(WAIT_FOR_PREDECESSORS_SCRIPT).toContain('cat >/dev/null; kill "$job"');
+      expect(COMMIT_SCRIPT).toContain('cat >/dev/null; kill "$job"');
       expect((await sh(endsWhenStdinCloses('[ "$1" = a ] && exit 3'), ['a'], { holdStdin: true })).exitCode).toBe(3);
       const started = Date.now();
       const looped = await sh(endsWhenStdinCloses('while :; do date +%s%N > "$1"; sleep 0.1; done'), [beat], {

@@ -13,9 +13,9 @@ import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
 import { loadImages, runningContainer } from './load';
 import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
-import { DockerConnectionOptions, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
-import { endsWhenStdinCloses, journalTail } from './node-probe';
-import { PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
+import { DockerConnectionOptions, kubeletUrl, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
+import { journalTail } from './node-probe';
+import { KubeletPod, PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
 import { Progress } from './progress';
 
 export interface ApplyOptions extends DockerConnectionOptions {
@@ -27,6 +27,11 @@ export interface ApplyOptions extends DockerConnectionOptions {
   timeout?: number;
   /** Load the manifests' images (and the pause image) from the host's engine when the node lacks them. @default true */
   load?: boolean;
+  /**
+   * Seconds the old version of a changed pod gets to stop, instead of its terminationGracePeriodSeconds (as `kubectl
+   * delete --grace-period`; 0 kills it at once). Default: the pod's own. Needs the read-only API (readOnlyPort).
+   */
+  gracePeriod?: number;
 }
 
 /** What one apply changes, by file name (pure, unit-tested). */
@@ -68,51 +73,119 @@ export const READ_FOLDER_SCRIPT = [
 ].join('\n');
 
 /**
- * Waits (at most `$1` seconds) until the kubelet has let go of every earlier pod of each name given (`namespace/pod`,
- * the kubelet's pod names): the node dockerd's k8s containers name their pod's UID, and the kubelet removes
- * `/var/lib/kubelet/pods/<uid>` when it is done with that pod. If it waited, one housekeeping period (2 s) more, in
- * which the kubelet forgets the finished pod. See {@link applyOnce} for why.
+ * Puts a changed or new manifest into the node's static pod folder in two steps, so that the kubelet never sees a
+ * changed pod's new version before it has let go of the old one ({@link applyOnce} says why):
  *
- * That `sleep 2.1` is the one fixed wait left, on purpose: after the pod's folder is gone, what the new pod still waits
- * for is the kubelet's housekeeping pass dropping the old pod's worker, and nothing a node shows by default changes
- * then. The read-only API's /pods has dropped the old pod already (when its file went), the folder is gone, the
- * containers are gone; the kubelet's own message about it is logged at -v=4 only, and its working-pods gauge is
- * served only where the read-only port is on (a node may turn it off; the stand-in kubelet of the tests has none).
- * Polling any of those would end too early (the 10-15 s back-off this avoids) or never. The sleep runs only when the
- * kubelet had an earlier pod to let go of.
+ * {@link STAGE_FILE_SCRIPT} writes stdin to `$1/.$2.nx-kubelet-new` when it got all `$3` bytes (the kubelet ignores
+ * dotfiles; a client killed mid-way closes our stdin as if the input had ended, and half a manifest must not stay:
+ * exit 4, the staged file removed). {@link COMMIT_SCRIPT} then removes the files to remove, waits for the earlier pods
+ * of the names given, and renames each staged file into place (a rename within a folder is atomic: the kubelet never
+ * reads half a file). A staged file left by an apply killed between the two steps is a dotfile the kubelet ignores
+ * and the next apply overwrites.
  */
-export const WAIT_FOR_PREDECESSORS_SCRIPT = endsWhenStdinCloses(
-  [
-    'end=$(( $(date +%s) + $1 )); shift',
-    'waited=',
-    'for pod in "$@"; do',
-    '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
-    '  for uid in $uids; do',
-    '    while [ -d "/var/lib/kubelet/pods/$uid" ]; do waited=1; [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.2; done',
-    '  done',
-    'done',
-    'if [ -n "$waited" ]; then sleep 2.1; fi',
-  ].join('\n'),
-);
+export const STAGE_FILE_SCRIPT = [
+  'set -e; mkdir -p "$1"; cd "$1"; staged=".$2.nx-kubelet-new"',
+  'cat > "$staged"',
+  'size=$(wc -c < "$staged" | tr -d " ")',
+  'if [ "$size" != "$3" ]; then rm -f "$staged"; echo "got $size of $3 bytes: $2 left as it was" >&2; exit 4; fi',
+].join('\n');
 
 /**
- * Writes stdin to `$1/$2` atomically: a dot-named temporary file in the same folder, then a rename, only when it got
- * all `$3` bytes. A client that is killed closes our stdin as if the input had ended: half a manifest must not be
- * renamed into place (exit 4, the temporary file removed).
+ * The waiting part of {@link COMMIT_SCRIPT}, for `$@` = `namespace/pod` names as the kubelet names its pods, until
+ * `$end` (seconds since the epoch; exit 3 past it), polling every 100 ms: until the kubelet has finished with every
+ * earlier pod of those names, so that the new one is allowed to start at its first attempt.
+ *
+ * Why these conditions (read from the kubelet's pod workers, pkg/kubelet/pod_workers.go, and checked on kubelet
+ * v1.34.4 and v1.37.2): the kubelet starts a static pod only when no other pod of its full name is "started"; that
+ * slot is freed when the old pod's worker completes (completeTerminated), right after its last step, removing the
+ * pod's cgroup. A pod it may not start yet is retried only after a back-off of 10-15 s. Nothing the kubelet serves at
+ * its default verbosity changes at that moment, so two things are watched:
+ * - the old pods (found by the node dockerd's `io.kubernetes.pod.uid` labels) have no cgroup left (`pod<uid>` under
+ *   /sys/fs/cgroup, any driver; without one, e.g. cgroupsPerQOS off, their /var/lib/kubelet/pods/<uid> folder);
+ * - and, when the read-only API (`$api`, its /pods URL) answers, its /metrics: the `kubelet_working_pods` gauge
+ *   counts no orphaned static pod (one whose manifest is gone but whose worker is not done). The kubelet's housekeeping (every 2 s) may
+ *   remove a stopped pod's cgroup itself before its worker completes; it sets that gauge just before, in the same
+ *   pass, so a gauge read after the cgroup is gone is never older than that pass.
+ * Without the read-only API only the first condition is known, and the new pod may then still meet the back-off.
+ * With `$grace` (--gracePeriod), once the kubelet's /pods no longer lists an old pod (the kubelet then only stops it),
+ * its containers still running are stopped with `docker stop --time $grace` instead of waiting out the pod's own
+ * terminationGracePeriodSeconds; the kubelet's own stop of them then returns at once.
  */
-export const WRITE_FILE_SCRIPT = [
-  'set -e; mkdir -p "$1"; cd "$1"; tmp=".$2.nx-kubelet-tmp"',
-  'cat > "$tmp"',
-  'size=$(wc -c < "$tmp" | tr -d " ")',
-  'if [ "$size" != "$3" ]; then rm -f "$tmp"; echo "got $size of $3 bytes: $2 left as it was" >&2; exit 4; fi',
-  'mv -f "$tmp" "$2"',
+const WAIT_FOR_PREDECESSORS = [
+  'found=',
+  'for pod in "$@"; do',
+  '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
+  '  for uid in $uids; do',
+  '    found=1',
+  // --gracePeriod: once the kubelet has dropped the old pod (it then never restarts its containers), stop them sooner.
+  '    if [ -n "$grace" ] && [ -n "$api" ]; then',
+  '      while curl -fsS --max-time 2 "$api" 2>/dev/null | grep -q "\\"uid\\":\\"$uid\\""; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
+  '      running=$(docker ps --quiet --filter "label=io.kubernetes.pod.uid=$uid" --filter label=io.kubernetes.docker.type=container)',
+  '      [ -z "$running" ] || docker stop --time "$grace" $running >/dev/null 2>&1',
+  '    fi',
+  '    dirs=$(find /sys/fs/cgroup -maxdepth 6 -type d \\( -name "*pod$uid*" -o -name "*pod$(printf %s "$uid" | tr - _)*" \\) -prune 2>/dev/null)',
+  '    [ -n "$dirs" ] || dirs="/var/lib/kubelet/pods/$uid"',
+  '    for dir in $dirs; do',
+  '      while [ -d "$dir" ]; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
+  '    done',
+  '  done',
+  'done',
+  'if [ -n "$found" ] && [ -n "$api" ]; then',
+  '  while :; do',
+  '    orphans=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | awk \'/^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ { n += $NF } END { print n + 0 }\')',
+  '    [ "$orphans" = 0 ] && break',
+  '    [ "$(date +%s)" -gt "$end" ] && exit 3',
+  '    sleep 0.1',
+  '  done',
+  'fi',
+].join('\n');
+
+/**
+ * Commits an apply in the node, in one `docker exec`: `$1` folder, `$2` seconds to wait at most, `$3` the read-only
+ * API's /pods URL (empty when it is off), `$4` --gracePeriod (empty: the pods' own), `$5` how many files to remove,
+ * `$6` how many staged files to put in place, then those file names, then the `namespace/pod` names whose earlier pods to wait for
+ * ({@link WAIT_FOR_PREDECESSORS}). Removes first, waits, then renames the staged files into place; a timeout of the
+ * wait (exit 3) still puts them in place (the kubelet gets there later). The wait ends when stdin closes (Ctrl-C of
+ * the client, `docker exec --interactive` with stdin held open; docker exec does not stop what it started): the
+ * staged files are then removed and nothing new is written (exit status of the killed wait).
+ */
+export const COMMIT_SCRIPT = [
+  'cd "$1" || exit 2',
+  'end=$(( $(date +%s) + $2 )); api=$3; grace=$4; removals=$5; staged=$6; shift 6',
+  'while [ "$removals" -gt 0 ]; do rm -f -- "$1"; shift; removals=$((removals - 1)); done',
+  // The wait runs as a job that a watcher of our stdin ends (see endsWhenStdinCloses), with the staged names skipped.
+  'exec 3<&0',
+  '(',
+  '  shift "$staged"',
+  WAIT_FOR_PREDECESSORS,
+  ') 3<&- &',
+  'job=$!',
+  '( cat >/dev/null; kill "$job" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
+  'watch=$!',
+  'exec 3<&-',
+  'wait "$job"; status=$?',
+  'kill "$watch" 2>/dev/null',
+  'while [ "$staged" -gt 0 ]; do',
+  '  if [ "$status" = 0 ] || [ "$status" = 3 ]; then mv -f -- ".$1.nx-kubelet-new" "$1" || status=5; else rm -f -- ".$1.nx-kubelet-new"; fi',
+  '  shift; staged=$((staged - 1))',
+  'done',
+  'exit "$status"',
 ].join('\n');
 
 /**
  * Before docker: manifests/ exists and every manifest in it is valid (an invalid file changes nothing in the node).
  * With --watch, a later invalid file is reported and waited out instead.
  */
-apply.check = (node: NodeDescription, _options: ApplyOptions): void => {
+apply.check = (node: NodeDescription, options: ApplyOptions): void => {
+  const grace = options.gracePeriod;
+  if (grace !== undefined && !(typeof grace === 'number' && Number.isInteger(grace) && grace >= 0)) {
+    throw new Error(`--gracePeriod must be a whole number of seconds, 0 or more (got ${JSON.stringify(grace)}).`);
+  }
+  if (grace !== undefined && !node.kubelet.readOnlyPort) {
+    throw new Error(
+      `--gracePeriod needs the kubelet's read-only API (readOnlyPort in kubelet.yaml is off): apply stops the old pod only once the kubelet has dropped it, which it sees there.`,
+    );
+  }
   const manifests = nodeManifests(node);
   if (!manifests.exists()) {
     throw new Error(
@@ -144,7 +217,8 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   const pods = manifests.read();
   const id = await runningContainer(node);
   const folder = node.kubelet.staticPodPath;
-  const inNode = await readNodeFolder(node, id, folder);
+  // Independent questions to the node at once (each is a docker exec).
+  const [inNode, before, host] = await Promise.all([readNodeFolder(node, id, folder), readPods(node, id), nodeName(node, id)]);
   const changes = diffManifests(new Map(pods.map((pod) => [pod.file, pod.text])), inNode);
   const touched = [...changes.added, ...changes.changed];
   if (touched.length === 0 && changes.removed.length === 0) {
@@ -153,43 +227,64 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   }
   const byFile = new Map(pods.map((pod) => [pod.file, pod]));
   const touchedPods = touched.map((file) => byFile.get(file)!);
-  if (options.load !== false) {
-    const pause = node.pauseImage;
-    await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
-  }
-  const { wait, replaced, host } = await podsToWaitFor(node, id, touchedPods, changes, inNode);
+  const { wait, replaced } = podsToWaitFor(touchedPods, changes, inNode, before ?? [], host);
 
-  // Removed first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
-  // A changed pod is a new pod to the kubelet (its UID is a hash of the manifest) with the old one's name, and the
-  // kubelet starts it only once the old one is gone: written at once, the new pod's first start attempt comes too
-  // early and is retried only after a back-off of 10-15 s. So its old file goes first, and every new or changed pod
-  // is written once the kubelet has let go of any earlier pod of its name (also one removed by a previous apply a
-  // moment ago) and run one more housekeeping pass (measured: a changed pod Running after ~8 s instead of ~18 s;
-  // tools/bench/day2.js).
-  const removals = [...changes.removed, ...replaced];
-  if (removals.length) {
-    const removed = await runDocker(node.target, ['exec', id, 'sh', '-c', 'cd "$1" && shift && rm -f -- "$@"', 'sh', folder, ...removals], { mode: 'capture' });
-    if (removed.exitCode !== 0) throw new DockerCommandError(removed, `removing manifests from ${folder} in the node`);
-  }
-  if (touchedPods.length) {
-    const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
-    const names = touchedPods.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
-    // A timeout here is no failure: the kubelet still gets there, later; the pod wait below reports what happens.
-    // --interactive with stdin held open: on Ctrl-C stdin closes and the loop in the node ends (docker exec would not).
-    const waited = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WAIT_FOR_PREDECESSORS_SCRIPT, 'sh', seconds, ...names], {
-      mode: 'capture',
-      holdStdin: true,
-    });
-    if (waited.interrupted) throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
-  }
-  for (const pod of touchedPods) {
+  // The new files are staged (as dotfiles the kubelet ignores) while the images are checked and loaded: both must be
+  // done before any pod of this apply can start.
+  const stage = async (pod: StaticPod) => {
     const size = String(Buffer.byteLength(pod.text));
-    const written = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', WRITE_FILE_SCRIPT, 'sh', folder, pod.file, size], {
+    const staged = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', STAGE_FILE_SCRIPT, 'sh', folder, pod.file, size], {
       mode: 'capture',
       input: pod.text,
     });
-    if (written.exitCode !== 0) throw new DockerCommandError(written, `writing ${folder}/${pod.file} in the node`);
-  }
+    if (staged.exitCode !== 0) throw new DockerCommandError(staged, `writing ${folder}/${pod.file} in the node`);
+  };
+  const load = async () => {
+    if (options.load === false) return;
+    const pause = node.pauseImage;
+    await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
+  };
+  await Promise.all([load(), ...touchedPods.map(stage)]);
+
+  // Removed files go first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
+  // A changed pod is a new pod to the kubelet (its UID is a hash of the manifest) with the old one's name, and the
+  // kubelet starts it only once it has finished with the old one: written at once, the new pod's first start attempt
+  // comes too early and is retried only after a back-off of 10-15 s. So a changed pod's old file is removed too, and
+  // every new or changed pod is put in place once the kubelet has finished with any earlier pod of its name (also one
+  // removed by a previous apply a moment ago): COMMIT_SCRIPT, one docker exec. The old pod stops as the kubelet stops
+  // it, with its terminationGracePeriodSeconds, unless --gracePeriod says otherwise.
+  const removals = [...changes.removed, ...replaced];
+  const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
+  // Only pods that start anew: a file whose pod the kubelet sees unchanged (comments, formatting) has no predecessor.
+  const names = wait.running.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
+  const api = node.kubelet.readOnlyPort ? kubeletUrl(node, 'pods') : '';
+  // --interactive with stdin held open: on Ctrl-C stdin closes and the wait in the node ends (docker exec would not).
+  const committed = await runDocker(
+    node.target,
+    [
+      'exec',
+      '--interactive',
+      id,
+      'sh',
+      '-c',
+      COMMIT_SCRIPT,
+      'sh',
+      folder,
+      seconds,
+      api,
+      options.gracePeriod === undefined ? '' : String(options.gracePeriod),
+      String(removals.length),
+      String(touchedPods.length),
+      ...removals,
+      ...touchedPods.map((pod) => pod.file),
+      ...names,
+    ],
+    { mode: 'capture', holdStdin: true },
+  );
+  if (committed.interrupted) throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
+  // A timeout of the wait (3) is no failure: the files are in place and the kubelet still gets there, later; the pod
+  // wait below reports what happens.
+  if (committed.exitCode !== 0 && committed.exitCode !== 3) throw new DockerCommandError(committed, `applying the manifests to ${folder} in the node`);
   const summary = [
     ...changes.added.map((file) => `+ ${file}`),
     ...changes.changed.map((file) => `~ ${file}`),
@@ -204,18 +299,16 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
  * Which pods the apply affects: added files' pods must come up; changed files' pods must come up in their new
  * version (a different config hash), unless only comments or formatting changed; removed files' pods must go.
  */
-async function podsToWaitFor(
-  node: NodeContext,
-  id: string,
+function podsToWaitFor(
   touched: StaticPod[],
   changes: ManifestChanges,
   inNode: Map<string, string>,
-): Promise<{ wait: PodWait; replaced: string[]; host: string }> {
+  before: KubeletPod[],
+  host: string,
+): { wait: PodWait; replaced: string[] } {
   const wait: PodWait = { running: [], gone: [] };
   /** Files of changed pods that the kubelet must replace (not only reformatted): removed before they are written. */
   const replaced: string[] = [];
-  const before = (await readPods(node, id)) ?? [];
-  const host = await nodeName(node, id);
   const oldPod = (file: string): StaticPod | undefined => {
     try {
       return parseManifest(file, inNode.get(file) ?? '');
@@ -239,7 +332,7 @@ async function podsToWaitFor(
     const previous = oldPod(file);
     if (previous && !touched.some((pod) => pod.name === previous.name && pod.namespace === previous.namespace)) wait.gone.push(ref(previous));
   }
-  return { wait, replaced, host };
+  return { wait, replaced };
 }
 
 function ref(pod: StaticPod): PodRef {
