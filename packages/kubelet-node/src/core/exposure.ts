@@ -163,10 +163,13 @@ export class UnreadableNodeFileError extends Error {
  * `does not parse (<yaml's first line of the message>)`. The one way node files are parsed for messages that name
  * `file:line`.
  */
-export function parseNodeYaml(
-  text: string,
-  options: { merge?: boolean } = {},
-): { document: Document; lines: LineCounter; error?: { line: number; reason: string } } {
+export interface ParsedNodeYaml {
+  document: Document;
+  lines: LineCounter;
+  error?: { line: number; reason: string };
+}
+
+export function parseNodeYaml(text: string, options: { merge?: boolean } = {}): ParsedNodeYaml {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, ...options });
   const broken = document.errors[0];

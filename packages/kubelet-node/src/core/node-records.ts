@@ -8,7 +8,7 @@
  */
 import { isMap, isScalar } from 'yaml';
 import { checkDockerContext, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
-import { parseNodeYaml, UnreadableNodeFileError } from './exposure';
+import { ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from './exposure';
 import { wholeFile } from './locators';
 import { MANAGED_FACTS } from './managed-facts';
 import type { DeclaredVersions } from './node-model';
@@ -102,8 +102,8 @@ export interface EngineRecord {
  * `docker-host` strings (unset, null or empty: not recorded). Throws {@link UnreadableNodeFileError} naming the file
  * and line of the first wrong one, or of a compose file that does not parse.
  */
-export function readEngineRecord(composeText: string, composeFile: string = COMPOSE): EngineRecord {
-  const { document, lines, error } = parseNodeYaml(composeText);
+export function readEngineRecord(compose: string | ParsedNodeYaml, composeFile: string = COMPOSE): EngineRecord {
+  const { document, lines, error } = typeof compose === 'string' ? parseNodeYaml(compose) : compose;
   if (error) throw new UnreadableNodeFileError(composeFile, error.line, `${error.reason}.`);
   if (!isMap(document.contents)) return {};
   const lineOf = (node: { range?: [number, number, number?] | null } | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : undefined);

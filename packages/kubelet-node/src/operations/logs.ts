@@ -1,5 +1,5 @@
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, findContainer, NodeContext, NodeDescription, nodeName, runCompose } from './node-context';
+import { DockerConnectionOptions, NodeContext, NodeDescription, nodeName, runCompose } from './node-context';
 
 export type LogUnit = 'kubelet' | 'cri-docker' | 'docker' | 'all';
 
@@ -110,7 +110,8 @@ export function pickPodContainer(containers: PodContainer[], pod: string, contai
 
 /** A pod container's log, read by the node's own dockerd (cri-dockerd keeps the logs there, json-file). */
 async function podLog(node: NodeContext, options: LogsOptions) {
-  const id = await findContainer(node);
+  // The container as the operation's first query found it: logs only reads (no second docker ps).
+  const id = node.containerAtLoad?.id;
   if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
   const listed = await captureDocker(node.target, [
     'exec',
@@ -156,7 +157,8 @@ function containerLog(node: NodeContext, options: LogsOptions) {
 }
 
 async function journal(node: NodeContext, options: LogsOptions) {
-  const id = await findContainer(node);
+  // The container as the operation's first query found it: logs only reads (no second docker ps).
+  const id = node.containerAtLoad?.id;
   if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
   const args = journalctlArgs(options);
   if (!options.follow) return runDocker(node.target, ['exec', id, 'journalctl', ...args]);

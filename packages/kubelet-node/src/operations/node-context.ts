@@ -25,7 +25,7 @@ import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlVa
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
-import { ExposureFinding, nodeExposure, parseDotEnv, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
+import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
 import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
 import {
@@ -72,7 +72,7 @@ export interface NodeRef {
  * their options and the node's files on this (see OperationImplementation's `check`), so that bad input is refused
  * before any engine is contacted.
  */
-export type NodeDescription = Omit<NodeContext, 'compose' | 'composeProject'>;
+export type NodeDescription = Omit<NodeContext, 'compose' | 'composeProject' | 'containerAtLoad'>;
 
 export interface NodeContext {
   name: string;
@@ -87,6 +87,12 @@ export interface NodeContext {
    * that two checkouts with a node of the same name never share a container, network or volume on one engine.
    */
   composeProject: string;
+  /**
+   * The node's container as the operation's first query found it (the same one as {@link findContainer}), before the
+   * operation did anything; undefined when it has none. For an operation that only looks (status): after anything
+   * that may create, start, stop or remove it, ask again with findContainer.
+   */
+  containerAtLoad?: NodeContainer;
   target: DockerTarget;
   /** The engine as messages name it: `docker context "edge-a"`, `DOCKER_HOST=ssh://…` or `the default engine`. */
   engine: string;
@@ -131,6 +137,17 @@ export interface BuildInputs {
   context: ContextEntry[];
 }
 
+export type ContainerState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead' | 'removing';
+
+/** A container of the node's compose service as the engine lists it. */
+export interface NodeContainer {
+  /** The full container ID. */
+  id: string;
+  /** Its name as docker shows it. */
+  name: string;
+  state: ContainerState;
+}
+
 export interface KubeletFacts {
   /** healthzPort (10248 when unset). */
   healthzPort: number;
@@ -167,11 +184,16 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions, h
   // One round trip: the first real query (which also tells whether the daemon answers) beside looking for Compose.
   let compose: Promise<ComposeCommand> | undefined = how.composeWhenNeeded ? undefined : findCompose(node.target);
   compose?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-  const [project, found] = await Promise.allSettled([composeProjectOf(node.target, node.composeProjectName, node.dir), compose]);
+  const [project, found] = await Promise.allSettled([composeProjectOf(node.target, node.composeProjectName, node.dir, node.service), compose]);
   if (project.status === 'rejected') throw project.reason;
   if (found.status === 'rejected') throw found.reason;
   const { composeProjectName: _, ...described } = node;
-  return { ...described, composeProject: project.value, compose: () => (compose ??= findCompose(node.target)) };
+  return {
+    ...described,
+    composeProject: project.value.project,
+    containerAtLoad: project.value.container,
+    compose: () => (compose ??= findCompose(node.target)),
+  };
 }
 
 /** The node as its files describe it, checked, with no docker command run. Throws with a message naming the problem. */
@@ -186,7 +208,9 @@ export function describeNode(ref: NodeRef, options: DockerConnectionOptions): No
     throw new Error(`${join(displayDir, composeFile)} does not exist. Is ${displayDir} a kubelet node? Set the composeFile option otherwise.`);
   }
   const composeText = readFileSync(composePath, 'utf8');
-  const composeDocument = parseCompose(ref.name, displayDir, composeFile, composeText);
+  // Parsed once here, for the compose document and the engine record both.
+  const composeParsed = parseNodeYaml(composeText);
+  const composeDocument = parseCompose(ref.name, displayDir, composeFile, composeParsed);
   const service = options.service ?? nodeService(composeDocument.services ?? {}, ref.name, join(displayDir, composeFile));
   if (!(service in (composeDocument.services ?? {}))) {
     throw new Error(
@@ -195,7 +219,7 @@ export function describeNode(ref: NodeRef, options: DockerConnectionOptions): No
   }
   let target: DockerTarget;
   try {
-    target = engineOf(options, composeText, composeFile);
+    target = engineOf(options, composeParsed, composeFile);
   } catch (error) {
     if (error instanceof UnreadableNodeFileError) throw new UnreadableNodeError(ref.name, displayDir, [error.message]);
     throw error;
@@ -414,7 +438,7 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
  * (`x-kubelet-node` in its compose file, read by the core's readEngineRecord), else the user's current one. A record
  * of the wrong type throws UnreadableNodeFileError naming the file and line: never the default engine instead.
  */
-export function engineOf(options: DockerConnectionOptions, composeText: string, composeFile: string = COMPOSE): DockerTarget {
+export function engineOf(options: DockerConnectionOptions, compose: string | ParsedNodeYaml, composeFile: string = COMPOSE): DockerTarget {
   const given = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
   const context = given(options.context);
   const host = given(options.dockerHost);
@@ -423,7 +447,7 @@ export function engineOf(options: DockerConnectionOptions, composeText: string, 
     if (host) parseEngineAddress(host, '--dockerHost');
     return { context, host };
   }
-  const recorded = readEngineRecord(composeText, composeFile);
+  const recorded = readEngineRecord(compose, composeFile);
   return { context: recorded.context, host: recorded.host };
 }
 
@@ -435,9 +459,9 @@ function parseCompose(
   name: string,
   displayDir: string,
   composeFile: string,
-  text: string,
+  parsed: ParsedNodeYaml,
 ): { services?: Record<string, Record<string, unknown>> } & Record<string, unknown> {
-  const { document, error } = parseNodeYaml(text);
+  const { document, error } = parsed;
   const refuse = (reason: string) => new UnreadableNodeError(name, displayDir, [`${composeFile}${reason}`]);
   if (error) throw refuse(`:${error.line}: ${error.reason}`);
   const value = (document.toJS({ maxAliasCount: 1000 }) ?? {}) as unknown;
@@ -460,29 +484,75 @@ export function scopedProjectName(name: string, dir: string): string {
  * The node's compose project: its scoped name, unless the node's container was created under the plain name (the
  * compose file's `name:`, else the folder's name: by an earlier release, or by `docker compose` by hand in the
  * folder); then that one, so that `down` and `status` still find it. Both at once is refused: two containers of one
- * node would run on one Docker state.
+ * node would run on one Docker state. Also the node's container in that project ({@link findContainer}'s answer),
+ * from the same single `docker ps` of the engine's compose containers: status needs no other query to find it.
  */
-async function composeProjectOf(target: DockerTarget, name: string, dir: string): Promise<string> {
+async function composeProjectOf(target: DockerTarget, name: string, dir: string, service: string): Promise<{ project: string; container?: NodeContainer }> {
   const scoped = scopedProjectName(name, dir);
-  const folders = [...new Set([dir, realPath(dir)])];
-  const listed = await Promise.all(
-    folders.map((folder) =>
-      runDocker(
-        target,
-        ['ps', '--all', '--filter', `label=com.docker.compose.project.working_dir=${folder}`, '--format', '{{.Label "com.docker.compose.project"}}'],
-        { mode: 'capture' },
-      ),
-    ),
-  );
+  const folders = new Set([dir, realPath(dir)]);
+  const listed = await listComposeContainers(target);
   // A failed query says why when the daemon is not reachable (the preflight check, folded into this first call).
-  if (listed.some((result) => result.exitCode !== 0)) await daemonCheck(target);
-  const projects = new Set(listed.flatMap((result) => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [])));
+  if (listed === undefined) {
+    await daemonCheck(target);
+    return { project: scoped };
+  }
+  const projects = new Set(listed.filter((row) => folders.has(row.workingDir)).map((row) => row.project));
   if (projects.has(name) && projects.has(scoped)) {
     throw new Error(
       `This node has containers in two compose projects: "${scoped}" (the operations') and "${name}" (from an earlier release or docker compose by hand). Keep one: ${formatCommand(['docker', 'compose', '-p', name, 'down'])} (or -p ${scoped}), then run the operation again.`,
     );
   }
-  return projects.has(name) ? name : scoped;
+  const project = projects.has(name) ? name : scoped;
+  return { project, container: serviceContainer(listed, project, service) };
+}
+
+/** A container that Compose made, as {@link listComposeContainers} lists it. */
+interface ComposeContainer extends NodeContainer {
+  project: string;
+  service: string;
+  /** Compose's com.docker.compose.project.working_dir label: the folder the project was run in. */
+  workingDir: string;
+}
+
+/**
+ * Every container of the engine that Compose made (by its project label), with its project, service, working folder,
+ * name, full ID and state: one `docker ps` answers both which project is the node's and which container is its own.
+ * Undefined when the query failed.
+ */
+async function listComposeContainers(target: DockerTarget): Promise<ComposeContainer[] | undefined> {
+  // The working folder last: it is the only field that may hold any character (a tab too).
+  const format = ['project', 'service'].map((label) => `{{.Label "com.docker.compose.${label}"}}`).join('\t');
+  const result = await runDocker(
+    target,
+    [
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=com.docker.compose.project',
+      '--format',
+      `${format}\t{{.Names}}\t{{.ID}}\t{{.State}}\t{{.Label "com.docker.compose.project.working_dir"}}`,
+    ],
+    { mode: 'capture' },
+  );
+  if (result.exitCode !== 0) return undefined;
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [project, service, names, id, state, ...workingDir] = line.split('\t');
+      return { project, service, name: (names ?? '').split(',')[0], id, state: state as ContainerState, workingDir: workingDir.join('\t') };
+    })
+    .filter((row) => row.id);
+}
+
+/**
+ * The container of a compose project's service, as `docker compose ps --all --quiet <service>` gives it (its first
+ * line): the service's containers, `docker compose run` ones too, ordered by name as Compose orders them.
+ */
+function serviceContainer(listed: ComposeContainer[], project: string, service: string): NodeContainer | undefined {
+  const found = listed.filter((row) => row.project === project && row.service === service).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+  return found && { id: found.id, name: found.name, state: found.state };
 }
 
 function realPath(dir: string): string {
@@ -546,23 +616,11 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
   }
 }
 
-/** The node's container ID, or undefined when it has not been created. */
+/** The node's container ID, or undefined when it has not been created (asked anew: see NodeContext.containerAtLoad). */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
-  // What `docker compose ps --all --quiet <service>` gave (its first line), by Compose's labels, with no Compose process
-  // (~0.5 s): the service's containers, `docker compose run` ones too, ordered by name as Compose orders them.
-  const labels = [`com.docker.compose.project=${node.composeProject}`, `com.docker.compose.service=${node.service}`];
-  const result = await runDocker(
-    node.target,
-    ['ps', '--all', '--no-trunc', ...labels.flatMap((label) => ['--filter', `label=${label}`]), '--format', '{{.Names}} {{.ID}}'],
-    { mode: 'capture' },
-  );
-  if (result.exitCode !== 0) return undefined;
-  const containers = result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' '))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return containers[0]?.[1];
+  // What `docker compose ps --all --quiet <service>` gave, by Compose's labels, with no Compose process (~0.5 s).
+  const listed = await listComposeContainers(node.target);
+  return listed && serviceContainer(listed, node.composeProject, node.service)?.id;
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */

@@ -1,13 +1,14 @@
 /** Questions asked of a running node through `docker exec`: is systemd up, is the kubelet healthy, which pods run. */
 import type { ChildProcess } from 'node:child_process';
-import { captureDocker, runDocker } from './docker-cli';
-import { kubeletUrl, NodeContext } from './node-context';
+import { captureDocker, RunResult, runDocker } from './docker-cli';
+import { ContainerState, kubeletUrl, NodeContext } from './node-context';
+import { InterruptedError, KubeletPod, parsePods } from './pods';
+
+export type { ContainerState } from './node-context';
 
 // What kind waits for in the container log before its first `docker exec`: an early exec lands in the container's
 // root cgroup and breaks cgroup v2 set-up (kind #2409).
 export const SYSTEMD_UP = /Reached target .*Multi-User System|detected cgroup v1/;
-
-export type ContainerState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead' | 'removing';
 
 export async function containerState(node: NodeContext, id: string): Promise<ContainerState> {
   return (await captureDocker(node.target, ['inspect', '--format', '{{.State.Status}}', id])) as ContainerState;
@@ -152,4 +153,100 @@ export async function unitStates(node: NodeContext, id: string, units: string[])
 export async function journalTail(node: NodeContext, id: string, unit: string, lines: number): Promise<string> {
   const result = await runDocker(node.target, ['exec', id, 'journalctl', '--no-pager', '--unit', unit, '--lines', String(lines)], { mode: 'capture' });
   return (result.stdout + result.stderr).trim();
+}
+
+/**
+ * The script {@link probeNode} runs inside the node: every question status asks, in one `docker exec`. Each answer is
+ * printed followed by a line `@@kubelet-node <question> <code>` (the command's exit code; for the kubelet's endpoints
+ * the HTTP status, 000 when it did not answer), and the last line is `@@kubelet-node end 0`: an answer without its line
+ * (the exec failed or ended early) is not known. One curl asks both endpoints, while systemd is asked (its answers are
+ * kept until curl has written its own); the manifest files are listed by the shell itself. Arguments: the kubelet's
+ * /healthz URL, its /pods URL (`-`: the read-only API is off), the static pod folder, then the systemd units.
+ */
+export const NODE_PROBE_SCRIPT = [
+  'healthz=$1; pods=$2; manifests=$3; shift 3',
+  `ask() { printf '%s\\n@@kubelet-node %s %s\\n' "$2" "$1" "$3"; }`,
+  'if [ "$pods" = - ]; then',
+  `  curl -sS --max-time 2 --write-out '\\n@@kubelet-node healthz %{http_code}\\n' "$healthz" 2>/dev/null &`,
+  'else',
+  `  curl -sS --max-time 2 --write-out '\\n@@kubelet-node healthz %{http_code}\\n' "$healthz" \\`,
+  `    --next -sS --max-time 3 --write-out '\\n@@kubelet-node pods %{http_code}\\n' "$pods" 2>/dev/null &`,
+  'fi',
+  'system=$(systemctl is-system-running 2>/dev/null); systemCode=$?',
+  'units=$(systemctl is-active "$@" 2>/dev/null); unitsCode=$?',
+  'wait',
+  'ask system "$system" "$systemCode"',
+  'ask units "$units" "$unitsCode"',
+  `for file in "$manifests"/*; do if [ -e "$file" ] || [ -L "$file" ]; then printf '%s\\n' "\${file##*/}"; fi; done`,
+  "printf '@@kubelet-node manifests 0\\n@@kubelet-node end 0\\n'",
+].join('\n');
+
+/** What a running node answered to {@link probeNode}; `unknown` (or undefined) for what it could not be asked. */
+export interface NodeProbe {
+  /** `systemctl is-system-running`: running, degraded, starting…; 'unknown' when it printed nothing. */
+  system: string;
+  /** `systemctl is-active` of each unit: unit → state (active, inactive, failed, activating…, or 'unknown'). */
+  units: Record<string, string>;
+  /** The body of the kubelet's /healthz when it answered 200 ("ok"), else undefined. */
+  healthz?: string;
+  /** The kubelet's pods from its read-only API; undefined when the API is off, does not answer or answers no JSON. */
+  pods?: KubeletPod[];
+  /** The static pod manifest files in the node (what the kubelet runs when its read-only API cannot say). */
+  manifests: string[];
+  /** Why the node could not be asked everything (the exec failed or ended early), if so. */
+  unread?: string;
+}
+
+/**
+ * Asks a running node, in ONE `docker exec` ({@link NODE_PROBE_SCRIPT}), everything status reports: systemd's state,
+ * the units', the kubelet's /healthz, its pods (read-only API) and its manifest files. Throws
+ * {@link InterruptedError} when Ctrl-C ended it.
+ */
+export async function probeNode(node: NodeContext, id: string, units: string[]): Promise<NodeProbe> {
+  const pods = node.kubelet.readOnlyPort ? kubeletUrl(node, 'pods') : '-';
+  const args = [kubeletUrl(node, 'healthz'), pods, node.kubelet.staticPodPath, ...units];
+  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', NODE_PROBE_SCRIPT, 'sh', ...args], { mode: 'capture' });
+  if (result.interrupted) throw new InterruptedError(`reading the state of ${node.name}`);
+  return readProbe(result, units);
+}
+
+/** The answers in a probe's output (pure). */
+export function readProbe(result: Pick<RunResult, 'stdout' | 'exitCode' | 'tail'>, units: string[]): NodeProbe {
+  const answers = new Map<string, { text: string; exitCode: number }>();
+  let lines: string[] = [];
+  for (const line of result.stdout.split('\n')) {
+    const marker = /^@@kubelet-node (\w+) (\d+)$/.exec(line);
+    if (!marker) {
+      lines.push(line);
+      continue;
+    }
+    answers.set(marker[1], { text: lines.join('\n'), exitCode: Number(marker[2]) });
+    lines = [];
+  }
+  const ok = (question: string) => (answers.get(question)?.exitCode === 0 ? answers.get(question)!.text : undefined);
+  // The kubelet's endpoints: what a 2xx answer said (as `curl --fail` takes it), else undefined.
+  const answered = (endpoint: string) => {
+    const code = answers.get(endpoint)?.exitCode ?? 0;
+    return code >= 200 && code < 300 ? answers.get(endpoint)!.text : undefined;
+  };
+  const states = (answers.get('units')?.text ?? '').split('\n');
+  return {
+    system: answers.get('system')?.text.trim() || 'unknown',
+    units: Object.fromEntries(units.map((unit, index) => [unit, states[index]?.trim() || 'unknown'])),
+    healthz: answered('healthz')?.trim(),
+    pods: answered('pods') === undefined ? undefined : parsePods(answered('pods')!),
+    manifests: (ok('manifests') ?? '').split('\n').filter((name) => name && !name.startsWith('.')),
+    unread: answers.has('end')
+      ? undefined
+      : `docker exec ended with exit code ${result.exitCode} before the node answered everything${
+          result.tail
+            ? `: ${
+                result.tail
+                  .split('\n')
+                  .filter((line) => !line.startsWith('@@kubelet-node '))
+                  .pop() ?? ''
+              }`
+            : ''
+        }`,
+  };
 }

@@ -57,8 +57,13 @@ export async function readPods(node: NodeContext, id: string): Promise<KubeletPo
   const result = await runDocker(node.target, ['exec', id, 'curl', '-fsS', '--max-time', '3', kubeletUrl(node, 'pods')], { mode: 'capture' });
   if (result.interrupted) throw new InterruptedError(`reading the pods of ${node.name}`);
   if (result.exitCode !== 0) return undefined;
+  return parsePods(result.stdout);
+}
+
+/** The pods in the read-only API's answer to /pods (a PodList), or undefined when it is not one. */
+export function parsePods(text: string): KubeletPod[] | undefined {
   try {
-    return ((JSON.parse(result.stdout) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
+    return ((JSON.parse(text) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
   } catch {
     return undefined;
   }
