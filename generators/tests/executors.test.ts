@@ -195,10 +195,13 @@ describe('failure paths', () => {
       '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n',
     );
     chmodSync(join(fakeBin, 'docker'), 0o755);
-    // down runs Compose (status does not: it finds the container with docker ps).
-    const result = nx(workspace, ['run', 'example-node:down'], { PATH: fakeBin });
-    expect(output(result)).toContain('Docker Compose is missing');
-    expect(result.status).not.toBe(0);
+    // down runs Compose (status does not: it finds the container with docker ps) and looks for it beside its first
+    // query; build runs `docker compose build` straight away and looks for Compose only when that fails for want of it.
+    for (const target of ['down', 'build']) {
+      const result = nx(workspace, ['run', `example-node:${target}`], { PATH: fakeBin });
+      expect(output(result)).toContain('Docker Compose is missing');
+      expect(result.status).not.toBe(0);
+    }
   });
 
   it('BINARY_SOURCE=local with a binary missing: names it before docker builds anything', () => {

@@ -38,7 +38,7 @@ import {
   mayTakeBackIn,
   parseDockerignore,
 } from '../core/image-inputs';
-import { captureDocker, describeEngine, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import { captureDocker, describeEngine, dockerArgv, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
 import { ComposeCommand, daemonCheck, findCompose } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -72,7 +72,7 @@ export interface NodeRef {
  * their options and the node's files on this (see OperationImplementation's `check`), so that bad input is refused
  * before any engine is contacted.
  */
-export type NodeDescription = Omit<NodeContext, 'compose' | 'composeProject' | 'containerAtLoad'>;
+export type NodeDescription = Omit<NodeContext, 'compose' | 'composeLookup' | 'composeProject' | 'containerAtLoad'>;
 
 export interface NodeContext {
   name: string;
@@ -98,6 +98,11 @@ export interface NodeContext {
   engine: string;
   /** How Compose is run here (looked for once; a missing Compose is an Error that says how to install it). */
   compose(): Promise<ComposeCommand>;
+  /**
+   * The lookup of {@link compose} if it has started: an operation that always runs Compose starts it beside its first
+   * query; the others run `docker compose` as it is and look only when that fails for want of Compose (runCompose).
+   */
+  composeLookup(): Promise<ComposeCommand> | undefined;
   /** The image the compose service names (`image:`), if it names one. */
   image?: string;
   /** Build args of the service in the compose file (versions, BINARY_SOURCE). */
@@ -193,6 +198,7 @@ export async function loadNode(ref: NodeRef, options: DockerConnectionOptions, h
     composeProject: project.value.project,
     containerAtLoad: project.value.container,
     compose: () => (compose ??= findCompose(node.target)),
+    composeLookup: () => compose,
   };
 }
 
@@ -592,16 +598,32 @@ export interface ComposeRunOptions extends RunOptions {
   override?: Record<string, unknown>;
 }
 
-/** Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). */
+/** What the docker CLI says when it has no compose plugin (Docker 26: "'compose' is not a docker command"; 28+: "unknown command"). */
+const COMPOSE_MISSING = /'compose' is not a docker command|unknown command:? "?(docker )?compose/;
+
+/**
+ * Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). Unless the
+ * operation looked for Compose already, it runs `docker compose` straight away (no `docker compose version` first, a
+ * round trip of ~0.3-1 s); only when the docker CLI answers that it has no compose plugin does it look for Compose,
+ * then runs the command with docker-compose v1, or throws the message that says how to install Compose.
+ */
 export async function runCompose(node: NodeContext, args: string[], options: ComposeRunOptions = {}): Promise<RunResult> {
   const { override, ...runOptions } = options;
-  const { prefix } = await node.compose();
-  const run = (files: string[]) =>
+  const lookup = node.composeLookup();
+  const assumed = dockerArgv(node.target, ['compose']);
+  const runWith = (prefix: string[], files: string[]) =>
     runCommand([...prefix, ...files.flatMap((file) => ['--file', file]), '--project-name', node.composeProject, ...args], {
       ...runOptions,
       cwd: node.dir,
       env: dockerEnv(node.target, runOptions.env),
     });
+  const run = async (files: string[]) => {
+    if (lookup) return runWith((await lookup).prefix, files);
+    const result = await runWith(assumed, files);
+    if (result.exitCode === 0 || result.interrupted || !COMPOSE_MISSING.test(result.tail)) return result;
+    const { prefix } = await node.compose(); // docker-compose v1, or the message that says how to install Compose
+    return prefix.join(' ') === assumed.join(' ') ? result : runWith(prefix, files);
+  };
   if (!override) return run([node.composeFile]);
   const folder = mkdtempSync(join(tmpdir(), 'kubelet-node-compose-'));
   try {
