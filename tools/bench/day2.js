@@ -5,6 +5,7 @@
 // --compare-cli: another build of the kubelet-node CLI (e.g. a copy of an earlier dist/) taking turns with this one
 // for the changed and the new pod ("CLI (other)"), on the same node: before/after under the same load.
 // --no-nx: leave out the nx ways (nx's own start-up is measured in the lifecycle benchmark).
+// --new-pod-only: only the new pod (with --apply-only: no changed pod, no rebuild, no load).
 // Needs the engine, the kicbase stand-in, the real binaries and a built plugin (npm run build).
 //
 //   manifest edit -> pod Running (the pod's answer changes; timed until the new pod answers)
@@ -138,7 +139,7 @@ async function main() {
   for (let round = 0; round < runs; round++) {
     await checkpoint();
     // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
-    for (const way of rotate(ways(['applyNx', 'applyCli', 'applyGrace0', 'applyOther']), round)) {
+    for (const way of flag('--new-pod-only') ? [] : rotate(ways(['applyNx', 'applyCli', 'applyGrace0', 'applyOther']), round)) {
       const body = `v${++version}`;
       results[way].push(
         timed(() => {

@@ -99,8 +99,9 @@ describe('scripts run in the node (run here with the local sh)', () => {
       writeFileSync(join(dir, '.web.yaml.nx-kubelet-new'), 'new');
       writeFileSync(join(dir, '.my pod.yaml.nx-kubelet-new'), 'mine');
       // No pod names: nothing to wait for (with names it asks the node's dockerd and cgroups, see the day-2 tests).
-      const result = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '2', '2', 'gone.yaml', 'web.yaml', 'web.yaml', 'my pod.yaml'], { holdStdin: true });
+      const result = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '2', '2', '', 'gone.yaml', 'web.yaml', 'web.yaml', 'my pod.yaml'], { holdStdin: true });
       expect(result.exitCode).toBe(0);
+      expect(result.stdout).toBe('nx-kubelet-committed 0\n');
       expect(readdirSync(dir).sort()).toEqual(['my pod.yaml', 'web.yaml']);
       expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('new');
       expect(readFileSync(join(dir, 'my pod.yaml'), 'utf8')).toBe('mine');

@@ -11,11 +11,13 @@ import { existsSync, FSWatcher, watch as watchFolder } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
-import { loadImages, runningContainer } from './load';
+import { hostImages, IMAGE_INSPECT_FORMAT, ImageIdentity, loadImages, NODE_IMAGES_SCRIPT, parseImageInspect, runningContainer } from './load';
 import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
 import { DockerConnectionOptions, kubeletUrl, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
 import { journalTail } from './node-probe';
-import { KubeletPod, PodRef, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
+import { KubeletPod, PodRef, PODS_POLL_SCRIPT, PodsExec, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
+import type { ChildProcess } from 'node:child_process';
+import type { RunResult } from './docker-cli';
 import { Progress } from './progress';
 
 export interface ApplyOptions extends DockerConnectionOptions {
@@ -143,15 +145,18 @@ const WAIT_FOR_PREDECESSORS = [
 /**
  * Commits an apply in the node, in one `docker exec`: `$1` folder, `$2` seconds to wait at most, `$3` the read-only
  * API's /pods URL (empty when it is off), `$4` --gracePeriod (empty: the pods' own), `$5` how many files to remove,
- * `$6` how many staged files to put in place, then those file names, then the `namespace/pod` names whose earlier pods to wait for
+ * `$6` how many staged files to put in place, `$7` 1 to go on polling the pods, then the files to remove, the staged
+ * file names, then the `namespace/pod` names whose earlier pods to wait for
  * ({@link WAIT_FOR_PREDECESSORS}). Removes first, waits, then renames the staged files into place; a timeout of the
  * wait (exit 3) still puts them in place (the kubelet gets there later). The wait ends when stdin closes (Ctrl-C of
  * the client, `docker exec --interactive` with stdin held open; docker exec does not stop what it started): the
- * staged files are then removed and nothing new is written (exit status of the killed wait).
+ * staged files are then removed and nothing new is written (exit status of the killed wait). Then it prints
+ * `nx-kubelet-committed <status>`; with `$7` = 1 and the files in place (status 0 or 3) it goes on as
+ * {@link PODS_POLL_SCRIPT} in the same exec (the pod wait without a docker exec of its own), else exits with that status.
  */
 export const COMMIT_SCRIPT = [
   'cd "$1" || exit 2',
-  'end=$(( $(date +%s) + $2 )); api=$3; grace=$4; removals=$5; staged=$6; shift 6',
+  'end=$(( $(date +%s) + $2 )); seconds=$2; api=$3; grace=$4; removals=$5; staged=$6; poll=$7; shift 7',
   'while [ "$removals" -gt 0 ]; do rm -f -- "$1"; shift; removals=$((removals - 1)); done',
   // The wait runs as a job that a watcher of our stdin ends (see endsWhenStdinCloses), with the staged names skipped.
   'exec 3<&0',
@@ -169,6 +174,11 @@ export const COMMIT_SCRIPT = [
   '  if [ "$status" = 0 ] || [ "$status" = 3 ]; then mv -f -- ".$1.nx-kubelet-new" "$1" || status=5; else rm -f -- ".$1.nx-kubelet-new"; fi',
   '  shift; staged=$((staged - 1))',
   'done',
+  'echo "nx-kubelet-committed $status"',
+  'if [ "$poll" = 1 ] && { [ "$status" = 0 ] || [ "$status" = 3 ]; }; then',
+  'set -- "$api" "$((seconds + 5))"',
+  PODS_POLL_SCRIPT,
+  'fi',
   'exit "$status"',
 ].join('\n');
 
@@ -196,14 +206,30 @@ apply.check = (node: NodeDescription, options: ApplyOptions): void => {
 };
 
 export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
-  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', READ_FOLDER_SCRIPT, 'sh', folder], { mode: 'capture' });
+  return (await readNodeState(node, id, folder, [])).files;
+}
+
+/**
+ * The node's static pod folder ({@link READ_FOLDER_SCRIPT}) and, in the same `docker exec`, each of `images` as the
+ * node's dockerd has it ({@link NODE_IMAGES_SCRIPT}: first, one line per image).
+ */
+async function readNodeState(
+  node: NodeContext,
+  id: string,
+  folder: string,
+  images: string[],
+): Promise<{ files: Map<string, string>; images: (ImageIdentity | undefined)[] }> {
+  const script = images.length ? ['folder=$1; format=$2; shift 2', NODE_IMAGES_SCRIPT, 'set -- "$folder"', READ_FOLDER_SCRIPT].join('\n') : READ_FOLDER_SCRIPT;
+  const args = images.length ? [folder, IMAGE_INSPECT_FORMAT, ...images] : [folder];
+  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', script, 'sh', ...args], { mode: 'capture' });
   if (result.exitCode !== 0) throw new DockerCommandError(result, `reading ${folder} in the node`);
   const lines = result.stdout.split('\n');
+  const inNode = lines.splice(0, images.length).map((line) => parseImageInspect(line));
   const files = new Map<string, string>();
   for (let index = 0; index + 1 < lines.length; index += 2) {
     if (lines[index]) files.set(lines[index], Buffer.from(lines[index + 1], 'base64').toString('utf8'));
   }
-  return files;
+  return { files, images: inNode };
 }
 
 async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: () => boolean): Promise<boolean> {
@@ -217,8 +243,18 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   const pods = manifests.read();
   const id = await runningContainer(node);
   const folder = node.kubelet.staticPodPath;
-  // Independent questions to the node at once (each is a docker exec).
-  const [inNode, before, host] = await Promise.all([readNodeFolder(node, id, folder), readPods(node, id), nodeName(node, id)]);
+  // Independent questions to the node at once (each is a docker exec): its folder, its pods, its hostname. The images
+  // of every manifest (and the pause image) are checked meanwhile, in the node by the folder's exec: those of the pods
+  // to start must be there before they start.
+  const pause = node.pauseImage;
+  const images = options.load === false ? [] : [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
+  const onHost = hostImages(node, images);
+  onHost.catch(() => undefined); // awaited below, unless there is nothing to apply
+  const [{ files: inNode, images: imagesInNode }, before, host] = await Promise.all([
+    readNodeState(node, id, folder, images),
+    readPods(node, id),
+    nodeName(node, id),
+  ]);
   const changes = diffManifests(new Map(pods.map((pod) => [pod.file, pod.text])), inNode);
   const touched = [...changes.added, ...changes.changed];
   if (touched.length === 0 && changes.removed.length === 0) {
@@ -241,8 +277,11 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   };
   const load = async () => {
     if (options.load === false) return;
-    const pause = node.pauseImage;
-    await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], { required: false, quiet: true });
+    await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], {
+      required: false,
+      quiet: true,
+      inspected: (await onHost).map((identity, index) => ({ image: images[index], host: identity, inNode: imagesInNode[index] })),
+    });
   };
   await Promise.all([load(), ...touchedPods.map(stage)]);
 
@@ -258,8 +297,23 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   // Only pods that start anew: a file whose pod the kubelet sees unchanged (comments, formatting) has no predecessor.
   const names = wait.running.map((pod) => `${pod.namespace}/${pod.name}-${host}`);
   const api = node.kubelet.readOnlyPort ? kubeletUrl(node, 'pods') : '';
+  // The pod wait goes on in the same exec when there is one to do ({@link PODS_POLL_SCRIPT}): one docker exec fewer.
+  const poll = options.wait !== false && (wait.running.length > 0 || wait.gone.length > 0) && !!node.kubelet.readOnlyPort;
+  let child: ChildProcess | undefined;
+  let buffered = '';
+  let sink: ((chunk: string) => void) | undefined;
+  let marked!: (status: number | undefined) => void;
+  const marker = new Promise<number | undefined>((resolve) => (marked = resolve));
+  const onData = (chunk: Buffer) => {
+    if (sink) return sink(chunk.toString());
+    buffered += chunk.toString();
+    const match = /^nx-kubelet-committed (\d+)\n/m.exec(buffered);
+    if (!match) return;
+    buffered = buffered.slice(match.index + match[0].length);
+    marked(Number(match[1]));
+  };
   // --interactive with stdin held open: on Ctrl-C stdin closes and the wait in the node ends (docker exec would not).
-  const committed = await runDocker(
+  const running: Promise<RunResult> = runDocker(
     node.target,
     [
       'exec',
@@ -275,16 +329,42 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
       options.gracePeriod === undefined ? '' : String(options.gracePeriod),
       String(removals.length),
       String(touchedPods.length),
+      poll ? '1' : '',
       ...removals,
       ...touchedPods.map((pod) => pod.file),
       ...names,
     ],
-    { mode: 'capture', holdStdin: true },
-  );
-  if (committed.interrupted) throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
-  // A timeout of the wait (3) is no failure: the files are in place and the kubelet still gets there, later; the pod
-  // wait below reports what happens.
-  if (committed.exitCode !== 0 && committed.exitCode !== 3) throw new DockerCommandError(committed, `applying the manifests to ${folder} in the node`);
+    {
+      mode: 'capture',
+      holdStdin: true,
+      onSpawn: (spawned) => {
+        child = spawned;
+        spawned.stdout?.on('data', onData);
+      },
+    },
+  ).finally(() => marked(undefined));
+  const status = await marker;
+  let polling: PodsExec | undefined;
+  if (poll && child && (status === 0 || status === 3)) {
+    // Committed; the same exec now reports the pods.
+    const exec = child;
+    polling = {
+      child: exec,
+      result: running,
+      subscribe: (onChunk) => {
+        sink = onChunk;
+        if (buffered) onChunk(buffered);
+        buffered = '';
+      },
+    };
+  } else {
+    const committed = await running;
+    if (committed.interrupted)
+      throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
+    // A timeout of the wait (3) is no failure: the files are in place and the kubelet still gets there, later; the pod
+    // wait below reports what happens.
+    if (committed.exitCode !== 0 && committed.exitCode !== 3) throw new DockerCommandError(committed, `applying the manifests to ${folder} in the node`);
+  }
   const summary = [
     ...changes.added.map((file) => `+ ${file}`),
     ...changes.changed.map((file) => `~ ${file}`),
@@ -292,7 +372,7 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   ].join(', ');
   log.info(`${node.name}: applied ${summary} to ${folder}${changes.unchanged.length ? ` (${changes.unchanged.length} unchanged)` : ''}`);
   if (options.wait === false || (wait.running.length === 0 && wait.gone.length === 0)) return true;
-  return reportWait(node, id, wait, (options.timeout ?? 120) * 1000, { cancelled });
+  return reportWait(node, id, wait, (options.timeout ?? 120) * 1000, { cancelled, exec: polling });
 }
 
 /**
@@ -345,7 +425,7 @@ export async function reportWait(
   id: string,
   wait: PodWait,
   timeoutMs: number,
-  { cancelled, startedAt }: { cancelled?: () => boolean; startedAt?: number } = {},
+  { cancelled, startedAt, exec }: { cancelled?: () => boolean; startedAt?: number; exec?: PodsExec } = {},
 ): Promise<boolean> {
   if (!node.kubelet.readOnlyPort) {
     // The pods' state comes from the read-only API; off (as the node README's hardening advice suggests) is no failure.
@@ -363,7 +443,7 @@ export async function reportWait(
   const stop = progress.keepUpdating(() => state);
   let outcome;
   try {
-    outcome = await waitForPods(node, id, wait, timeoutMs, { onState: (now) => (state = now), cancelled });
+    outcome = await waitForPods(node, id, wait, timeoutMs, { onState: (now) => (state = now), cancelled, exec });
   } finally {
     stop();
   }

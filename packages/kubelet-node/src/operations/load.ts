@@ -93,7 +93,7 @@ export function sameImage(host: ImageIdentity | undefined, inNode: ImageIdentity
   return !!host && !!inNode && (host.id === inNode.id || host.content === inNode.content);
 }
 
-interface ImageFacts {
+export interface ImageFacts {
   image: string;
   host?: ImageIdentity;
   inNode?: ImageIdentity;
@@ -109,6 +109,20 @@ async function inspectImage(node: NodeContext, id: string, image: string): Promi
     host: host.exitCode === 0 ? parseImageInspect(host.stdout) : undefined,
     inNode: inNode.exitCode === 0 ? parseImageInspect(inNode.stdout) : undefined,
   };
+}
+
+/**
+ * `docker image inspect` of each image in the node, one line each (empty: not there): apply runs it in the exec that
+ * reads the node's folder (with `$format` and `$@` the images set), so that the image check costs no exec of its own.
+ */
+export const NODE_IMAGES_SCRIPT = 'for image; do printf "%s\\n" "$(docker image inspect --format "$format" "$image" 2>/dev/null)"; done';
+
+/** Each image as the host's engine has it (undefined: not there), one `docker image inspect` each, in parallel. */
+export async function hostImages(node: NodeContext, images: string[]): Promise<(ImageIdentity | undefined)[]> {
+  const results = await Promise.all(
+    images.map((image) => runDocker(sourceEngine(node), ['image', 'inspect', '--format', IMAGE_INSPECT_FORMAT, image], { mode: 'capture' })),
+  );
+  return results.map((result) => (result.exitCode === 0 ? parseImageInspect(result.stdout) : undefined));
 }
 
 export interface LoadSummary {
@@ -129,9 +143,10 @@ export async function loadImages(
   node: NodeContext,
   id: string,
   images: string[],
-  { required, quiet = false }: { required: boolean; quiet?: boolean },
+  { required, quiet = false, inspected = [] }: { required: boolean; quiet?: boolean; inspected?: ImageFacts[] },
 ): Promise<LoadSummary> {
-  const facts = await Promise.all(images.map((image) => inspectImage(node, id, image)));
+  // What the caller inspected already (apply, while it read the node's folder) is not asked again.
+  const facts = await Promise.all(images.map((image) => inspected.find((fact) => fact.image === image) ?? inspectImage(node, id, image)));
   const missing = facts.filter((fact) => !fact.host).map((fact) => fact.image);
   if (required && missing.length) {
     throw new Error(

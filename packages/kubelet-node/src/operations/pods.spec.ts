@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeContext } from './node-context';
-import { findPod, formatPod, KubeletPod, summarizePod, waitForPods } from './pods';
+import { findPod, formatPod, KubeletPod, PODS_POLL_SCRIPT, summarizePod, waitForPods } from './pods';
 
 const pod = (status: KubeletPod['status'], name = 'web-node1'): KubeletPod => ({
   metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/config.hash': 'h1' } },
@@ -70,6 +70,44 @@ describe('waitForPods interrupted', () => {
       expect(outcome).toMatchObject({ ok: false, why: 'interrupted' });
     } finally {
       clearInterval(poke);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('waitForPods in one exec', () => {
+  it('runs PODS_POLL_SCRIPT once, reads each change of /pods as it comes (JSON over several lines too), ends it when the pod runs', async () => {
+    // A stand-in docker CLI running the script as the node would, with a stand-in curl: /pods answers "Pending" three
+    // times (printed once: unchanged answers are not), then "Running" with its container ready, as indented JSON.
+    const dir = mkdtempSync(join(tmpdir(), 'pods-poll-'));
+    const docker = join(dir, 'docker');
+    const calls = join(dir, 'calls');
+    const pending = JSON.stringify({ items: [pod({ phase: 'Pending' })] });
+    const running = JSON.stringify({ items: [pod({ phase: 'Running', containerStatuses: [{ name: 'web', ready: true }] })] }, null, 2);
+    writeFileSync(join(dir, 'pending.json'), pending);
+    writeFileSync(join(dir, 'running.json'), running);
+    writeFileSync(
+      join(dir, 'curl'),
+      `#!/bin/sh\necho x >> '${calls}'\nif [ "$(wc -l < '${calls}')" -le 3 ]; then cat '${dir}/pending.json'; else cat '${dir}/running.json'; fi\n`,
+    );
+    writeFileSync(
+      docker,
+      `#!/bin/sh\nprintf '%s\\n' "$1 $2 $3" >> '${dir}/docker-calls'\nif [ "$3" = hostname ]; then echo node1; exit 0; fi\nPATH='${dir}':$PATH exec sh -c "$6" sh "$8" "$9"\n`,
+    );
+    chmodSync(docker, 0o755);
+    chmodSync(join(dir, 'curl'), 0o755);
+    const node = { name: 'n1', target: { command: docker }, kubelet: { healthzPort: 10248, readOnlyPort: 10255 } } as unknown as NodeContext;
+    const states: string[] = [];
+    try {
+      const outcome = await waitForPods(node, 'c1', { running: [{ name: 'web', namespace: 'default' }], gone: [] }, 10_000, {
+        onState: (state) => states.push(state),
+      });
+      expect(outcome).toMatchObject({ ok: true, lines: ['default/web-node1  Running  1/1 ready  0 restarts'] });
+      expect(states).toEqual(['0/1 pods ready']);
+      // One exec for the hostname, one for the whole wait.
+      expect(readFileSync(join(dir, 'docker-calls'), 'utf8').trim().split('\n')).toHaveLength(2);
+      expect(PODS_POLL_SCRIPT).toContain('cat >/dev/null; kill "$job"');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -3,7 +3,9 @@
  * fills in the status of static pods although there is no API server. Read through `docker exec … curl`, never
  * through a published port.
  */
-import { runDocker } from './docker-cli';
+import type { ChildProcess } from 'node:child_process';
+import { runDocker, RunResult } from './docker-cli';
+import { endsWhenStdinCloses } from './node-probe';
 import { kubeletUrl, NodeContext, nodeName } from './node-context';
 
 export interface ContainerStatus {
@@ -163,35 +165,77 @@ export interface PodWaitOutcome {
 }
 
 /**
- * Polls /pods (every 250 ms) until every pod of `wait.running` is Running and ready and every pod of `wait.gone` has
- * disappeared; ends early when a pod reports a reason that waiting does not cure (image pull back-off, crash loop…).
+ * Polls the kubelet's /pods inside the node, in one long-lived `docker exec --interactive` (`$1` the URL, `$2` seconds
+ * at most; exit 3 past them): every 100 ms, printing the answer on one line whenever it differs from the last one
+ * printed (JSON has no raw newline inside its strings, so dropping newlines keeps it whole), `!` and exit 4 when the
+ * read-only API does not answer. The host reads the lines as they come and ends the exec by closing its stdin
+ * ({@link endsWhenStdinCloses}): one exec per wait instead of one per poll.
+ */
+export const PODS_POLL_SCRIPT = endsWhenStdinCloses(
+  [
+    'url=$1; end=$(( $(date +%s) + $2 )); last=',
+    'while :; do',
+    '  body=$(curl -fsS --max-time 3 "$url" 2>/dev/null) || { echo "!"; exit 4; }',
+    '  if [ "$body" != "$last" ]; then printf "%s" "$body" | tr -d "\\n"; echo; last=$body; fi',
+    '  [ "$(date +%s)" -gt "$end" ] && exit 3',
+    '  sleep 0.1 2>/dev/null || sleep 1',
+    'done',
+  ].join('\n'),
+);
+
+/** The pods of one /pods answer (undefined when it is not the kubelet's JSON). */
+function parsePods(text: string): KubeletPod[] | undefined {
+  try {
+    return ((JSON.parse(text) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A {@link PODS_POLL_SCRIPT} already running (apply's commit goes on as one): its client, its end, its output from now on. */
+export interface PodsExec {
+  child: ChildProcess;
+  result: Promise<RunResult>;
+  subscribe: (onChunk: (chunk: string) => void) => void;
+}
+
+const NO_API_LINE = `the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`;
+
+/**
+ * Waits until every pod of `wait.running` is Running and ready and every pod of `wait.gone` has disappeared, reading
+ * /pods as {@link PODS_POLL_SCRIPT} reports its changes (every 100 ms in the node, one `docker exec` in all); ends
+ * early when a pod reports a reason that waiting does not cure (image pull back-off, crash loop…).
  */
 export async function waitForPods(
   node: NodeContext,
   id: string,
   wait: PodWait,
   timeoutMs: number,
-  { onState, cancelled }: { onState?: (state: string) => void; cancelled?: () => boolean } = {},
+  { onState, cancelled, exec }: { onState?: (state: string) => void; cancelled?: () => boolean; exec?: PodsExec } = {},
 ): Promise<PodWaitOutcome> {
   const start = Date.now();
-  const host = await nodeName(node, id);
+  let host: string;
+  try {
+    host = await nodeName(node, id);
+  } catch (error) {
+    exec?.child.stdin?.end();
+    throw error;
+  }
   let firstRunningMs: number | undefined;
-  for (;;) {
-    let pods: KubeletPod[] | undefined;
-    try {
-      pods = await readPods(node, id);
-    } catch (error) {
-      if (error instanceof InterruptedError) return { ok: false, why: cancelled?.() ? 'cancelled' : 'interrupted', firstRunningMs, lines: [] };
-      throw error;
-    }
-    if (pods === undefined) {
-      return {
-        ok: false,
-        why: 'no-api',
-        lines: [`the kubelet's read-only API (readOnlyPort in kubelet.yaml) is off or does not answer: cannot tell whether the pods run`],
-      };
-    }
-    const lines: string[] = [];
+  let lines: string[] = [];
+  let outcome: PodWaitOutcome | undefined;
+  let child: ChildProcess | undefined;
+  const total = wait.running.length + wait.gone.length;
+  const finish = (result: PodWaitOutcome) => {
+    if (outcome) return;
+    outcome = result;
+    // Closing stdin ends the loop in the node (and with it the exec); the kill is for an exec that hangs.
+    child?.stdin?.end();
+    guard = setTimeout(() => child?.kill('SIGTERM'), 5000);
+  };
+  let guard: NodeJS.Timeout | undefined;
+  const evaluate = (pods: KubeletPod[]) => {
+    const now: string[] = [];
     let pending = 0;
     let failed = false;
     for (const ref of wait.running) {
@@ -199,29 +243,71 @@ export async function waitForPods(
       const summary = pod && summarizePod(pod);
       if (!summary) {
         pending++;
-        lines.push(`${ref.namespace}/${ref.name}-${host}  not reported by the kubelet yet`);
+        now.push(`${ref.namespace}/${ref.name}-${host}  not reported by the kubelet yet`);
       } else if (ref.notHash !== undefined && summary.configHash === ref.notHash) {
         pending++;
-        lines.push(`${summary.key}  still the previous version (the kubelet has not read the new manifest yet)`);
+        now.push(`${summary.key}  still the previous version (the kubelet has not read the new manifest yet)`);
       } else {
         if (summary.phase === 'Running' && firstRunningMs === undefined) firstRunningMs = Date.now() - start;
         if (!summary.done) pending++;
         if (summary.failed) failed = true;
-        lines.push(formatPod(summary));
+        now.push(formatPod(summary));
       }
     }
     for (const ref of wait.gone) {
       const pod = findPod(pods, ref, host);
       if (pod) {
         pending++;
-        lines.push(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}  still there (its manifest was removed)`);
+        now.push(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}  still there (its manifest was removed)`);
       }
     }
-    if (pending === 0) return { ok: true, firstRunningMs, lines };
-    if (failed) return { ok: false, why: 'failed', firstRunningMs, lines };
-    if (Date.now() - start >= timeoutMs) return { ok: false, why: 'timeout', firstRunningMs, lines };
-    if (cancelled?.()) return { ok: false, why: 'cancelled', firstRunningMs, lines };
-    onState?.(`${wait.running.length + wait.gone.length - pending}/${wait.running.length + wait.gone.length} pods ready`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    lines = now;
+    if (pending === 0) return finish({ ok: true, firstRunningMs, lines });
+    if (failed) return finish({ ok: false, why: 'failed', firstRunningMs, lines });
+    onState?.(`${total - pending}/${total} pods ready`);
+  };
+  let buffered = '';
+  const onData = (chunk: Buffer | string) => {
+    buffered += chunk.toString();
+    let newline;
+    while (!outcome && (newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      const pods = line === '!' ? undefined : parsePods(line);
+      if (pods === undefined) finish({ ok: false, why: 'no-api', lines: [NO_API_LINE] });
+      else evaluate(pods);
+    }
+  };
+  const timer = setTimeout(() => finish({ ok: false, why: 'timeout', firstRunningMs, lines }), timeoutMs);
+  const check = setInterval(() => {
+    if (cancelled?.()) finish({ ok: false, why: 'cancelled', firstRunningMs, lines });
+  }, 100);
+  try {
+    let running: Promise<RunResult>;
+    if (exec) {
+      child = exec.child;
+      exec.subscribe(onData);
+      running = exec.result;
+    } else {
+      const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000) + 5));
+      running = runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', PODS_POLL_SCRIPT, 'sh', kubeletUrl(node, 'pods'), seconds], {
+        mode: 'capture',
+        holdStdin: true,
+        onSpawn: (spawned) => {
+          child = spawned;
+          spawned.stdout?.on('data', onData);
+        },
+      });
+    }
+    const result = await running;
+    if (outcome) return outcome;
+    if (result.interrupted) return { ok: false, why: cancelled?.() ? 'cancelled' : 'interrupted', firstRunningMs, lines: [] };
+    if (result.exitCode === 3) return { ok: false, why: 'timeout', firstRunningMs, lines };
+    // The exec itself failed (the container stopped, no curl…): as a /pods that does not answer.
+    return { ok: false, why: 'no-api', lines: [NO_API_LINE] };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(check);
+    clearTimeout(guard);
   }
 }
