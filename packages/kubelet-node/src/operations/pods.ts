@@ -183,15 +183,6 @@ export const PODS_POLL_SCRIPT = endsWhenStdinCloses(
   ].join('\n'),
 );
 
-/** The pods of one /pods answer (undefined when it is not the kubelet's JSON). */
-function parsePods(text: string): KubeletPod[] | undefined {
-  try {
-    return ((JSON.parse(text) as { items?: KubeletPod[] }).items ?? []).filter((pod) => pod?.metadata?.name);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A {@link PODS_POLL_SCRIPT} already running (apply's commit goes on as one): its client, its end, its output from now on. */
 export interface PodsExec {
   child: ChildProcess;
