@@ -192,7 +192,7 @@ describe('failure paths', () => {
     run('mkdir', ['-p', fakeBin]);
     writeFileSync(
       join(fakeBin, 'docker'),
-      '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n',
+      '#!/bin/sh\nif [ "$1" = version ]; then echo 26.1.5; exit 0; fi\nif [ "$1" = ps ]; then exit 0; fi\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n',
     );
     chmodSync(join(fakeBin, 'docker'), 0o755);
     // down runs Compose (status does not: it finds the container with docker ps) and looks for it beside its first

@@ -20,6 +20,9 @@ export interface BuildOptions {
   force?: boolean;
 }
 
+/** The options that say how the image is built (build's, and up's for the build it runs first). */
+export const BUILD_OPTION_NAMES = ['noCache', 'pull', 'platform', 'buildArgs', 'force'] as const satisfies readonly (keyof BuildOptions)[];
+
 const LOCAL_BINARIES = ['kubelet', 'cri-dockerd'];
 
 /** The compose build arguments for the options: `--no-cache`, `--pull`, `--build-arg K=V`…, then the service. */

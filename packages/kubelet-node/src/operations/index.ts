@@ -39,6 +39,7 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
 
 export type { NodeContext, NodeDescription, NodeRef, DockerConnectionOptions } from './node-context';
 export type { BuildNodeOptions } from './build';
+export { BUILD_OPTION_NAMES } from './build-node';
 export type { UpOptions } from './up';
 export type { DownOptions } from './down';
 export type { LogsOptions, LogUnit } from './logs';

@@ -38,7 +38,19 @@ import {
   mayTakeBackIn,
   parseDockerignore,
 } from '../core/image-inputs';
-import { captureDocker, describeEngine, dockerArgv, DockerTarget, dockerEnv, formatCommand, runCommand, runDocker, RunOptions, RunResult } from './docker-cli';
+import {
+  captureDocker,
+  describeEngine,
+  dockerArgv,
+  DockerCommandError,
+  DockerTarget,
+  dockerEnv,
+  formatCommand,
+  runCommand,
+  runDocker,
+  RunOptions,
+  RunResult,
+} from './docker-cli';
 import { ComposeCommand, daemonCheck, findCompose } from './preflight';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
@@ -497,10 +509,11 @@ async function composeProjectOf(target: DockerTarget, name: string, dir: string,
   const scoped = scopedProjectName(name, dir);
   const folders = new Set([dir, realPath(dir)]);
   const listed = await listComposeContainers(target);
-  // A failed query says why when the daemon is not reachable (the preflight check, folded into this first call).
-  if (listed === undefined) {
+  // A failed query says why when the daemon is not reachable (the preflight check, folded into this first call);
+  // otherwise the failure itself: which container is the node's cannot be told, never "it has none".
+  if (listed instanceof DockerCommandError) {
     await daemonCheck(target);
-    return { project: scoped };
+    throw listed;
   }
   const projects = new Set(listed.filter((row) => folders.has(row.workingDir)).map((row) => row.project));
   if (projects.has(name) && projects.has(scoped)) {
@@ -523,9 +536,9 @@ interface ComposeContainer extends NodeContainer {
 /**
  * Every container of the engine that Compose made (by its project label), with its project, service, working folder,
  * name, full ID and state: one `docker ps` answers both which project is the node's and which container is its own.
- * Undefined when the query failed.
+ * The error when the query failed.
  */
-async function listComposeContainers(target: DockerTarget): Promise<ComposeContainer[] | undefined> {
+async function listComposeContainers(target: DockerTarget): Promise<ComposeContainer[] | DockerCommandError> {
   // The working folder last: it is the only field that may hold any character (a tab too).
   const format = ['project', 'service'].map((label) => `{{.Label "com.docker.compose.${label}"}}`).join('\t');
   const result = await runDocker(
@@ -541,7 +554,7 @@ async function listComposeContainers(target: DockerTarget): Promise<ComposeConta
     ],
     { mode: 'capture' },
   );
-  if (result.exitCode !== 0) return undefined;
+  if (result.exitCode !== 0) return new DockerCommandError(result, 'docker ps');
   return result.stdout
     .split('\n')
     .filter(Boolean)
@@ -642,7 +655,7 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
   // What `docker compose ps --all --quiet <service>` gave, by Compose's labels, with no Compose process (~0.5 s).
   const listed = await listComposeContainers(node.target);
-  return listed && serviceContainer(listed, node.composeProject, node.service)?.id;
+  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service)?.id;
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */
