@@ -6,6 +6,8 @@
 #                                    name, never as the real gcr.io/k8s-minikube/kicbase: tests pass it to the
 #                                    generator with --kicbaseImage. A gcr.io tag an older version of this script left
 #                                    on a stand-in is removed.
+#   nx-kubelet/engine-docker28:sid   not a stand-in but a test engine: Docker 28 with the containerd image store from
+#                                    Debian sid (tools/docker-engine/docker28-engine.js prepare).
 # Idempotent: an image is rebuilt only when its inputs change. Usage: build-stand-ins.sh [kicbase-version ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,3 +58,8 @@ for version in "${versions[@]}"; do
   docker build --quiet --label "org.nx-kubelet.stand-in=$inputs_hash" --build-arg "BASE=$debian_image" --build-arg "DEBIAN_MIRROR=$mirror" \
     --tag "$tag" "$here/kicbase-stand-in" >/dev/null
 done
+
+# The test engine Docker 28 with the containerd image store (engine-docker28.test.ts): Debian sid's docker.io and
+# containerd in a debootstrapped root filesystem, imported as nx-kubelet/engine-docker28:sid (a few minutes the first
+# time, cached by its package list afterwards). See tools/docker-engine/docker28-engine.js.
+as_root "$(command -v node)" "$here/../docker-engine/docker28-engine.js" prepare

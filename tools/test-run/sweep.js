@@ -38,11 +38,23 @@ function projectsIn(folder) {
   return [...projects];
 }
 
-/** Removes this run's compose projects; returns the names of those it removed. */
+/**
+ * Removes this run's compose projects, then the test engines it started in containers (docker28-engine.js labels
+ * their container and data volume with the run's folder); returns the names of what it removed.
+ */
 function sweep(folder) {
   const projects = projectsIn(folder);
   for (const project of projects) removeNode(project);
-  return projects;
+  const label = `label=org.nx-kubelet.test-run=${folder}`;
+  const listed = (args) => {
+    const result = spawnSync('docker', [...args, '--filter', label, '--format', '{{.Names}}'], { encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
+  };
+  const engines = listed(['ps', '--all']);
+  if (engines.length) spawnSync('docker', ['rm', '--force', '--volumes', ...engines], { stdio: 'ignore' });
+  const volumes = listed(['volume', 'ls']);
+  if (volumes.length) spawnSync('docker', ['volume', 'rm', '--force', ...volumes], { stdio: 'ignore' });
+  return [...projects, ...engines.map((name) => `engine ${name}`)];
 }
 
 function globalSetup() {
