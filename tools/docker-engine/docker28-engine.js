@@ -48,7 +48,8 @@ exec /usr/sbin/dockerd --host unix:///var/run/docker.sock --host "tcp://$address
 function sh(argv, options = {}) {
   const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   if (result.error) throw new Error(`${argv.join(' ')} could not start: ${result.error.message}`);
-  if (result.status !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout || '').trim().slice(-3000)}`);
+  if (result.status !== 0 && !options.allowFailure)
+    throw new Error(`${argv.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout || '').trim().slice(-3000)}`);
   return result;
 }
 
@@ -96,14 +97,16 @@ function prepareDocker28Image({ log = (line) => console.error(line) } = {}) {
         throw new Error(`engine-docker28: debootstrap ${SUITE} failed (${boot.status}):\n${(boot.stderr || boot.stdout).trim().slice(-3000)}\n${tail}`);
       }
       for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
-        for (const entry of readdirSync(join(rootfs, dir))) if (entry !== 'partial' && entry !== 'lock') rmSync(join(rootfs, dir, entry), { recursive: true, force: true });
+        for (const entry of readdirSync(join(rootfs, dir)))
+          if (entry !== 'partial' && entry !== 'lock') rmSync(join(rootfs, dir, entry), { recursive: true, force: true });
       }
       mkdirSync(join(rootfs, 'etc', 'docker'), { recursive: true });
       writeFileSync(join(rootfs, 'etc', 'docker', 'daemon.json'), `${JSON.stringify(DAEMON_JSON, null, 2)}\n`);
       writeFileSync(join(rootfs, 'usr', 'local', 'bin', 'nx-kubelet-engine'), ENTRYPOINT);
       chmodSync(join(rootfs, 'usr', 'local', 'bin', 'nx-kubelet-engine'), 0o755);
       const version = sh(['chroot', rootfs, 'dpkg-query', '-W', '-f', '${Version}', 'docker.io']).stdout.trim();
-      if (!version.startsWith(`${WANT_MAJOR}.`)) throw new Error(`engine-docker28: Debian ${SUITE} now ships docker.io ${version}, not ${WANT_MAJOR}.x: update tools/docker-engine/docker28-engine.js.`);
+      if (!version.startsWith(`${WANT_MAJOR}.`))
+        throw new Error(`engine-docker28: Debian ${SUITE} now ships docker.io ${version}, not ${WANT_MAJOR}.x: update tools/docker-engine/docker28-engine.js.`);
       sh(['tar', '--numeric-owner', '--xattrs', '-C', rootfs, '-cf', `${tarball}.tmp`, '.']);
       renameSync(`${tarball}.tmp`, tarball);
     } finally {
@@ -112,7 +115,8 @@ function prepareDocker28Image({ log = (line) => console.error(line) } = {}) {
     }
     // Tarballs of earlier keys are of no more use.
     for (const entry of readdirSync(CACHE)) {
-      if (entry.startsWith(`engine-docker28-${SUITE}-`) && entry.endsWith('.tar') && join(CACHE, entry) !== tarball) rmSync(join(CACHE, entry), { force: true });
+      if (entry.startsWith(`engine-docker28-${SUITE}-`) && entry.endsWith('.tar') && join(CACHE, entry) !== tarball)
+        rmSync(join(CACHE, entry), { force: true });
     }
   }
   sh([
