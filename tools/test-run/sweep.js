@@ -46,13 +46,13 @@ function sweep(folder) {
   const projects = projectsIn(folder);
   for (const project of projects) removeNode(project);
   const label = `label=org.nx-kubelet.test-run=${folder}`;
-  const listed = (args) => {
-    const result = spawnSync('docker', [...args, '--filter', label, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const listed = (args, format) => {
+    const result = spawnSync('docker', [...args, '--filter', label, '--format', format], { encoding: 'utf8' });
     return result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
   };
-  const engines = listed(['ps', '--all']);
+  const engines = listed(['ps', '--all'], '{{.Names}}');
   if (engines.length) spawnSync('docker', ['rm', '--force', '--volumes', ...engines], { stdio: 'ignore' });
-  const volumes = listed(['volume', 'ls']);
+  const volumes = listed(['volume', 'ls'], '{{.Name}}');
   if (volumes.length) spawnSync('docker', ['volume', 'rm', '--force', ...volumes], { stdio: 'ignore' });
   return [...projects, ...engines.map((name) => `engine ${name}`)];
 }
