@@ -138,6 +138,10 @@ beforeAll(async () => {
   writeManifest('httpd.yaml', httpdManifest(workload, 'httpd', 'on-docker28'));
 }, 900_000);
 
+// A turn of the event loop before each step: the steps run commands synchronously, and the run's Ctrl-C handler
+// (tools/test-run/sweep.js, which removes the engine) runs only when the loop turns.
+beforeEach(() => new Promise((resolve) => setImmediate(resolve)));
+
 afterAll(() => {
   const problems: string[] = [];
   if (engine) {

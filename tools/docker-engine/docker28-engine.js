@@ -61,7 +61,9 @@ function imageKey() {
     .slice(0, 16);
 }
 
+/** The Debian archive: NX_KUBELET_DEBIAN_MIRROR, else the one apt on this machine uses, else deb.debian.org. */
 function mirror() {
+  if (process.env.NX_KUBELET_DEBIAN_MIRROR) return process.env.NX_KUBELET_DEBIAN_MIRROR;
   try {
     const uris = readFileSync('/etc/apt/sources.list.d/debian.sources', 'utf8').match(/^URIs:\s*(\S+)/m);
     if (uris) return uris[1];
