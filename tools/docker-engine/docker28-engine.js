@@ -80,6 +80,12 @@ function mirror() {
 function prepareDocker28Image({ log = (line) => console.error(line) } = {}) {
   const started = Date.now();
   const key = imageKey();
+  const daemon = sh(['docker', 'version', '--format', '{{.Server.Version}}'], { allowFailure: true });
+  if (daemon.status !== 0) {
+    throw new Error(
+      `engine-docker28: the host's Docker engine does not answer (${(daemon.stderr || daemon.stdout).trim()}): start it with tools/docker-engine/start.sh.`,
+    );
+  }
   const label = sh(['docker', 'image', 'inspect', '--format', `{{ index .Config.Labels "${LABEL}" }}`, IMAGE], { allowFailure: true });
   if (label.status === 0 && label.stdout.trim() === key) return { image: IMAGE, key, how: 'cached', seconds: (Date.now() - started) / 1000 };
   if (process.getuid && process.getuid() !== 0) throw new Error('engine-docker28: building the image needs root (debootstrap, chroot).');
@@ -87,7 +93,10 @@ function prepareDocker28Image({ log = (line) => console.error(line) } = {}) {
   let how = 'imported';
   if (!existsSync(tarball)) {
     how = 'built';
-    sh(['debootstrap', '--version'], { allowFailure: false });
+    const debootstrap = spawnSync('debootstrap', ['--version'], { encoding: 'utf8' });
+    if (debootstrap.error || debootstrap.status !== 0) {
+      throw new Error('engine-docker28: debootstrap is missing or broken: install it (tools/docker-engine/start.sh does, with Docker 26).');
+    }
     mkdirSync(CACHE, { recursive: true });
     const rootfs = mkdtempSync(join(CACHE, 'engine-docker28-rootfs-'));
     try {
