@@ -29,6 +29,8 @@ const nodeLeftovers = require('../../tools/docker-engine/leftovers');
 
 interface Docker28Engine {
   name: string;
+  volume: string;
+  address: string;
   host: string;
   info: { ServerVersion: string; DriverStatus: [string, string][] };
   prepared: { how: string; seconds: number };
@@ -150,6 +152,8 @@ afterAll(() => {
     engine.remove();
     const left = run('docker', ['ps', '--all', '--quiet', '--filter', `name=^${engine.name}$`]).stdout.trim();
     if (left) problems.push(`the engine container ${engine.name} is still there`);
+    const volume = run('docker', ['volume', 'ls', '--quiet', '--filter', `name=^${engine.volume}$`]).stdout.trim();
+    if (volume) problems.push(`the engine's data-root volume ${engine.volume} is still there`);
   }
   run('docker', ['image', 'rm', '--force', hostImage]);
   removeWorkspace(workspace);
@@ -164,6 +168,21 @@ it('the engine is Docker 28 with the containerd image store, reachable on its br
   expect(info.stdout).toContain('driver-type: io.containerd.snapshotter.v1');
   // Nothing published on the host: the engine container has no port bindings.
   expect(run('docker', ['port', engine!.name]).stdout.trim()).toBe('');
+  // dockerd listens on 2375 at the container's bridge address only (/proc/net/tcp: little-endian hex address, port
+  // 0x0947, state 0A = LISTEN), and on no IPv6 address.
+  const listening = (file: string) =>
+    run('docker', ['exec', engine!.name, 'cat', file])
+      .stdout.split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1]?.endsWith(':0947') && fields[3] === '0A')
+      .map((fields) => fields[1].split(':')[0]);
+  const hex = engine!.address
+    .split('.')
+    .map((octet) => Number(octet).toString(16).toUpperCase().padStart(2, '0'))
+    .reverse()
+    .join('');
+  expect(listening('/proc/net/tcp')).toEqual([hex]);
+  expect(listening('/proc/net/tcp6')).toEqual([]);
   // The node records its engine.
   expect(readFileSync(join(dir, 'compose.yaml'), 'utf8')).toContain(`x-kubelet-node:\n  docker-host: ${engine!.host}`);
 });
