@@ -57,6 +57,8 @@ export interface KubeletNodeOptions extends Customizations {
   readonly kicbaseImage?: string;
   /** Accept versions outside the version matrix, with a warning. @default false */
   readonly allowUnknownVersions?: boolean;
+  /** The container engine the node runs on: `docker` or `podman` (rootful); recorded with the node. @default docker */
+  readonly engine?: 'docker' | 'podman';
   /** The docker context of the engine the node runs on; recorded with the node, every task uses it. */
   readonly dockerContext?: string;
   /** The address of the engine the node runs on (ssh://user@host, tcp://host:2376, unix:///path). */

@@ -16,6 +16,7 @@ export interface KubeletNodeGeneratorSchema {
   examplePod?: boolean;
   hostname?: string;
   allowUnknownVersions?: boolean;
+  engine?: 'docker' | 'podman';
   dockerContext?: string;
   dockerHost?: string;
   cpus?: number | string;

@@ -128,6 +128,28 @@ function hostIsLoopback(host: string): boolean {
 }
 
 /** Checks a docker context name (docker's own rule); throws {@link InvalidEngineAddressError} naming `option`. */
+/**
+ * The container engines a node can run on. Docker is the default; Podman (rootful, as minikube's podman driver runs
+ * it) is reached with its own CLI. How each one is driven is the operations' engine adapter's business.
+ */
+export const ENGINE_KINDS = ['docker', 'podman'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+export const DEFAULT_ENGINE_KIND: EngineKind = 'docker';
+
+/** The engine's name as messages show it. */
+export function engineKindName(kind: EngineKind | undefined): string {
+  return kind === 'podman' ? 'Podman' : 'Docker';
+}
+
+/** Checks an `--engine` value (surrounding whitespace ignored, case-sensitive); throws {@link InvalidEngineAddressError}. */
+export function checkEngineKind(input: string, option = '--engine'): EngineKind {
+  const kind = input.trim();
+  if (!(ENGINE_KINDS as readonly string[]).includes(kind)) {
+    throw new InvalidEngineAddressError(`Invalid ${option} ${shownValue(kind)}: give one of ${ENGINE_KINDS.join(', ')}.`);
+  }
+  return kind as EngineKind;
+}
+
 export function checkDockerContext(input: string, option = '--dockerContext'): string {
   const context = input.trim();
   if (!DOCKER_CONTEXT.test(context)) {

@@ -98,7 +98,7 @@ describe('a node on a given engine', () => {
   });
 
   it.each([
-    ['x-kubelet-node: site-a\n', 'compose.yaml:1: x-kubelet-node must be a mapping with docker-context or docker-host, got the string "site-a"'],
+    ['x-kubelet-node: site-a\n', 'compose.yaml:1: x-kubelet-node must be a mapping with engine, docker-context or docker-host, got the string "site-a"'],
     ['x-kubelet-node:\n  docker-context: [site-a]\n', 'compose.yaml:2: x-kubelet-node.docker-context must be a string such as "edge-a", got a list'],
     [
       'x-kubelet-node:\n  docker-host: 2375\n',
@@ -109,6 +109,53 @@ describe('a node on a given engine', () => {
     expect(() => engineOf({}, compose)).toThrow(message);
     // The command line still decides when it names an engine.
     expect(engineOf({ context: 'site-b' }, compose)).toEqual({ context: 'site-b', host: undefined });
+  });
+
+  it('records Podman as the engine, with or without an address, and keeps Docker nodes as they were', () => {
+    const files = render({ name: 'pod-a', engine: 'podman' });
+    expect(parse(files['compose.yaml'])['x-kubelet-node']).toEqual({ engine: 'podman' });
+    expect(files['README.md']).toContain('**Where it runs:** on Podman (rootful)');
+    const remote = render({ name: 'pod-b', engine: 'podman', dockerHost: 'unix:///run/podman/podman.sock' });
+    expect(parse(remote['compose.yaml'])['x-kubelet-node']).toEqual({ engine: 'podman', 'docker-host': 'unix:///run/podman/podman.sock' });
+    expect(remote['README.md']).toContain('on Podman at `unix:///run/podman/podman.sock`');
+    expect(render({ name: 'here', engine: 'docker' })).toEqual(render({ name: 'here' }));
+  });
+
+  it.each([
+    [{ engine: 'Podman' }, /Invalid --engine "Podman": give one of docker, podman/],
+    [{ engine: 'containerd' }, /Invalid --engine "containerd"/],
+    [{ engine: 'podman', dockerContext: 'site-a' }, /--dockerContext is Docker's/],
+  ])('refuses the engine %j', (options, message) => {
+    expect(problemsOf({ name: 'n1', ...options }).join('\n')).toMatch(message);
+  });
+
+  it('operations take the engine from --engine, else the record, else Docker', () => {
+    const compose = render({ name: 'pod-a', engine: 'podman' })['compose.yaml'];
+    expect(engineOf({}, compose)).toEqual({ engine: 'podman', context: undefined, host: undefined });
+    expect(engineOf({ engine: 'docker' }, compose)).toEqual({ context: undefined, host: undefined });
+    expect(engineOf({ dockerHost: 'unix:///run/podman/podman.sock' }, compose)).toEqual({
+      engine: 'podman',
+      context: undefined,
+      host: 'unix:///run/podman/podman.sock',
+    });
+    // A docker context is Docker's: it never reaches Podman.
+    expect(engineOf({ context: 'site-b' }, compose)).toEqual({ context: 'site-b', host: undefined });
+    expect(() => engineOf({ engine: 'podman', context: 'site-b' }, compose)).toThrow(/--context is Docker's/);
+    expect(() => engineOf({ engine: 'cri-o' }, compose)).toThrow('Invalid --engine "cri-o": give one of docker, podman.');
+    expect(engineOf({ engine: 'podman' }, render({ name: 'here' })['compose.yaml'])).toEqual({ engine: 'podman', context: undefined, host: undefined });
+  });
+
+  it('upgrades keep a node on Podman', () => {
+    const from = resolveNode({ name: 'keep', engine: 'podman' }, workspace);
+    const files = renderNode(from, loadNodeTemplates(), frontEnd);
+    expect(modelOfNode({ name: 'keep', directory: from.directory, files }, declaredVersionsOf(from)).engine).toEqual({ kind: 'podman' });
+  });
+
+  it.each([
+    ['x-kubelet-node:\n  engine: cri-o\n', 'compose.yaml:2: Invalid x-kubelet-node.engine "cri-o": give one of docker, podman.'],
+    ['x-kubelet-node:\n  engine: [podman]\n', 'compose.yaml:2: x-kubelet-node.engine must be a string such as podman, got a list'],
+  ])('operations refuse an engine kind they do not know (%j)', (record, message) => {
+    expect(() => engineOf({}, `${record}${render({ name: 'edge-a' })['compose.yaml']}`)).toThrow(message);
   });
 
   it('upgrade and sync refuse an engine record of the wrong type, naming node, file and line', () => {
@@ -143,7 +190,7 @@ describe('upgrades keep where a node runs and its limits', () => {
     const from = resolveNode({ name: 'keep', kubeVersion: '1.33', dockerContext: 'site-a', cpus: 2, memory: '3g' }, workspace);
     const files = renderNode(from, loadNodeTemplates(), frontEnd);
     const read = modelOfNode({ name: 'keep', directory: from.directory, files }, declaredVersionsOf(from));
-    expect(read.engine).toEqual({ context: 'site-a' });
+    expect(read.engine).toEqual({ kind: 'docker', context: 'site-a' });
     expect(read.resources).toEqual({ cpus: '2', memory: '3g' });
     const to = modelOfNode(
       { name: 'keep', directory: from.directory, files },

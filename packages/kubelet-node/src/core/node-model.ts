@@ -15,7 +15,15 @@ import {
   VersionDependent,
 } from './version-matrix';
 import { KUBELET_SHA256 } from './kubelet-checksums';
-import { checkDockerContext, EngineAddress, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
+import {
+  checkDockerContext,
+  checkEngineKind,
+  DEFAULT_ENGINE_KIND,
+  EngineAddress,
+  EngineKind,
+  InvalidEngineAddressError,
+  parseEngineAddress,
+} from './engine-address';
 import { compareMinors, compareVersions, formatTag, goSatisfies, minorOf, parseVersion, ParsedVersion } from './versions';
 
 /** What a user can ask for. Everything but `name` is optional; {@link resolveNode} fills in defaults. */
@@ -46,6 +54,8 @@ export interface KubeletNodeOptions {
   kicbaseImage?: string;
   /** Accept versions outside the matrix, with a warning. @default false */
   allowUnknownVersions?: boolean;
+  /** The container engine the node runs on: docker or podman (recorded with the node). @default docker */
+  engine?: string;
   /** The docker context of the engine the node runs on (recorded with the node; every operation uses it). */
   dockerContext?: string;
   /** The address of the engine the node runs on (DOCKER_HOST form: ssh://user@host, tcp://host:2376, unix:///path). */
@@ -112,8 +122,11 @@ export interface NodeModel {
   /** `image` is the base image reference; `imageOverridden` when it came from --kicbaseImage. */
   kicbase: { version: string; image: string; imageOverridden: boolean; baseOs: string };
   compose: { project: string; service: string; volume: string; image: string };
-  /** The Docker engine the node runs on: a context or an address; neither means the user's current engine. */
-  engine: { context?: string; host?: string };
+  /**
+   * The engine the node runs on: its kind (docker unless podman was chosen), and a docker context or an address;
+   * neither means the user's current engine (for Podman: its default connection).
+   */
+  engine: { kind: EngineKind; context?: string; host?: string };
   /** Limits of the node's container; unset means none. */
   resources: { cpus?: string; memory?: string };
   /** True when a version outside the matrix was accepted (--allowUnknownVersions). */
@@ -187,6 +200,7 @@ const OPTION_TYPES = {
   binarySource: ['string'],
   kicbaseImage: ['string'],
   allowUnknownVersions: ['boolean'],
+  engine: ['string'],
   dockerContext: ['string'],
   dockerHost: ['string'],
   cpus: ['number', 'string'],
@@ -358,9 +372,24 @@ export function versionDependentOf(minor: string): Record<VersionDependent, bool
 function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings: string[]): NodeModel['engine'] {
   const context = options.dockerContext?.trim() || undefined;
   const host = options.dockerHost?.trim() || undefined;
+  let kind: EngineKind = DEFAULT_ENGINE_KIND;
+  if (options.engine !== undefined && String(options.engine).trim() !== '') {
+    try {
+      kind = checkEngineKind(String(options.engine), '--engine');
+    } catch (error) {
+      if (!(error instanceof InvalidEngineAddressError)) throw error;
+      problems.push(error.message);
+    }
+  }
   if (context && host) {
     problems.push(`Give --dockerContext or --dockerHost, not both: a docker context already names its engine's address.`);
-    return {};
+    return { kind };
+  }
+  if (context && kind === 'podman') {
+    problems.push(
+      `--dockerContext is Docker's: a node on Podman reaches its engine through Podman's own connection, or --dockerHost (podman --url, e.g. unix:///run/podman/podman.sock).`,
+    );
+    return { kind };
   }
   const check = (validate: () => unknown) => {
     try {
@@ -381,7 +410,7 @@ function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings
       );
     }
   }
-  return { ...(context ? { context } : {}), ...(host ? { host } : {}) };
+  return { kind, ...(context ? { context } : {}), ...(host ? { host } : {}) };
 }
 
 function resolveResources(options: KubeletNodeOptions, problems: string[]): NodeModel['resources'] {

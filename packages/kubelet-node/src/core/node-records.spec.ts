@@ -61,7 +61,7 @@ describe('readEngineRecord', () => {
 
   it('refuses a record of the wrong type with file and line', () => {
     expect(() => readEngineRecord('services: {}\nx-kubelet-node: 5\n', 'docker-compose.yml')).toThrow(
-      'docker-compose.yml:2: x-kubelet-node must be a mapping with docker-context or docker-host, got the number 5',
+      'docker-compose.yml:2: x-kubelet-node must be a mapping with engine, docker-context or docker-host, got the number 5',
     );
     expect(() => readEngineRecord('x-kubelet-node:\n  docker-context: {name: a}\n')).toThrow(
       'compose.yaml:2: x-kubelet-node.docker-context must be a string such as "edge-a", got an object',

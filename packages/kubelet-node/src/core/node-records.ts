@@ -7,7 +7,7 @@
  * Front-ends add only their wording.
  */
 import { isMap, isScalar } from 'yaml';
-import { checkDockerContext, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
+import { checkDockerContext, checkEngineKind, EngineKind, InvalidEngineAddressError, parseEngineAddress } from './engine-address';
 import { ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from './exposure';
 import { wholeFile } from './locators';
 import { MANAGED_FACTS } from './managed-facts';
@@ -91,8 +91,12 @@ export function readDeclaredVersions(node: NodeIdentity, raw: unknown, where: st
   };
 }
 
-/** The engine a node records in its compose file (`x-kubelet-node`): a docker context or a DOCKER_HOST, or neither. */
+/**
+ * The engine a node records in its compose file (`x-kubelet-node`): its kind when not Docker (`engine: podman`), and a
+ * docker context or a DOCKER_HOST, or neither.
+ */
 export interface EngineRecord {
+  engine?: EngineKind;
   context?: string;
   host?: string;
 }
@@ -114,7 +118,7 @@ export function readEngineRecord(compose: string | ParsedNodeYaml, composeFile: 
     throw new UnreadableNodeFileError(
       composeFile,
       lineOf(record as { range?: [number, number, number?] }),
-      `${ENGINE_KEY} must be a mapping with docker-context or docker-host, got ${describeValue(value)}: the node's engine cannot be told.`,
+      `${ENGINE_KEY} must be a mapping with engine, docker-context or docker-host, got ${describeValue(value)}: the node's engine cannot be told.`,
     );
   }
   const field = (key: string, example: string, check: (value: string, option: string) => unknown): string | undefined => {
@@ -137,9 +141,10 @@ export function readEngineRecord(compose: string | ParsedNodeYaml, composeFile: 
       `${ENGINE_KEY}.${key} must be a string such as ${example}, got ${describeValue(value)}${typeof value === 'number' ? ' (quote it)' : ''}: the node's engine cannot be told.`,
     );
   };
+  const engine = field('engine', 'podman', checkEngineKind) as EngineKind | undefined;
   const context = field('docker-context', '"edge-a"', checkDockerContext);
   const host = field('docker-host', '"ssh://user@edge-a"', parseEngineAddress);
-  return { ...(context ? { context } : {}), ...(host ? { host } : {}) };
+  return { ...(engine ? { engine } : {}), ...(context ? { context } : {}), ...(host ? { host } : {}) };
 }
 
 /**

@@ -96,6 +96,7 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
     examplePod: EXAMPLE_POD in node.files,
     binarySource: binarySource as BinarySource,
     // Where it runs and its limits are the node's own settings, kept as its files have them.
+    engine: engine.engine,
     dockerContext: interpolateComposeValue(engine.context),
     dockerHost: interpolateComposeValue(engine.host),
     cpus: scalar(['services', service, 'cpus']),

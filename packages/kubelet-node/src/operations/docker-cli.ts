@@ -5,11 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { EngineKind } from '../core/engine-address';
 
 /** How docker is reached: the CLI to call, global arguments (`--context`), extra environment (DOCKER_HOST). */
 export interface DockerTarget {
   /** @default 'docker' */
   command?: string;
+  /** The engine's kind: how it is driven is the engine adapter's business. @default 'docker' */
+  engine?: EngineKind;
   context?: string;
   host?: string;
 }
@@ -81,6 +84,7 @@ export function dockerArgv(target: DockerTarget, args: string[]): string[] {
  * or `the default engine`.
  */
 export function describeEngine(target: DockerTarget, address?: string): string {
+  if (target.engine === 'podman') return target.host ? `Podman at ${target.host}` : 'Podman';
   if (target.context) return `docker context "${target.context}"${address ? ` at ${address}` : ''}`;
   const host = target.host ?? process.env.DOCKER_HOST;
   return host ? `DOCKER_HOST=${host}` : 'the default engine';

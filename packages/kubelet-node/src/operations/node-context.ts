@@ -27,7 +27,7 @@ import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
-import { checkDockerContext, parseEngineAddress } from '../core/engine-address';
+import { checkDockerContext, checkEngineKind, InvalidEngineAddressError, parseEngineAddress } from '../core/engine-address';
 import {
   BUILDER_ENV,
   ComposeBuildSettings,
@@ -59,6 +59,8 @@ export interface DockerConnectionOptions {
   composeFile?: string;
   /** Compose service of the node. @default the service named after the project, else the one that builds Dockerfile.kicbase */
   service?: string;
+  /** The container engine: docker or podman. @default the one the node records, else docker */
+  engine?: string;
   /** Docker context to use (`docker --context`). */
   context?: string;
   /** Docker daemon address (DOCKER_HOST), e.g. unix:///run/user/1000/docker.sock or ssh://host. */
@@ -452,21 +454,30 @@ function nodeService(services: Record<string, { build?: string | { dockerfile?: 
 }
 
 /**
- * The engine an operation uses: the command line's `--context`/`--dockerHost` if given, else the one the node records
- * (`x-kubelet-node` in its compose file, read by the core's readEngineRecord), else the user's current one. A record
+ * The engine an operation uses: its kind from `--engine`, else the node's record, else Docker; its address from the
+ * command line's `--context`/`--dockerHost` if given, else the one the node records (`x-kubelet-node` in its compose
+ * file, read by the core's readEngineRecord), else the user's current one. A record
  * of the wrong type throws UnreadableNodeFileError naming the file and line: never the default engine instead.
  */
 export function engineOf(options: DockerConnectionOptions, compose: string | ParsedNodeYaml, composeFile: string = COMPOSE): DockerTarget {
   const given = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  const kind = given(options.engine);
   const context = given(options.context);
   const host = given(options.dockerHost);
+  // The record is read only for what the command line leaves open: a docker context is Docker's, so `--context`
+  // alone (like `--engine` with `--dockerHost`) decides without it.
+  const recorded = (kind || context) && (context || host) ? {} : readEngineRecord(compose, composeFile);
+  const engine = kind ? checkEngineKind(kind, '--engine') : context ? undefined : recorded.engine;
+  const target: DockerTarget = engine && engine !== 'docker' ? { engine } : {};
   if (context || host) {
     if (context) checkDockerContext(context, '--context');
     if (host) parseEngineAddress(host, '--dockerHost');
-    return { context, host };
+    if (context && engine === 'podman') {
+      throw new InvalidEngineAddressError(`--context is Docker's: a node on Podman takes --dockerHost (podman --url) or Podman's own connection.`);
+    }
+    return { ...target, context, host };
   }
-  const recorded = readEngineRecord(compose, composeFile);
-  return { context: recorded.context, host: recorded.host };
+  return { ...target, context: engine === 'podman' ? undefined : recorded.context, host: recorded.host };
 }
 
 /**

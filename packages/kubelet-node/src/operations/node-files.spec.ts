@@ -193,7 +193,7 @@ describe('what node-context.ts reads from a node', () => {
       await expect(loadNode(ref, {})).rejects.toThrow(/^Node "n": nodes\/n\/compose\.yaml:\d+: does not parse \(/);
       writeFileSync(join(dir, 'compose.yaml'), 'x-kubelet-node: [edge-a]\nservices:\n  n:\n    image: x\n');
       await expect(loadNode(ref, {})).rejects.toThrow(
-        'Node "n": nodes/n/compose.yaml:1: x-kubelet-node must be a mapping with docker-context or docker-host, got a list',
+        'Node "n": nodes/n/compose.yaml:1: x-kubelet-node must be a mapping with engine, docker-context or docker-host, got a list',
       );
     });
 
