@@ -1,4 +1,4 @@
-// What a node leaves on a Docker engine (the containers, volumes and networks of its compose projects, and its
+// What a node leaves on a Docker engine, or in Podman with docker = ['podman'] (the containers, volumes and networks of its compose projects, and its
 // images) and their removal: the one place the integration tests (generators/tests/support/engine.ts) and the
 // benchmarks (tools/bench/lib.js) find them, by the labels Compose puts on everything it creates, whatever folder or
 // workspace the node was in (those may be gone by the time of the cleanup).
@@ -17,9 +17,12 @@ function dockerLines(docker, args) {
   return result.stdout.split('\n').filter(Boolean);
 }
 
+/** The compose project label in a listing's --format: podman's volume listing has no `.Label` (its `.Labels` is a map). */
+const projectLabel = (docker) => (/podman$/.test(docker[0]) ? '{{index .Labels "com.docker.compose.project"}}' : '{{.Label "com.docker.compose.project"}}');
+
 /** `<id> <compose project>` lines of a docker listing, filtered to a node's compose projects: the ids. */
 function ofNode(node, docker, args, format) {
-  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} {{.Label "com.docker.compose.project"}}`])
+  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} ${projectLabel(docker)}`])
     .map((line) => line.split(' '))
     .filter(([, project]) => project !== undefined && isNodeProject(node, project))
     .map(([id]) => id);
@@ -66,4 +69,4 @@ function removeNode(node, { docker = ['docker'], images = true } = {}) {
 /** True when nothing of `left` (what {@link leftovers} returns) remains. */
 const nothingLeft = (left) => left.containers.length + left.volumes.length + left.networks.length === 0;
 
-module.exports = { isNodeProject, leftovers, removeNode, nothingLeft };
+module.exports = { isNodeProject, leftovers, removeNode, nothingLeft, projectLabel };

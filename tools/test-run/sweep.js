@@ -8,24 +8,26 @@ const { spawnSync } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { removeNode } = require('../docker-engine/leftovers');
+const { projectLabel, removeNode } = require('../docker-engine/leftovers');
 
 const RUN_FOLDER = 'NX_KUBELET_TEST_RUN_DIR';
 
 /** The compose projects whose working directory is inside `folder` (containers, running or not, and volumes). */
-function projectsIn(folder) {
+function projectsIn(folder, cli = 'docker') {
+  const label = (name) => projectLabel([cli]).replace('com.docker.compose.project', name);
   const listing = (args) => {
     const result = spawnSync(
-      'docker',
+      cli,
       [
         ...args,
         '--filter',
         'label=com.docker.compose.project',
         '--format',
-        '{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.project.working_dir"}}',
+        `${label('com.docker.compose.project')}\t${label('com.docker.compose.project.working_dir')}`,
       ],
       {
         encoding: 'utf8',
+        env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
       },
     );
     return result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
@@ -42,7 +44,10 @@ function projectsIn(folder) {
 function sweep(folder) {
   const projects = projectsIn(folder);
   for (const project of projects) removeNode(project);
-  return projects;
+  // Nodes on Podman (engine-podman.test.ts), when this machine has it.
+  const onPodman = spawnSync('podman', ['--version'], { stdio: 'ignore' }).status === 0 ? projectsIn(folder, 'podman') : [];
+  for (const project of onPodman) removeNode(project, { docker: ['podman'] });
+  return [...projects, ...onPodman.map((project) => `${project} (Podman)`)];
 }
 
 function globalSetup() {
