@@ -17,13 +17,29 @@ function dockerLines(docker, args) {
   return result.stdout.split('\n').filter(Boolean);
 }
 
-/** The compose project label in a listing's --format: podman's volume listing has no `.Label` (its `.Labels` is a map). */
-const projectLabel = (docker) => (/podman$/.test(docker[0]) ? '{{index .Labels "com.docker.compose.project"}}' : '{{.Label "com.docker.compose.project"}}');
+/**
+ * The compose project label in a listing's --format. Docker: `.Label "…"` everywhere. Podman: `ps` has `.Label`, its
+ * volume listing a map `.Labels`, its network listing only `.Labels` as one `k=v,k=v` string (read by {@link projectOf}).
+ */
+function projectLabel(docker, listing = 'ps') {
+  if (!/podman$/.test(docker[0]) || listing === 'ps') return '{{.Label "com.docker.compose.project"}}';
+  return listing === 'volume' ? '{{index .Labels "com.docker.compose.project"}}' : '{{.Labels}}';
+}
+
+/** The project from what {@link projectLabel} printed: the value itself, or the value in a `k=v,k=v` list. */
+function projectOf(printed) {
+  if (printed === undefined || !printed.includes('=')) return printed;
+  const entry = printed.split(',').find((pair) => pair.startsWith('com.docker.compose.project='));
+  return entry && entry.slice('com.docker.compose.project='.length);
+}
 
 /** `<id> <compose project>` lines of a docker listing, filtered to a node's compose projects: the ids. */
 function ofNode(node, docker, args, format) {
-  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} ${projectLabel(docker)}`])
-    .map((line) => line.split(' '))
+  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} ${projectLabel(docker, args[0])}`])
+    .map((line) => {
+      const [id, ...rest] = line.split(' ');
+      return [id, projectOf(rest.join(' ') || undefined)];
+    })
     .filter(([, project]) => project !== undefined && isNodeProject(node, project))
     .map(([id]) => id);
 }

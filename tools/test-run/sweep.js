@@ -14,8 +14,8 @@ const RUN_FOLDER = 'NX_KUBELET_TEST_RUN_DIR';
 
 /** The compose projects whose working directory is inside `folder` (containers, running or not, and volumes). */
 function projectsIn(folder, cli = 'docker') {
-  const label = (name) => projectLabel([cli]).replace('com.docker.compose.project', name);
   const listing = (args) => {
+    const label = (name) => projectLabel([cli], args[0]).replace('com.docker.compose.project', name);
     const result = spawnSync(
       cli,
       [

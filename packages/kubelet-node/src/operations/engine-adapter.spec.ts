@@ -48,6 +48,7 @@ describe('the engine adapter', () => {
     expect(dockerArgv(target, ['save', 'a:1'])).toEqual(['podman', 'save', 'a:1']);
     expect(dockerArgv({ ...target, host: 'unix:///run/podman/podman.sock' }, ['ps'])).toEqual(['podman', '--url', 'unix:///run/podman/podman.sock', 'ps']);
     expect(podman.env(target).PODMAN_IGNORE_CGROUPSV1_WARNING).toBe('1');
+    expect(podman.env(target).PODMAN_COMPOSE_WARNING_LOGS).toBe('false');
     expect(podman.composePrefix(target)).toEqual(['podman', 'compose']);
   });
 

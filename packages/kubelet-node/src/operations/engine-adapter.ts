@@ -115,8 +115,9 @@ const podman: EngineAdapter = {
   cli: 'podman',
   // A remote Podman (--dockerHost, recorded as docker-host) is podman --url; the local one is podman itself.
   argv: (target, args) => [target.command ?? 'podman', ...(target.host ? ['--url', target.host] : []), ...podmanArgs(args)],
-  // Podman 5 warns on every command on a cgroup v1 host; that line would end up in messages and parsed output.
-  env: (_target, extra = {}) => ({ PODMAN_IGNORE_CGROUPSV1_WARNING: '1', ...process.env, ...extra }),
+  // Podman 5 warns on every command on a cgroup v1 host, and `podman compose` on every call that it runs an external
+  // provider: lines that would end up in messages and parsed output. The user's own settings win.
+  env: (_target, extra = {}) => ({ PODMAN_IGNORE_CGROUPSV1_WARNING: '1', PODMAN_COMPOSE_WARNING_LOGS: 'false', ...process.env, ...extra }),
   composePrefix: (target) => [target.command ?? 'podman', ...(target.host ? ['--url', target.host] : []), 'compose'],
   composeMissing:
     "`podman compose` does not run: it needs a compose provider (docker-compose v2, package docker-compose on Debian 13 and Fedora) and Podman's API socket (rootful: `sudo systemctl enable --now podman.socket`, or `podman system service --time=0 unix:///run/podman/podman.sock`).",
