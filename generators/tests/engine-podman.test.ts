@@ -94,6 +94,7 @@ it('generates a node with --engine=podman, with the real kubelet, and builds it 
   const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8');
   expect(compose).toMatch(/^x-kubelet-node:\n {2}engine: podman$/m);
   expect(compose).toContain('pids_limit: -1');
+  expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('\n## On Podman\n');
   for (const [binary, from] of [
     ['kubelet', kubelet.path],
     ['cri-dockerd', criDockerd.path],
