@@ -1,5 +1,5 @@
 import { engineAdapter } from './engine-adapter';
-import { dockerArgv } from './docker-cli';
+import { DockerCommandError, dockerArgv } from './docker-cli';
 import { IMAGE_INSPECT_FORMAT } from './load';
 
 describe('the engine adapter', () => {
@@ -83,5 +83,14 @@ describe('the engine adapter', () => {
       '/n',
     ]);
     expect(podman.healthcheckNow({ engine: 'podman' }, 'c')).toEqual(['podman', 'healthcheck', 'run', 'c']);
+  });
+
+  it("names the engine's CLI in failures, never what ran in the node", () => {
+    const result = (argv: string[]) => ({ exitCode: 1, signal: null, interrupted: false, stdout: '', stderr: '', tail: '', argv });
+    expect(new DockerCommandError(result(['podman', 'compose', 'up']), 'docker compose up').message).toMatch(/^podman compose up failed/);
+    expect(new DockerCommandError(result(['podman', 'exec', '-i', 'c', 'docker', 'load']), 'docker load in the node').message).toMatch(
+      /^docker load in the node failed/,
+    );
+    expect(new DockerCommandError(result(['docker', 'compose', 'up']), 'docker compose up').message).toMatch(/^docker compose up failed/);
   });
 });
