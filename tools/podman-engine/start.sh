@@ -7,8 +7,8 @@
 # runs rootful in a privileged container of the host Docker, `nx-kubelet-podman`, as minikube's podman driver runs it
 # (rootful, --cgroup-manager cgroupfs), with no systemd: cgroupfs, events and logs in files (containers.conf).
 #   - its store is the volume nx-kubelet-podman-storage (native overlay on the host's ext4);
-#   - the host's /tmp and /work are mounted at the same paths, so a node folder there (the tests' workspaces) is the
-#     same path for `podman build` and `podman compose`;
+#   - the host's /tmp and this repository are mounted at the same paths, so a node folder there (the tests'
+#     workspaces are in /tmp) is the same path for `podman build` and `podman compose`;
 #   - its containers get the engine's hard limits of open files and processes (service.sh: these VMs lack
 #     CAP_SYS_RESOURCE, and Podman's defaults are above them);
 #   - `podman system service` serves Podman's Docker-compatible API on /run/podman/podman.sock in the container (what
@@ -21,6 +21,7 @@
 # It fails, with the reason, when something is missing; it never removes what it did not create.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
 cache=${NX_KUBELET_CACHE:-/var/cache/nx-kubelet}
 engine=nx-kubelet-podman
 storage=nx-kubelet-podman-storage
@@ -77,16 +78,17 @@ want_id=$(hdocker image inspect --format '{{.Id}}' "$image")
 if [ -n "$running_image" ] && [ "$(hdocker inspect --format '{{index .Config.Labels "org.nx-kubelet.podman-engine"}}' "$engine")" != yes ]; then
   fail "a container named $engine exists that this script did not create; remove or rename it."
 fi
-if [ -n "$running_image" ] && [ "$(echo "$running_image" | cut -d' ' -f2)" != "$want_id" ]; then
-  echo "podman-engine: recreating $engine on the new $image (its store, volume $storage, stays)"
+if [ -n "$running_image" ] && { [ "$(echo "$running_image" | cut -d' ' -f2)" != "$want_id" ] \
+  || [ "$(hdocker inspect --format '{{index .Config.Labels "org.nx-kubelet.podman-engine.repo"}}' "$engine")" != "$repo" ]; }; then
+  echo "podman-engine: recreating $engine (new image or another repository folder; its store, volume $storage, stays)"
   hdocker rm -f "$engine" >/dev/null
   running_image=
 fi
 if [ -z "$running_image" ]; then
   as_root mkdir -p /run/nx-kubelet-podman
   hdocker run -d --name "$engine" --hostname "$engine" --label org.nx-kubelet.podman-engine=yes \
-    --privileged --cgroupns host --init \
-    --volume "$storage:/var/lib/containers" --volume /tmp:/tmp --volume /work:/work \
+    --label "org.nx-kubelet.podman-engine.repo=$repo" --privileged --cgroupns host --init \
+    --volume "$storage:/var/lib/containers" --volume /tmp:/tmp --volume "$repo:$repo" \
     --volume /run/nx-kubelet-podman:/run/podman \
     "$image" >/dev/null || fail "could not start the engine container $engine (above)."
 elif [ "$(echo "$running_image" | cut -d' ' -f3)" != true ]; then
@@ -101,10 +103,10 @@ wrapper_text=$(cat <<WRAP
 #!/bin/sh
 $marker (written by nx-kubelet's tools/podman-engine/start.sh; remove the container $engine and this file to undo)
 # The podman CLI of the rootful Podman 5 engine in the container $engine, run in the caller's directory (the host's
-# /tmp and /work are mounted there at the same paths; elsewhere it runs in /). A terminal is passed on when there is one.
+# /tmp and $repo are mounted there at the same paths; elsewhere it runs in /). A terminal is passed on when there is one.
 tty=
 if [ -t 0 ] && [ -t 1 ]; then tty=-t; fi
-case "\$PWD" in /tmp|/tmp/*|/work|/work/*) dir=\$PWD ;; *) dir=/ ;; esac
+case "\$PWD" in /tmp|/tmp/*|$repo|$repo/*) dir=\$PWD ;; *) dir=/ ;; esac
 exec env -u DOCKER_HOST -u DOCKER_CONTEXT /usr/bin/docker --host unix:///var/run/docker.sock exec -i \$tty -w "\$dir" $engine podman "\$@"
 WRAP
 )

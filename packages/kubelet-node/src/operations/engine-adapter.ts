@@ -3,8 +3,9 @@
  * docker-cli.ts asks it for the argv and environment of every command, node-context.ts for the Compose command and
  * the words of its messages, and the operations for the few things only one engine needs (how the image is built, the
  * healthcheck Podman cannot run by itself). Operations keep asking in Docker's terms (`docker image inspect --format
- * '{{.Id}} …'`); the adapter says it in the engine's own. What each difference is and why: docs and
- * /work/notes/podman-findings.md (measured on rootful Podman 5.4 with no systemd, cgroup v1).
+ * '{{.Id}} …'`); the adapter says it in the engine's own. Each difference was measured on rootful Podman 5.4 with
+ * no systemd and cgroup v1 (tools/podman-engine, generators/tests/engine-podman.test.ts); what a user sees of them is
+ * in a Podman node's README ("On Podman", templates/node/README.md.ejs).
  */
 import type { EngineKind } from '../core/engine-address';
 import type { DockerTarget } from './docker-cli';
