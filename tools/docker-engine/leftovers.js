@@ -1,4 +1,4 @@
-// What a node leaves on a Docker engine (the containers, volumes and networks of its compose projects, and its
+// What a node leaves on a Docker engine, or in Podman with docker = ['podman'] (the containers, volumes and networks of its compose projects, and its
 // images) and their removal: the one place the integration tests (generators/tests/support/engine.ts) and the
 // benchmarks (tools/bench/lib.js) find them, by the labels Compose puts on everything it creates, whatever folder or
 // workspace the node was in (those may be gone by the time of the cleanup).
@@ -17,10 +17,29 @@ function dockerLines(docker, args) {
   return result.stdout.split('\n').filter(Boolean);
 }
 
+/**
+ * The compose project label in a listing's --format. Docker: `.Label "…"` everywhere. Podman: `ps` has `.Label`, its
+ * volume listing a map `.Labels`, its network listing only `.Labels` as one `k=v,k=v` string (read by {@link projectOf}).
+ */
+function projectLabel(docker, listing = 'ps') {
+  if (!/podman$/.test(docker[0]) || listing === 'ps') return '{{.Label "com.docker.compose.project"}}';
+  return listing === 'volume' ? '{{index .Labels "com.docker.compose.project"}}' : '{{.Labels}}';
+}
+
+/** The project from what {@link projectLabel} printed: the value itself, or the value in a `k=v,k=v` list. */
+function projectOf(printed) {
+  if (printed === undefined || !printed.includes('=')) return printed;
+  const entry = printed.split(',').find((pair) => pair.startsWith('com.docker.compose.project='));
+  return entry && entry.slice('com.docker.compose.project='.length);
+}
+
 /** `<id> <compose project>` lines of a docker listing, filtered to a node's compose projects: the ids. */
 function ofNode(node, docker, args, format) {
-  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} {{.Label "com.docker.compose.project"}}`])
-    .map((line) => line.split(' '))
+  return dockerLines(docker, [...args, '--filter', 'label=com.docker.compose.project', '--format', `${format} ${projectLabel(docker, args[0])}`])
+    .map((line) => {
+      const [id, ...rest] = line.split(' ');
+      return [id, projectOf(rest.join(' ') || undefined)];
+    })
     .filter(([, project]) => project !== undefined && isNodeProject(node, project))
     .map(([id]) => id);
 }
@@ -66,4 +85,4 @@ function removeNode(node, { docker = ['docker'], images = true } = {}) {
 /** True when nothing of `left` (what {@link leftovers} returns) remains. */
 const nothingLeft = (left) => left.containers.length + left.volumes.length + left.networks.length === 0;
 
-module.exports = { isNodeProject, leftovers, removeNode, nothingLeft };
+module.exports = { isNodeProject, leftovers, removeNode, nothingLeft, projectLabel };

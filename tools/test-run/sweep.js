@@ -8,24 +8,26 @@ const { spawnSync } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { removeNode } = require('../docker-engine/leftovers');
+const { projectLabel, removeNode } = require('../docker-engine/leftovers');
 
 const RUN_FOLDER = 'NX_KUBELET_TEST_RUN_DIR';
 
 /** The compose projects whose working directory is inside `folder` (containers, running or not, and volumes). */
-function projectsIn(folder) {
+function projectsIn(folder, cli = 'docker') {
   const listing = (args) => {
+    const label = (name) => projectLabel([cli], args[0]).replace('com.docker.compose.project', name);
     const result = spawnSync(
-      'docker',
+      cli,
       [
         ...args,
         '--filter',
         'label=com.docker.compose.project',
         '--format',
-        '{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.project.working_dir"}}',
+        `${label('com.docker.compose.project')}\t${label('com.docker.compose.project.working_dir')}`,
       ],
       {
         encoding: 'utf8',
+        env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
       },
     );
     return result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
@@ -45,6 +47,9 @@ function projectsIn(folder) {
 function sweep(folder) {
   const projects = projectsIn(folder);
   for (const project of projects) removeNode(project);
+  // Nodes on Podman (engine-podman.test.ts), when this machine has it.
+  const onPodman = spawnSync('podman', ['--version'], { stdio: 'ignore' }).status === 0 ? projectsIn(folder, 'podman') : [];
+  for (const project of onPodman) removeNode(project, { docker: ['podman'] });
   const label = `label=org.nx-kubelet.test-run=${folder}`;
   const listed = (args, format) => {
     const result = spawnSync('docker', [...args, '--filter', label, '--format', format], { encoding: 'utf8' });
@@ -54,7 +59,7 @@ function sweep(folder) {
   if (engines.length) spawnSync('docker', ['rm', '--force', '--volumes', ...engines], { stdio: 'ignore' });
   const volumes = listed(['volume', 'ls'], '{{.Name}}');
   if (volumes.length) spawnSync('docker', ['volume', 'rm', '--force', ...volumes], { stdio: 'ignore' });
-  return [...projects, ...engines.map((name) => `engine ${name}`)];
+  return [...projects, ...onPodman.map((project) => `${project} (Podman)`), ...engines.map((name) => `engine ${name}`)];
 }
 
 function globalSetup() {

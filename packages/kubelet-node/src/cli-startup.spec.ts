@@ -38,6 +38,7 @@ function loadedBy(argv: string[]): { code: number; loaded: string[] } {
 const START_UP = [
   'packages/kubelet-node/src/cli.ts',
   'packages/kubelet-node/src/operations/docker-cli.ts',
+  'packages/kubelet-node/src/operations/engine-adapter.ts', // what docker-cli.ts asks for argv (no YAML, no core at run time)
   'packages/kubelet-node/src/operations/schemas.ts',
   'packages/kubelet-node/src/operations/table.ts',
   'packages/kubelet-node/src/options-check.ts',

@@ -3,7 +3,8 @@ import { relative } from 'node:path';
 import { interpolateComposeValue } from '../core/upgrade-node';
 import { BINARY_SOURCES } from '../core/node-model';
 import { dockerfileSources, imageInputsHash, INPUTS_LABEL } from '../core/image-inputs';
-import { DockerCommandError, runDocker } from './docker-cli';
+import { DockerCommandError, runCommand, runDocker } from './docker-cli';
+import { engineAdapter } from './engine-adapter';
 import { log } from './log';
 import { binFolder, missingLocalBinaries, NodeContext, NodeDescription, runCompose } from './node-context';
 
@@ -74,11 +75,58 @@ export async function buildNode(node: NodeContext, options: BuildOptions): Promi
     return;
   }
   if (state.unknown) log.info(`${node.name}: building, since whether image ${node.image} is up to date cannot be told: ${state.unknown}.`);
+  const adapter = engineAdapter(node.target);
+  if (!adapter.composeBuilds) {
+    await buildWithoutCompose(node, options, state.hash);
+    return;
+  }
   const env = options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {};
   // The hash goes onto the image as a label, through a compose override of this command only (never the user's file).
   const override = state.hash ? { services: { [node.service]: { build: { labels: { [INPUTS_LABEL]: state.hash } } } } } : undefined;
   const result = await runCompose(node, composeBuildArgs(node.service, options), { env, override });
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose build');
+}
+
+/**
+ * The build on an engine whose Compose cannot build the node's Dockerfile (Podman: its Docker-compatible API has no
+ * BuildKit, the `source` stages' `RUN --mount=type=cache` needs buildah): the engine's own build, with what Compose
+ * would give it (the service's context, Dockerfile, args, labels and target, the image's tag, Compose's project and
+ * service labels, which the clean-up finds images by) and the inputs hash label of the up-to-date check.
+ */
+async function buildWithoutCompose(node: NodeContext, options: BuildOptions, hash: string | undefined): Promise<void> {
+  const adapter = engineAdapter(node.target);
+  const inputs = node.buildInputs();
+  if ('unknown' in inputs || !inputs.dockerfilePath || !node.image) {
+    const why = 'unknown' in inputs ? inputs.unknown : !node.image ? 'its compose service names no image' : 'its Dockerfile is inline (dockerfile_inline)';
+    throw new Error(`${node.name}: ${adapter.name} builds the image without Compose, from what the compose file says, and cannot here: ${why}.`);
+  }
+  const build = inputs.settings.build;
+  const labels: Record<string, string> = {
+    ...listOrMap(build.labels),
+    'com.docker.compose.project': node.composeProject,
+    'com.docker.compose.service': node.service,
+    ...(hash ? { [INPUTS_LABEL]: hash } : {}),
+  };
+  const argv = adapter.buildArgv(node.target, {
+    context: inputs.contextDir,
+    dockerfile: inputs.dockerfilePath,
+    image: node.image,
+    args: { ...inputs.args, ...options.buildArgs },
+    labels,
+    target: typeof build.target === 'string' ? build.target : undefined,
+    noCache: options.noCache,
+    pull: options.pull,
+    platform: options.platform ?? (typeof inputs.settings.platform === 'string' ? inputs.settings.platform : undefined),
+  })!;
+  const result = await runCommand(argv, { env: adapter.env(node.target) });
+  if (result.exitCode !== 0) throw new DockerCommandError(result, `${adapter.cli} build`);
+}
+
+/** Compose's `labels:`/`args:` forms: a mapping, or a list of `KEY=VALUE`. */
+function listOrMap(value: unknown): Record<string, string> {
+  if (Array.isArray(value)) return Object.fromEntries(value.map((item) => String(item).split('=')).map(([key, ...rest]) => [key, rest.join('=')]));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item ?? '')]));
+  return {};
 }
 
 /** What the up-to-date check found: the image matches its inputs, or the hash to label the new image with. */
@@ -104,7 +152,8 @@ export async function imageState(node: NodeContext, options: BuildOptions): Prom
   if (sources.unknown) return { upToDate: false, unknown: sources.unknown };
   const found = await inspectImages(node, [node.image, ...sources.images]);
   if (!found) return { upToDate: false, unknown: 'the engine did not say which images it has' };
-  const { args: _args, ...fromFiles } = inputs;
+  // Where the context is on this machine is not an input of the image (its content is).
+  const { args: _args, contextDir: _contextDir, dockerfilePath: _dockerfilePath, ...fromFiles } = inputs;
   const hash = imageInputsHash({
     ...fromFiles,
     buildArgs,
@@ -123,7 +172,8 @@ async function inspectImages(node: NodeContext, images: string[]): Promise<Map<s
   const names = [...new Set(images)];
   const result = await runDocker(node.target, ['image', 'inspect', '--format', '{{.Id}} {{json .Config.Labels}}', ...names], { mode: 'capture' });
   const lines = result.stdout.split('\n').filter(Boolean);
-  const missing = new Set(names.filter((name) => result.stderr.includes(`No such image: ${name}\n`) || result.stderr.endsWith(`No such image: ${name}`)));
+  const adapter = engineAdapter(node.target);
+  const missing = new Set(names.filter((name) => adapter.missingImage(result.stderr, name)));
   const present = names.filter((name) => !missing.has(name));
   if (lines.length !== present.length || (result.exitCode !== 0 && missing.size === 0)) return undefined;
   const found = new Map<string, { id: string; labels: Record<string, string> } | null>(names.map((name) => [name, null]));

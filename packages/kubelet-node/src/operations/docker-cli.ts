@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { EngineKind } from '../core/engine-address';
+import { engineAdapter } from './engine-adapter';
 
 /** How docker is reached: the CLI to call, global arguments (`--context`), extra environment (DOCKER_HOST). */
 export interface DockerTarget {
@@ -57,7 +58,9 @@ const TAIL_LINES = 40;
 export class DockerNotFoundError extends Error {
   constructor(command: string, cause: string) {
     super(
-      `The docker CLI ("${command}") could not be run: ${cause}. Install Docker Engine (https://docs.docker.com/engine/install/) and make sure "docker" is on PATH.`,
+      /podman/.test(command)
+        ? `The podman CLI ("${command}") could not be run: ${cause}. Install Podman 5 (https://podman.io/docs/installation) and make sure "podman" is on PATH.`
+        : `The docker CLI ("${command}") could not be run: ${cause}. Install Docker Engine (https://docs.docker.com/engine/install/) and make sure "docker" is on PATH.`,
     );
     this.name = 'DockerNotFoundError';
   }
@@ -69,14 +72,19 @@ export class DockerCommandError extends Error {
     readonly result: RunResult,
     what = 'docker',
   ) {
-    super(`${what} failed with exit code ${result.exitCode}: ${formatCommand(result.argv)}${result.tail ? `\n${result.tail}` : ''}`);
+    // The engine's own CLI in the words (`podman compose up failed`), never what runs in the node (`docker load in the node`).
+    const cli = /(^|\/)podman$/.test(result.argv[0] ?? '') && /^docker (compose|save|ps)\b/.test(what) ? what.replace(/^docker/, 'podman') : what;
+    super(`${cli} failed with exit code ${result.exitCode}: ${formatCommand(result.argv)}${result.tail ? `\n${result.tail}` : ''}`);
     this.name = 'DockerCommandError';
   }
 }
 
-/** Full argv for a docker invocation: the CLI, global options, then the command's own arguments. */
+/**
+ * Full argv for an engine command: the CLI, global options, then the command's own arguments, asked in Docker's terms
+ * and said in the target engine's (the engine adapter, engine-adapter.ts).
+ */
 export function dockerArgv(target: DockerTarget, args: string[]): string[] {
-  return [target.command ?? 'docker', ...(target.context ? ['--context', target.context] : []), ...args];
+  return engineAdapter(target).argv(target, args);
 }
 
 /**
@@ -90,9 +98,9 @@ export function describeEngine(target: DockerTarget, address?: string): string {
   return host ? `DOCKER_HOST=${host}` : 'the default engine';
 }
 
-/** Environment for docker: ours plus DOCKER_HOST when the target names one. */
+/** Environment for the engine's CLI: ours plus what the target needs (Docker: DOCKER_HOST when it names one). */
 export function dockerEnv(target: DockerTarget, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, ...(target.host ? { DOCKER_HOST: target.host } : {}), ...extra };
+  return engineAdapter(target).env(target, extra);
 }
 
 /** Quotes an argv for display so that it can be pasted into a POSIX shell. */

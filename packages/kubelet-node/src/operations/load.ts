@@ -5,6 +5,7 @@
  */
 import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
+import { engineAdapter } from './engine-adapter';
 import { manifestImages } from '../core/manifests';
 import { DockerConnectionOptions, findContainer, NodeContext, NodeDescription, nodeManifests } from './node-context';
 import { containerState } from './node-probe';
@@ -65,7 +66,8 @@ export async function runningContainer(node: NodeContext): Promise<string> {
  * --context/--dockerHost): that engine is only where the node's container runs.
  */
 export function sourceEngine(node: NodeContext): DockerTarget {
-  return { command: node.target.command };
+  // Same kind of engine as the node's: a node on Podman loads from the user's Podman store (podman save).
+  return { command: node.target.command, ...(node.target.engine ? { engine: node.target.engine } : {}) };
 }
 
 /** What `docker image inspect` says of an image in one engine, in store-independent terms. */
@@ -150,7 +152,7 @@ export async function loadImages(
   const missing = facts.filter((fact) => !fact.host).map((fact) => fact.image);
   if (required && missing.length) {
     throw new Error(
-      `${missing.join(', ')}: not in the host's Docker engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or docker pull ${missing.length > 1 ? 'them' : 'it'} first.`,
+      `${missing.join(', ')}: not in the host's ${engineAdapter(node.target).name} engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or docker pull ${missing.length > 1 ? 'them' : 'it'} first.`,
     );
   }
   const say = (line: string) => (quiet ? undefined : log.info(line));
@@ -176,6 +178,15 @@ export async function loadImages(
       : '';
     throw new Error(`${new DockerCommandError(to, 'docker load in the node').message}${hint}`);
   }
+  // Names the archive gave otherwise (Podman's localhost/<name>): the node's dockerd gets the name that was asked for.
+  const renames = toLoad.flatMap((fact) => {
+    const saved = engineAdapter(sourceEngine(node)).archiveName(fact.image);
+    return saved ? [saved, fact.image] : [];
+  });
+  if (renames.length) {
+    const renamed = await runDocker(node.target, ['exec', id, 'sh', '-c', RENAME_SCRIPT, 'sh', ...renames], { mode: 'capture' });
+    if (renamed.exitCode !== 0) throw new DockerCommandError(renamed, 'docker tag in the node');
+  }
   // Checked, not assumed: the node's engine must now have each image with the host's content.
   const after = await Promise.all(toLoad.map((fact) => inspectImage(node, id, fact.image)));
   const wrong = after.filter((fact) => !sameImage(fact.host, fact.inNode));
@@ -188,6 +199,10 @@ export async function loadImages(
   );
   return { loaded: toLoad.map((fact) => fact.image), present: present.map((fact) => fact.image), missing, absent };
 }
+
+/** In the node, for each pair of arguments (saved name, asked name): the image under the asked name only, if it came as the other. */
+const RENAME_SCRIPT =
+  'while [ $# -ge 2 ]; do if docker image inspect "$1" >/dev/null 2>&1; then docker tag "$1" "$2" && docker rmi "$1" >/dev/null || exit 1; fi; shift 2; done';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;

@@ -41,7 +41,6 @@ import {
 import {
   captureDocker,
   describeEngine,
-  dockerArgv,
   DockerCommandError,
   DockerTarget,
   dockerEnv,
@@ -52,6 +51,7 @@ import {
   RunResult,
 } from './docker-cli';
 import { ComposeCommand, daemonCheck, findCompose } from './preflight';
+import { engineAdapter } from './engine-adapter';
 
 /** Options every node operation accepts (the Nx executors', the projen tasks' and the CLI's). */
 export interface DockerConnectionOptions {
@@ -154,6 +154,9 @@ export interface BuildInputs {
   dockerfile: string;
   ignoreFile?: string;
   context: ContextEntry[];
+  /** The build context folder and the Dockerfile's path (absolute; undefined: inline), for a build without Compose. */
+  contextDir: string;
+  dockerfilePath?: string;
 }
 
 export type ContainerState = 'running' | 'exited' | 'created' | 'restarting' | 'paused' | 'dead' | 'removing';
@@ -317,6 +320,8 @@ function readBuildInputs(
       dockerfile,
       ignoreFile,
       context: readBuildContext(contextDir, parseDockerignore(ignoreFile ?? '')),
+      contextDir,
+      dockerfilePath: build.dockerfileInline === undefined ? dockerfilePath : undefined,
     };
   } catch (error) {
     return { unknown: `its build context cannot be read: ${(error as Error).message}` };
@@ -623,7 +628,7 @@ export interface ComposeRunOptions extends RunOptions {
 }
 
 /** What the docker CLI says when it has no compose plugin (Docker 26: "'compose' is not a docker command"; 28+: "unknown command"). */
-const COMPOSE_MISSING = /'compose' is not a docker command|unknown command:? "?(docker )?compose/;
+const COMPOSE_MISSING = /'compose' is not a docker command|unknown command:? "?(docker )?compose|looking up compose provider failed/;
 
 /**
  * Runs a Compose subcommand for the node (in its folder, with its compose file, in its compose project). Unless the
@@ -634,7 +639,7 @@ const COMPOSE_MISSING = /'compose' is not a docker command|unknown command:? "?(
 export async function runCompose(node: NodeContext, args: string[], options: ComposeRunOptions = {}): Promise<RunResult> {
   const { override, ...runOptions } = options;
   const lookup = node.composeLookup();
-  const assumed = dockerArgv(node.target, ['compose']);
+  const assumed = engineAdapter(node.target).composePrefix(node.target);
   const runWith = (prefix: string[], files: string[]) =>
     runCommand([...prefix, ...files.flatMap((file) => ['--file', file]), '--project-name', node.composeProject, ...args], {
       ...runOptions,

@@ -1,6 +1,7 @@
 /** Questions asked of a running node through `docker exec`: is systemd up, is the kubelet healthy, which pods run. */
 import type { ChildProcess } from 'node:child_process';
-import { captureDocker, RunResult, runDocker } from './docker-cli';
+import { captureDocker, RunResult, runCommand, runDocker } from './docker-cli';
+import { engineAdapter } from './engine-adapter';
 import { ContainerState, kubeletUrl, NodeContext } from './node-context';
 import { InterruptedError, KubeletPod, parsePods } from './pods';
 
@@ -9,6 +10,16 @@ export type { ContainerState } from './node-context';
 // What kind waits for in the container log before its first `docker exec`: an early exec lands in the container's
 // root cgroup and breaks cgroup v2 set-up (kind #2409).
 export const SYSTEMD_UP = /Reached target .*Multi-User System|detected cgroup v1/;
+
+/**
+ * Has the engine run the container's healthcheck now, when it does not run it by itself (Podman with no systemd: see
+ * engine-adapter.ts), so that `podman ps` shows what the operation saw. Its outcome is the engine's record only: the
+ * operations judge health by the kubelet's /healthz themselves. Never throws.
+ */
+export async function refreshEngineHealth(node: NodeContext, id: string): Promise<void> {
+  const argv = engineAdapter(node.target).healthcheckNow(node.target, id);
+  if (argv) await runCommand(argv, { mode: 'capture', env: engineAdapter(node.target).env(node.target) }).catch(() => undefined);
+}
 
 export async function containerState(node: NodeContext, id: string): Promise<ContainerState> {
   return (await captureDocker(node.target, ['inspect', '--format', '{{.State.Status}}', id])) as ContainerState;

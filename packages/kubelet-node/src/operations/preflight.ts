@@ -4,7 +4,8 @@
  * parallel with it (or at the first Compose command of an operation that may need none). Each failure has a message
  * that says what to do.
  */
-import { describeEngine, dockerArgv, DockerTarget, runCommand, runDocker } from './docker-cli';
+import { describeEngine, DockerTarget, runCommand, runDocker } from './docker-cli';
+import { engineAdapter } from './engine-adapter';
 
 /** How to run Compose: `docker compose` (v2) or `docker-compose` (v1 fallback). */
 export interface ComposeCommand {
@@ -40,16 +41,17 @@ function daemonUnreachableMessage(target: DockerTarget, stderr: string, address?
       .trim()
       .split('\n')
       .find((line) => line.trim() !== '') ?? 'no answer';
-  return [
-    `The Docker daemon is not reachable (${where}): ${reason}`,
-    'Start it (e.g. `sudo systemctl start docker`, or tools/docker-engine/start.sh in the nx-kubelet repository), or point the node at a running one with DOCKER_HOST or the --context or --dockerHost option.',
-  ].join('\n');
+  const adapter = engineAdapter(target);
+  return [`The ${adapter.kind === 'docker' ? 'Docker daemon' : adapter.name} is not reachable (${where}): ${reason}`, adapter.unreachableHint].join('\n');
 }
 
 /** Compose v2 (`docker compose`), else v1 (`docker-compose`); throws an Error that says how to install it. */
 export async function findCompose(target: DockerTarget): Promise<ComposeCommand> {
-  const v2 = await runDocker(target, ['compose', 'version', '--short'], { mode: 'capture' });
-  if (v2.exitCode === 0) return { prefix: dockerArgv(target, ['compose']), version: v2.stdout.trim() };
+  const adapter = engineAdapter(target);
+  const v2 = await runCommand([...adapter.composePrefix(target), 'version', '--short'], { mode: 'capture', env: adapter.env(target) });
+  if (v2.exitCode === 0) return { prefix: adapter.composePrefix(target), version: v2.stdout.trim() };
+  // Podman: `podman compose` runs the provider there is (docker-compose v2); there is no v1 fallback of ours.
+  if (adapter.kind !== 'docker') throw new Error(adapter.composeMissing);
   try {
     const v1 = await runCommand(['docker-compose', 'version', '--short'], { mode: 'capture' });
     const prefix = ['docker-compose', ...(target.context ? ['--context', target.context] : [])];
@@ -57,7 +59,5 @@ export async function findCompose(target: DockerTarget): Promise<ComposeCommand>
   } catch {
     // docker-compose v1 is not installed either
   }
-  throw new Error(
-    'Docker Compose is missing: neither `docker compose` (v2) nor `docker-compose` (v1) runs. Install the Compose v2 plugin (package docker-compose-plugin from Docker, or docker-compose on Debian 13), see https://docs.docker.com/compose/install/linux/.',
-  );
+  throw new Error(adapter.composeMissing);
 }

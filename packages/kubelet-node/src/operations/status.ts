@@ -1,6 +1,6 @@
 import { log } from './log';
 import { DockerConnectionOptions, NodeContext } from './node-context';
-import { probeNode } from './node-probe';
+import { probeNode, refreshEngineHealth } from './node-probe';
 import { formatPod, summarizePod } from './pods';
 
 export interface StatusOptions extends DockerConnectionOptions {
@@ -29,7 +29,8 @@ export async function status(node: NodeContext, options: StatusOptions): Promise
     return false;
   }
   const lines = details;
-  const probe = await probeNode(node, id, UNITS);
+  // Beside the probe: the engine's healthcheck record, where the engine cannot run it by itself (Podman).
+  const [probe] = await Promise.all([probeNode(node, id, UNITS), refreshEngineHealth(node, id)]);
   const { healthz } = probe;
   const pods = probe.pods?.map(summarizePod);
   lines.push(

@@ -3,7 +3,7 @@ import { log } from './log';
 import { buildNode, BuildOptions, checkBuild } from './build-node';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
 import { DockerConnectionOptions, findContainer, kubeletUrl, NodeContext, NodeDescription, nodeName, refuseSharedVolumes, runCompose } from './node-context';
-import { containerName, containerState, journalTail, manifestFiles, waitForHealthz, waitForSystemd } from './node-probe';
+import { containerName, containerState, journalTail, manifestFiles, refreshEngineHealth, waitForHealthz, waitForSystemd } from './node-probe';
 import { InterruptedError, readPods, summarizePod } from './pods';
 import { Progress } from './progress';
 import { readNodeFolder, reportWait } from './apply';
@@ -50,7 +50,10 @@ export async function up(node: NodeContext, options: UpOptions): Promise<boolean
 
   const healthy = await waitUntilHealthy(node, id, (options.timeout ?? 180) * 1000);
   if (!healthy) return false;
+  // Beside the wait for pods: the engine's own healthcheck record (Podman cannot run it by itself), now healthy.
+  const recorded = refreshEngineHealth(node, id);
   const podsReady = options.waitForPods === false ? true : await waitForStaticPods(node, id, options, startedAt);
+  await recorded;
   await printSummary(node, id);
   return podsReady;
 }
