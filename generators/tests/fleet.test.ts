@@ -1,10 +1,12 @@
 /**
- * Fleets, on two real Docker engines: the host's, and a second dockerd that this test starts in a network namespace of
- * its own (tools/docker-engine/second-engine.js: own data-root, exec-root, pidfile and bridge, TCP on the namespace's
- * veth address only). Nodes recorded on either engine are built, started, checked and stopped with `nx run-many`;
- * an engine that stops fails only its own nodes, with its address in the message; two workspaces with a node of the
- * same name share no container or volume; CPU and memory limits reach the container. Stand-ins as in the executor
- * tests (the two binaries and the kicbase base image, loaded into the second engine by the test).
+ * Fleets, on the engines users run, all real: the host's Docker 26 (classic image store); a second Docker 26 that this
+ * test starts in a network namespace of its own (tools/docker-engine/second-engine.js: own data-root, exec-root,
+ * pidfile and bridge, TCP on the namespace's veth address only); Docker 28 with the containerd image store in a
+ * container of the tests' own (tools/docker-engine/docker28-engine.js); and rootful Podman 5
+ * (tools/podman-engine/start.sh). Nodes recorded on each are built, started, checked and stopped with `nx run-many`
+ * in one run; an engine that stops fails only its own nodes, with its address in the message; two workspaces with a
+ * node of the same name share no container or volume; CPU and memory limits reach the container. Stand-ins as in the
+ * executor tests (the two binaries and the kicbase base image, loaded into each engine's store).
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,10 @@ import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startSecondEngine, loadImages } = require('../../tools/docker-engine/second-engine');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startDocker28Engine } = require('../../tools/docker-engine/docker28-engine');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeLeftovers = require('../../tools/docker-engine/leftovers');
 
 interface SecondEngine {
   host: string;
@@ -24,9 +30,14 @@ interface SecondEngine {
 
 const suffix = process.pid.toString(36);
 const local = [`fl-a-${suffix}`, `fl-b-${suffix}`];
-const remote = [`fl-c-${suffix}`, `fl-d-${suffix}`];
-const all = [...local, ...remote];
+const remote = [`fl-c-${suffix}`];
+/** One node on Docker 28 (containerd image store), one on Podman 5. */
+const onDocker28 = `fl-e-${suffix}`;
+const onPodman = `fl-p-${suffix}`;
+const all = [...local, ...remote, onDocker28, onPodman];
+const podmanEnv = { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' };
 let engine: SecondEngine;
+let docker28: SecondEngine;
 let workspace: string;
 let other: string | undefined;
 
@@ -55,17 +66,30 @@ function projectsOf(node: string, docker: string[] = ['docker']): string[] {
 
 beforeAll(async () => {
   requireEngine();
+  const podman = run('podman', ['info', '--format', '{{.Version.Version}}'], { env: podmanEnv });
+  if (podman.status !== 0 || !/^5\./.test(podman.stdout.trim()))
+    throw new Error(
+      `Podman 5 is required for the fleet test (podman info: exit ${podman.status}, ${output(podman).trim()}). Start it with tools/podman-engine/start.sh.`,
+    );
+  if (run('podman', ['image', 'exists', KICBASE_STAND_IN], { env: podmanEnv }).status !== 0)
+    throw new Error(`${KICBASE_STAND_IN} is not in Podman's store: run tools/podman-engine/start.sh (it loads it from the host Docker).`);
   engine = await startSecondEngine();
-  await loadImages(engine, [KICBASE_STAND_IN]);
+  docker28 = await startDocker28Engine();
+  await Promise.all([loadImages(engine, [KICBASE_STAND_IN]), loadImages(docker28, [KICBASE_STAND_IN])]);
   workspace = copyWorkspace();
   generate(workspace, local[0], []);
   generate(workspace, local[1], ['--cpus=1.5', '--memory=1g']);
   for (const name of remote) generate(workspace, name, [`--dockerHost=${engine.host}`]);
+  generate(workspace, onDocker28, [`--dockerHost=${docker28.host}`]);
+  generate(workspace, onPodman, ['--engine=podman']);
 }, 600_000);
 
 afterAll(() => {
-  for (const name of all) removeProject(name);
+  for (const name of all.filter((name) => name !== onPodman)) removeProject(name);
+  const left = nodeLeftovers.removeNode(onPodman, { docker: ['podman'] });
   engine?.remove();
+  docker28?.remove();
+  if (!nodeLeftovers.nothingLeft(left)) throw new Error(`could not remove what the test left of ${onPodman} in Podman: ${JSON.stringify(left)}`);
   removeWorkspace(workspace);
   removeWorkspace(other);
 });
@@ -77,8 +101,8 @@ it('records the engine with the node: compose.yaml and its README', () => {
   expect(readFileSync(join(workspace, 'packages', local[0], 'compose.yaml'), 'utf8')).not.toContain('x-kubelet-node');
 });
 
-it('run-many builds and starts the nodes of both engines at once, each on its own engine', () => {
-  const result = nx(workspace, ['run-many', '-t', 'build,up', `--projects=${all.join(',')}`, '--parallel=4']);
+it('run-many builds and starts the nodes of every engine at once, each on its own engine', () => {
+  const result = nx(workspace, ['run-many', '-t', 'build,up', `--projects=${all.join(',')}`, '--parallel=5']);
   expect(output(result)).not.toContain('Failed tasks');
   expect(result.status).toBe(0);
   for (const name of local) {
@@ -89,6 +113,10 @@ it('run-many builds and starts the nodes of both engines at once, each on its ow
     expect(projectsOf(name, engine.docker())).toHaveLength(1);
     expect(projectsOf(name)).toEqual([]);
   }
+  expect(projectsOf(onDocker28, docker28.docker())).toHaveLength(1);
+  expect(projectsOf(onDocker28)).toEqual([]);
+  expect(projectsOf(onPodman, ['podman'])).toHaveLength(1);
+  expect(projectsOf(onPodman)).toEqual([]);
 });
 
 it('status of many nodes: one summary line each, naming the engine', () => {
@@ -97,6 +125,8 @@ it('status of many nodes: one summary line each, naming the engine', () => {
   for (const name of local) expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy, [^\\n]*, on the default engine$`, 'm'));
   for (const name of remote)
     expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy, [^\\n]*, on DOCKER_HOST=${engine.host.replace(/\./g, '\\.')}$`, 'm'));
+  expect(output(result)).toMatch(new RegExp(`^${onDocker28}: kubelet healthy, [^\\n]*, on DOCKER_HOST=${docker28.host.replace(/\./g, '\\.')}$`, 'm'));
+  expect(output(result)).toMatch(new RegExp(`^${onPodman}: kubelet healthy, [^\\n]*, on Podman$`, 'm'));
   // --brief: no detail lines.
   expect(output(result)).not.toContain('systemd      ');
 });
@@ -134,13 +164,16 @@ it('an engine that stops fails only its own nodes, naming its address', () => {
   engine.stop();
   const result = nx(workspace, ['run-many', '-t', 'status', `--projects=${all.join(',')}`, '--brief', '--output-style=static']);
   expect(result.status).not.toBe(0);
-  for (const name of local) expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy`, 'm'));
+  for (const name of [...local, onDocker28, onPodman]) expect(output(result)).toMatch(new RegExp(`^${name}: kubelet healthy`, 'm'));
   expect(output(result)).toContain(`The Docker daemon is not reachable (DOCKER_HOST=${engine.host})`);
   expect(output(result).match(/The Docker daemon is not reachable/g)).toHaveLength(remote.length);
 });
 
-it("run-many down --volumes leaves nothing of the running engine's nodes", () => {
-  const result = nx(workspace, ['run-many', '-t', 'down', `--projects=${local.join(',')}`, '--volumes']);
+it("run-many down --volumes leaves nothing of the running engines' nodes", () => {
+  const result = nx(workspace, ['run-many', '-t', 'down', `--projects=${[...local, onDocker28, onPodman].join(',')}`, '--volumes']);
   expect(result.status).toBe(0);
-  for (const name of local) expect(leftovers(name)).toEqual({ containers: [], volumes: [], networks: [] });
+  const nothing = { containers: [], volumes: [], networks: [] };
+  for (const name of local) expect(leftovers(name)).toEqual(nothing);
+  expect(nodeLeftovers.leftovers(onDocker28, docker28.docker())).toEqual(nothing);
+  expect(nodeLeftovers.leftovers(onPodman, ['podman'])).toEqual(nothing);
 });

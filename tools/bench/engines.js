@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One node per engine, the same steps on each, side by side as ratios to Docker 26 (issue 17); asserts nothing.
-//   node tools/bench/engines.js [--engines docker26,docker28] [--runs 1] [--binaries real|stand-in] [--keep]
+//   node tools/bench/engines.js [--engines docker26,docker28,podman] [--runs 1] [--binaries real|stand-in] [--keep]
 // Needs the host's Docker 26 (tools/docker-engine/start.sh), the kicbase stand-in and the Docker 28 engine image
 // (tools/images/build-stand-ins.sh), root, a built plugin (npm run build) and, for `pod Running`, the real binaries
 // (tools/real-binaries/build.sh; with --binaries stand-in that row is left out).
@@ -20,8 +20,9 @@
 //                        that does not have it
 // Every node's image carries the TEST-ONLY runc wrapper (these VMs lack CAP_SYS_RESOURCE), as in the tests.
 //
-// ENGINES is a table: an engine is a label and a start() that returns how to reach it. Adding one (e.g. Podman) is one
+// ENGINES is a table: an engine is a label and a start() that returns how to reach it. Adding one is one
 // entry; the first engine of --engines is the baseline of the ratios (Docker 26 by default).
+const { spawn, spawnSync } = require('node:child_process');
 const { appendFileSync, copyFileSync, mkdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -70,9 +71,41 @@ const ENGINES = {
       };
     },
   },
+  podman: {
+    label: 'Podman 5 (rootful)',
+    // tools/podman-engine/start.sh runs it (and loads the stand-ins); the images the bench builds go in from the host.
+    start: async (images) => {
+      const env = { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' };
+      const version = spawnSync('podman', ['info', '--format', '{{.Version.Version}}'], { encoding: 'utf8', env });
+      if (version.status !== 0) throw new Error(`podman does not answer (${(version.stderr || '').trim()}): run tools/podman-engine/start.sh first.`);
+      await copyImages(['podman', 'load', '--quiet'], images, env);
+      return {
+        docker: ['podman'],
+        generatorArgs: ['--engine=podman'],
+        env: {},
+        remove: () => spawnSync('podman', ['image', 'rm', '--force', BIG_IMAGE], { stdio: 'ignore', env }),
+        version: version.stdout.trim(),
+      };
+    },
+  },
 };
 
-const selected = arg('--engines', 'docker26,docker28')
+/** `docker save images | <load argv>`, without a shell. */
+function copyImages(load, images, env) {
+  return new Promise((resolve, reject) => {
+    const save = spawn('docker', ['save', ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const into = spawn(load[0], load.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], env });
+    let errors = '';
+    save.stderr.on('data', (chunk) => (errors += chunk));
+    into.stderr.on('data', (chunk) => (errors += chunk));
+    save.stdout.pipe(into.stdin);
+    Promise.all([save, into].map((child) => new Promise((done) => child.on('close', done)))).then(([saved, loaded]) =>
+      saved === 0 && loaded === 0 ? resolve() : reject(new Error(`copying ${images.join(', ')} into ${load[0]} failed: ${errors.trim()}`)),
+    );
+  });
+}
+
+const selected = arg('--engines', 'docker26,docker28,podman')
   .split(',')
   .map((id) => id.trim())
   .filter(Boolean);
