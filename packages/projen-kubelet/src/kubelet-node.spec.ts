@@ -114,6 +114,13 @@ describe('parity with nx g nx-kubelet:kubelet-node', () => {
     expectSameNode(synthNode(options), await nxNode(options), 'site-a');
   });
 
+  it('a node on Podman: the same node as nx g --engine=podman, recorded in compose.yaml', async () => {
+    const options = { name: 'pod-a', directory: 'nodes/pod-a', engine: 'podman' as const };
+    const projen = synthNode(options);
+    expect(parse(projen['compose.yaml'])['x-kubelet-node']).toEqual({ engine: 'podman' });
+    expectSameNode(projen, await nxNode(options), 'pod-a');
+  });
+
   it('an upgrade by changing kubeVersion gives what nx g nx-kubelet:upgrade gives', async () => {
     const tree = createTreeWithEmptyWorkspace({ formatter: 'none' } as never);
     await kubeletNodeGenerator(tree, { name: 'up-1', kubeVersion: 'v1.33.3', skipFormat: true } as never);
