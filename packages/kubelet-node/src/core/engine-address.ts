@@ -150,6 +150,18 @@ export function checkEngineKind(input: string, option = '--engine'): EngineKind 
   return kind as EngineKind;
 }
 
+/**
+ * Checks that an engine address (parsed) suits the engine kind: Podman is reached at a unix socket of this machine
+ * (`podman --url unix:///run/podman/podman.sock`). A remote Podman is refused: its ssh URLs need the socket's path,
+ * which the addresses taken here have not, and its tcp API has no TLS. Throws {@link InvalidEngineAddressError}.
+ */
+export function checkAddressForEngine(kind: EngineKind | undefined, address: EngineAddress, option = '--dockerHost'): void {
+  if (kind !== 'podman' || address.scheme === 'unix') return;
+  throw new InvalidEngineAddressError(
+    `Invalid ${option} ${shownValue(address.address)} for Podman: a node on Podman is reached at a unix socket of this machine (podman --url), e.g. unix:///run/podman/podman.sock. A remote Podman (ssh:// needs the socket's path, tcp:// has no TLS) is not supported: run the operations on the Podman machine.`,
+  );
+}
+
 export function checkDockerContext(input: string, option = '--dockerContext'): string {
   const context = input.trim();
   if (!DOCKER_CONTEXT.test(context)) {

@@ -145,6 +145,28 @@ describe('a node on a given engine', () => {
     expect(engineOf({ engine: 'podman' }, render({ name: 'here' })['compose.yaml'])).toEqual({ engine: 'podman', context: undefined, host: undefined });
   });
 
+  it('an engine other than the recorded one runs at its own default, never at the address recorded for the other', () => {
+    const docker = render({ name: 'edge-a', dockerHost: 'ssh://ops@edge-a' })['compose.yaml'];
+    expect(engineOf({ engine: 'podman' }, docker)).toEqual({ engine: 'podman', context: undefined, host: undefined });
+    const onContext = render({ name: 'edge-b', dockerContext: 'site-a' })['compose.yaml'];
+    expect(engineOf({ engine: 'podman' }, onContext)).toEqual({ engine: 'podman', context: undefined, host: undefined });
+    const podman = render({ name: 'pod-a', engine: 'podman', dockerHost: 'unix:///run/podman/podman.sock' })['compose.yaml'];
+    expect(engineOf({ engine: 'docker' }, podman)).toEqual({ context: undefined, host: undefined });
+    expect(engineOf({}, podman)).toEqual({ engine: 'podman', context: undefined, host: 'unix:///run/podman/podman.sock' });
+  });
+
+  it.each(['ssh://root@pod-host', 'tcp://10.0.0.5:2376', 'tcp://127.0.0.1:8888'])(
+    'refuses a remote Podman address %s, in generation and operations',
+    (dockerHost) => {
+      expect(problemsOf({ name: 'n1', engine: 'podman', dockerHost }).join('\n')).toMatch(/for Podman: a node on Podman is reached at a unix socket/);
+      const compose = render({ name: 'pod-a', engine: 'podman' })['compose.yaml'];
+      expect(() => engineOf({ dockerHost }, compose)).toThrow(/for Podman/);
+      expect(() => engineOf({ engine: 'podman', dockerHost }, render({ name: 'here' })['compose.yaml'])).toThrow(/for Podman/);
+      const recorded = compose.replace('  engine: podman\n', `  engine: podman\n  docker-host: ${dockerHost}\n`);
+      expect(() => engineOf({}, recorded)).toThrow(/x-kubelet-node.docker-host .*for Podman/);
+    },
+  );
+
   it('upgrades keep a node on Podman', () => {
     const from = resolveNode({ name: 'keep', engine: 'podman' }, workspace);
     const files = renderNode(from, loadNodeTemplates(), frontEnd);

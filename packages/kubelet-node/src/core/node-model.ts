@@ -16,6 +16,7 @@ import {
 } from './version-matrix';
 import { KUBELET_SHA256 } from './kubelet-checksums';
 import {
+  checkAddressForEngine,
   checkDockerContext,
   checkEngineKind,
   DEFAULT_ENGINE_KIND,
@@ -404,7 +405,11 @@ function resolveEngine(options: KubeletNodeOptions, problems: string[], warnings
   if (context !== undefined) check(() => checkDockerContext(context, '--dockerContext'));
   if (host !== undefined) {
     let parsed: EngineAddress | undefined;
-    if (check(() => (parsed = parseEngineAddress(host, '--dockerHost'))) && parsed?.scheme === 'tcp' && !parsed.loopback) {
+    if (
+      check(() => checkAddressForEngine(kind, (parsed = parseEngineAddress(host, '--dockerHost')), '--dockerHost')) &&
+      parsed?.scheme === 'tcp' &&
+      !parsed.loopback
+    ) {
       warnings.push(
         `--dockerHost ${host} is plain TCP: anyone who reaches that address controls the engine as root. Prefer ssh://, or a docker context with TLS (docker context create … --docker "host=tcp://…,ca=…,cert=…,key=…") and --dockerContext.`,
       );

@@ -1,5 +1,8 @@
 /** Building a node's image: shared by the build executor and `up --build`. */
-import { relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { interpolateComposeValue } from '../core/upgrade-node';
 import { BINARY_SOURCES } from '../core/node-model';
 import { dockerfileSources, imageInputsHash, INPUTS_LABEL } from '../core/image-inputs';
@@ -66,9 +69,23 @@ export function checkBuild(node: NodeDescription, options: BuildOptions): void {
   if (binarySource === 'local') assertLocalBinaries(node, node.workspaceRoot);
 }
 
-/** Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. */
+/**
+ * Builds the node's image with Compose, streaming the output; throws with the exit code when the build fails. One
+ * build of an image at a time on an engine ({@link buildLock}): `nx run-many -t build,up` runs a node's build and up
+ * tasks at once, and both bring the image up to date; the second then finds it up to date instead of building it again
+ * (which the containerd image store refuses: "image … already exists").
+ */
 export async function buildNode(node: NodeContext, options: BuildOptions): Promise<void> {
   checkBuild(node, options);
+  const release = await buildLock(node);
+  try {
+    await buildUnlocked(node, options);
+  } finally {
+    release();
+  }
+}
+
+async function buildUnlocked(node: NodeContext, options: BuildOptions): Promise<void> {
   const state = await imageState(node, options);
   if (state.upToDate) {
     log.info(`${node.name}: image ${node.image} is up to date (inputs unchanged since it was built); nothing to build (--force builds anyway).`);
@@ -96,8 +113,23 @@ export async function buildNode(node: NodeContext, options: BuildOptions): Promi
 async function buildWithoutCompose(node: NodeContext, options: BuildOptions, hash: string | undefined): Promise<void> {
   const adapter = engineAdapter(node.target);
   const inputs = node.buildInputs();
-  if ('unknown' in inputs || !inputs.dockerfilePath || !node.image) {
-    const why = 'unknown' in inputs ? inputs.unknown : !node.image ? 'its compose service names no image' : 'its Dockerfile is inline (dockerfile_inline)';
+  // The image as Compose names it: interpolated (`image: ${IMAGE:-…}`), never the raw text.
+  const image = 'unknown' in inputs || typeof inputs.settings.image !== 'string' ? undefined : inputs.settings.image;
+  // Build settings this build would not pass on: refused, never dropped (the image would differ from the file's).
+  const ignored = 'unknown' in inputs ? [] : Object.keys(inputs.settings.build).filter((key) => !BUILT_WITHOUT_COMPOSE.includes(key) && !key.startsWith('x-'));
+  if ('unknown' in inputs || !inputs.dockerfilePath || !image || ignored.length > 0) {
+    const why =
+      'unknown' in inputs
+        ? inputs.unknown
+        : !image
+          ? 'its compose service names no image'
+          : !inputs.dockerfilePath
+            ? 'its Dockerfile is inline (dockerfile_inline)'
+            : `it does not take ${ignored.map((key) => `build.${key}`).join(', ')} from the compose file (it takes ${BUILT_WITHOUT_COMPOSE.filter(
+                (key) => key !== 'dockerfile_inline',
+              )
+                .map((key) => `build.${key}`)
+                .join(', ')}): remove ${ignored.length === 1 ? 'it' : 'them'}, or run the node on Docker`;
     throw new Error(`${node.name}: ${adapter.name} builds the image without Compose, from what the compose file says, and cannot here: ${why}.`);
   }
   const build = inputs.settings.build;
@@ -110,7 +142,7 @@ async function buildWithoutCompose(node: NodeContext, options: BuildOptions, has
   const argv = adapter.buildArgv(node.target, {
     context: inputs.contextDir,
     dockerfile: inputs.dockerfilePath,
-    image: node.image,
+    image,
     args: { ...inputs.args, ...options.buildArgs },
     labels,
     target: typeof build.target === 'string' ? build.target : undefined,
@@ -121,6 +153,67 @@ async function buildWithoutCompose(node: NodeContext, options: BuildOptions, has
   const result = await runCommand(argv, { env: adapter.env(node.target) });
   if (result.exitCode !== 0) throw new DockerCommandError(result, `${adapter.cli} build`);
 }
+
+/**
+ * Waits until no other process builds this node's image on its engine, then holds that until the returned function is
+ * called: a lock file in the temporary folder, named after the engine and the image (not the folder: two checkouts'
+ * nodes of the same name share the image name), holding the builder's process ID. A lock whose process is gone is
+ * taken over. Says once that it waits, and for whom.
+ */
+export async function buildLock(node: Pick<NodeContext, 'name' | 'image' | 'target' | 'composeProject'>): Promise<() => void> {
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        node.target.engine ?? 'docker',
+        node.target.context ?? '',
+        node.target.host ?? process.env.DOCKER_HOST ?? '',
+        node.image ?? node.composeProject,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const lockFile = join(tmpdir(), `nx-kubelet-build-${key}.lock`);
+  let said = false;
+  for (;;) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(lockFile, 'utf8') === String(process.pid)) unlinkSync(lockFile);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(lockFile, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    if (!Number.isInteger(holder) || holder <= 0 || !processRuns(holder)) {
+      rmSync(lockFile, { force: true });
+      continue;
+    }
+    if (!said) log.info(`${node.name}: waiting for another build of image ${node.image ?? ''} (process ${holder}) to end.`);
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The compose file's build settings a build without Compose passes on (buildWithoutCompose). */
+const BUILT_WITHOUT_COMPOSE = ['context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'target'];
 
 /** Compose's `labels:`/`args:` forms: a mapping, or a list of `KEY=VALUE`. */
 function listOrMap(value: unknown): Record<string, string> {

@@ -73,7 +73,7 @@ export class DockerCommandError extends Error {
     what = 'docker',
   ) {
     // The engine's own CLI in the words (`podman compose up failed`), never what runs in the node (`docker load in the node`).
-    const cli = /(^|\/)podman$/.test(result.argv[0] ?? '') && /^docker (compose|save|ps)\b/.test(what) ? what.replace(/^docker/, 'podman') : what;
+    const cli = /(^|\/)podman$/.test(result.argv[0] ?? '') && /^docker( (compose|save|ps)\b|$)/.test(what) ? what.replace(/^docker/, 'podman') : what;
     super(`${cli} failed with exit code ${result.exitCode}: ${formatCommand(result.argv)}${result.tail ? `\n${result.tail}` : ''}`);
     this.name = 'DockerCommandError';
   }

@@ -55,6 +55,9 @@ describe('the engine adapter', () => {
   it('knows what Podman does differently: missing images, localhost/ names, builds, healthchecks', () => {
     expect(podman.missingImage('Error: app:1: image not known\n', 'app:1')).toBe(true);
     expect(podman.missingImage('Error: app:1: image not known\n', 'app:2')).toBe(false);
+    // Anchored: another image whose name ends the same is not this one.
+    expect(podman.missingImage('Error: nx/app:1: image not known\n', 'app:1')).toBe(false);
+    expect(podman.missingImage('app:1: image not known\nError: nx/app:2: image not known\n', 'app:1')).toBe(true);
     expect(docker.missingImage('Error response from daemon: No such image: app:1', 'app:1')).toBe(true);
     expect(podman.archiveName('app:1')).toBe('localhost/app:1');
     expect(podman.archiveName('nx-kubelet/busybox:1.35.0')).toBe('localhost/nx-kubelet/busybox:1.35.0');

@@ -124,7 +124,8 @@ const podman: EngineAdapter = {
     "`podman compose` does not run: it needs a compose provider (docker-compose v2, package docker-compose on Debian 13 and Fedora) and Podman's API socket (rootful: `sudo systemctl enable --now podman.socket`, or `podman system service --time=0 unix:///run/podman/podman.sock`).",
   unreachableHint:
     'Check that podman runs as root here (`sudo podman info`; a node on Podman is rootful, as minikube runs it), or tools/podman-engine/start.sh in the nx-kubelet repository, or point the node at another Podman with --dockerHost.',
-  missingImage: (stderr, name) => stderr.includes(`${name}: image not known`),
+  // Anchored: `nx/app:1: image not known` says nothing of app:1.
+  missingImage: (stderr, name) => new RegExp(`(^|\\s)${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: image not known`, 'm').test(stderr),
   archiveName: (image) => (hasRegistry(image) ? undefined : `localhost/${image}`),
   composeBuilds: false,
   buildArgv: (target, request) =>

@@ -152,7 +152,7 @@ export async function loadImages(
   const missing = facts.filter((fact) => !fact.host).map((fact) => fact.image);
   if (required && missing.length) {
     throw new Error(
-      `${missing.join(', ')}: not in the host's ${engineAdapter(node.target).name} engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or docker pull ${missing.length > 1 ? 'them' : 'it'} first.`,
+      `${missing.join(', ')}: not in the host's ${engineAdapter(node.target).name} engine, so there is nothing to load (load never pulls). Build ${missing.length > 1 ? 'them' : 'it'} (e.g. its project's docker build target) or ${engineAdapter(node.target).cli} pull ${missing.length > 1 ? 'them' : 'it'} first.`,
     );
   }
   const say = (line: string) => (quiet ? undefined : log.info(line));

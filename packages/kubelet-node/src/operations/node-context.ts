@@ -27,7 +27,7 @@ import { readManifestFolder, StaticPod } from '../core/manifests';
 import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
-import { checkDockerContext, checkEngineKind, InvalidEngineAddressError, parseEngineAddress } from '../core/engine-address';
+import { checkAddressForEngine, checkDockerContext, checkEngineKind, InvalidEngineAddressError, parseEngineAddress } from '../core/engine-address';
 import {
   BUILDER_ENV,
   ComposeBuildSettings,
@@ -472,16 +472,24 @@ export function engineOf(options: DockerConnectionOptions, compose: string | Par
   // The record is read only for what the command line leaves open: a docker context is Docker's, so `--context`
   // alone (like `--engine` with `--dockerHost`) decides without it.
   const recorded = (kind || context) && (context || host) ? {} : readEngineRecord(compose, composeFile);
-  const engine = kind ? checkEngineKind(kind, '--engine') : context ? undefined : recorded.engine;
-  const target: DockerTarget = engine && engine !== 'docker' ? { engine } : {};
+  const recordedKind = recorded.engine ?? 'docker';
+  const engine = kind ? checkEngineKind(kind, '--engine') : context ? 'docker' : recordedKind;
+  const target: DockerTarget = engine !== 'docker' ? { engine } : {};
   if (context || host) {
     if (context) checkDockerContext(context, '--context');
-    if (host) parseEngineAddress(host, '--dockerHost');
+    if (host) checkAddressForEngine(engine, parseEngineAddress(host, '--dockerHost'), '--dockerHost');
     if (context && engine === 'podman') {
-      throw new InvalidEngineAddressError(`--context is Docker's: a node on Podman takes --dockerHost (podman --url) or Podman's own connection.`);
+      throw new InvalidEngineAddressError(
+        `--context is Docker's: a node on Podman takes --dockerHost (podman --url, a unix:// socket) or Podman's own default.`,
+      );
     }
     return { ...target, context, host };
   }
+  // A recorded address belongs to the recorded engine: another engine given with --engine is its default one (never
+  // Docker at Podman's socket, or Podman at a Docker host).
+  if (engine !== recordedKind) return { ...target, context: undefined, host: undefined };
+  if (recorded.host)
+    checkAddressForEngine(engine, parseEngineAddress(recorded.host, `${composeFile} x-kubelet-node.docker-host`), `${composeFile} x-kubelet-node.docker-host`);
   return { ...target, context: engine === 'podman' ? undefined : recorded.context, host: recorded.host };
 }
 
