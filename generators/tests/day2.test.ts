@@ -11,10 +11,10 @@
  * VMs lack CAP_SYS_RESOURCE. Everything else is real. Missing binaries or images fail the tests; nothing is skipped.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, removeProject, requireEngine } from './support/engine';
-import { httpdManifest, kubeletPods, nodeSh, pollFor, readRealBinaries, RUNC_OOM_CLAMP } from './support/real-node';
+import { httpdManifest, kubeletPods, nodeSh, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, REPO_ROOT, removeWorkspace } from './support/workspace';
 
@@ -152,25 +152,8 @@ beforeAll(() => {
     '--examplePod=false',
   ]);
   if (generated.status !== 0) throw new Error(`nx g failed: ${output(generated)}`);
-  for (const [binary, from] of [
-    ['kubelet', kubelet.path],
-    ['cri-dockerd', criDockerd.path],
-  ]) {
-    copyFileSync(from, join(dir, 'bin', binary));
-    chmodSync(join(dir, 'bin', binary), 0o755);
-  }
-  // TEST-ONLY: the runc wrapper as the node dockerd's default runtime, baked into this node's image (bin/ is in its
-  // build context), so that pods run from the first boot on these VMs.
-  copyFileSync(RUNC_OOM_CLAMP, join(dir, 'bin', 'runc-oom-clamp'));
-  appendFileSync(
-    join(dir, 'Dockerfile.kicbase'),
-    [
-      '# TEST-ONLY (day2.test.ts): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
-      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
-      `RUN chmod 0755 /usr/local/bin/runc-oom-clamp && mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
-      '',
-    ].join('\n'),
-  );
+  putRealBinaries(dir, kubelet, criDockerd);
+  bakeRuncOomClamp(dir, 'day2.test.ts');
   writeManifest('app.yaml', httpd('app', 'app-v1', appImage));
   // The image of the workspace project must not exist yet: `up` builds it (graph edge + ^docker:build).
   run('docker', ['image', 'rm', '--force', appImage]);

@@ -13,10 +13,10 @@
  * dockerd's default runtime, because these VMs lack CAP_SYS_RESOURCE. An engine that cannot be built or started fails
  * the test with the reason; nothing is skipped.
  */
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, KICBASE_STAND_IN, requireEngine } from './support/engine';
-import { httpdManifest, KubeletPod, pollFor, readRealBinaries, RUNC_OOM_CLAMP } from './support/real-node';
+import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
@@ -118,24 +118,8 @@ beforeAll(async () => {
     '--examplePod=false',
   ]);
   if (generated.status !== 0) throw new Error(`nx g failed: ${output(generated)}`);
-  for (const [binary, from] of [
-    ['kubelet', kubelet.path],
-    ['cri-dockerd', criDockerd.path],
-  ]) {
-    copyFileSync(from, join(dir, 'bin', binary));
-    chmodSync(join(dir, 'bin', binary), 0o755);
-  }
-  // TEST-ONLY: the runc wrapper as the node dockerd's default runtime, baked into the node's image (as day2.test.ts).
-  copyFileSync(RUNC_OOM_CLAMP, join(dir, 'bin', 'runc-oom-clamp'));
-  appendFileSync(
-    join(dir, 'Dockerfile.kicbase'),
-    [
-      '# TEST-ONLY (engine-docker28.test.ts): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.',
-      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
-      `RUN chmod 0755 /usr/local/bin/runc-oom-clamp && mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
-      '',
-    ].join('\n'),
-  );
+  putRealBinaries(dir, kubelet, criDockerd);
+  bakeRuncOomClamp(dir, 'engine-docker28.test.ts');
   mkdirSync(join(dir, 'manifests'), { recursive: true });
   writeManifest('httpd.yaml', httpdManifest(workload, 'httpd', 'on-docker28'));
 }, 900_000);

@@ -10,10 +10,10 @@
  * the pause and workload images built locally (in Podman's store too), and the TEST-ONLY runc wrapper baked into the
  * node's image (these VMs lack CAP_SYS_RESOURCE).
  */
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, KICBASE_STAND_IN } from './support/engine';
-import { httpdManifest, KubeletPod, pollFor, readRealBinaries, RUNC_OOM_CLAMP } from './support/real-node';
+import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
@@ -95,20 +95,8 @@ it('generates a node with --engine=podman, with the real kubelet, and builds it 
   expect(compose).toMatch(/^x-kubelet-node:\n {2}engine: podman$/m);
   expect(compose).toContain('pids_limit: -1');
   expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('\n## On Podman\n');
-  for (const [binary, from] of [
-    ['kubelet', kubelet.path],
-    ['cri-dockerd', criDockerd.path],
-    ['runc-oom-clamp', RUNC_OOM_CLAMP],
-  ]) {
-    copyFileSync(from, join(dir, 'bin', binary));
-    chmodSync(join(dir, 'bin', binary), 0o755);
-  }
-  // TEST-ONLY: the runc wrapper as the node dockerd's default runtime (see day2.test.ts).
-  const dockerfile = readFileSync(join(dir, 'Dockerfile.kicbase'), 'utf8');
-  writeFileSync(
-    join(dir, 'Dockerfile.kicbase'),
-    `${dockerfile}\n# TEST-ONLY (engine-podman.test.ts): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.\nCOPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp\nRUN chmod 0755 /usr/local/bin/runc-oom-clamp && mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json\n`,
-  );
+  putRealBinaries(dir, kubelet, criDockerd);
+  bakeRuncOomClamp(dir, 'engine-podman.test.ts');
   mkdirSync(join(dir, 'manifests'), { recursive: true });
   writeFileSync(join(dir, 'manifests', '.httpd.yaml.tmp'), httpdManifest(index.workloadImage));
   renameSync(join(dir, 'manifests', '.httpd.yaml.tmp'), join(dir, 'manifests', 'httpd.yaml'));

@@ -3,7 +3,7 @@
  * on these machines, which have no registry and no CAP_SYS_RESOURCE. Used by conformance.test.ts;
  * tools/bench/real-kubelet.js does the same steps in plain JavaScript.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './validators';
 import { REPO_ROOT } from './workspace';
@@ -139,3 +139,33 @@ export async function pollFor<T>(condition: () => T | undefined, timeoutMs: numb
 /** A static pod manifest for busybox httpd from the workload image (shared with tools/bench/real-kubelet.js). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const httpdManifest: (image: string, name?: string, body?: string) => string = require('../../../tools/real-binaries/workload-pod').httpdManifest;
+
+/** Copies the real kubelet and cri-dockerd into a node's bin/ (its --binarySource=local binaries). */
+export function putRealBinaries(dir: string, kubelet: RealKubelet, criDockerd: RealCriDockerd): void {
+  for (const [binary, from] of [
+    ['kubelet', kubelet.path],
+    ['cri-dockerd', criDockerd.path],
+  ]) {
+    copyFileSync(from, join(dir, 'bin', binary));
+    chmodSync(join(dir, 'bin', binary), 0o755);
+  }
+}
+
+/**
+ * TEST-ONLY: bakes the runc wrapper into a node's image as its dockerd's default runtime (bin/ is in the build
+ * context), so that pods run from the first boot on these VMs, which lack CAP_SYS_RESOURCE. `test` names the test
+ * in the Dockerfile's comment.
+ */
+export function bakeRuncOomClamp(dir: string, test: string): void {
+  copyFileSync(RUNC_OOM_CLAMP, join(dir, 'bin', 'runc-oom-clamp'));
+  chmodSync(join(dir, 'bin', 'runc-oom-clamp'), 0o755);
+  appendFileSync(
+    join(dir, 'Dockerfile.kicbase'),
+    [
+      `# TEST-ONLY (${test}): these VMs lack CAP_SYS_RESOURCE; see tools/real-binaries/runc-oom-clamp.`,
+      'COPY bin/runc-oom-clamp /usr/local/bin/runc-oom-clamp',
+      `RUN chmod 0755 /usr/local/bin/runc-oom-clamp && mkdir -p /etc/docker && printf '%s' '{"runtimes":{"runc-oom-clamp":{"path":"/usr/local/bin/runc-oom-clamp"}},"default-runtime":"runc-oom-clamp"}' > /etc/docker/daemon.json`,
+      '',
+    ].join('\n'),
+  );
+}
