@@ -22,7 +22,7 @@
 //
 // ENGINES is a table: an engine is a label and a start() that returns how to reach it. Adding one is one
 // entry; the first engine of --engines is the baseline of the ratios (Docker 26 by default).
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { appendFileSync, copyFileSync, mkdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -78,7 +78,8 @@ const ENGINES = {
       const env = { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' };
       const version = spawnSync('podman', ['info', '--format', '{{.Version.Version}}'], { encoding: 'utf8', env });
       if (version.status !== 0) throw new Error(`podman does not answer (${(version.stderr || '').trim()}): run tools/podman-engine/start.sh first.`);
-      await copyImages(['podman', 'load', '--quiet'], images, env);
+      // The same copy as into a second Docker engine: `docker save` piped into the engine's `load`.
+      await loadImages({ host: 'Podman', docker: (...args) => ['podman', ...args] }, images);
       return {
         docker: ['podman'],
         generatorArgs: ['--engine=podman'],
@@ -89,21 +90,6 @@ const ENGINES = {
     },
   },
 };
-
-/** `docker save images | <load argv>`, without a shell. */
-function copyImages(load, images, env) {
-  return new Promise((resolve, reject) => {
-    const save = spawn('docker', ['save', ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const into = spawn(load[0], load.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], env });
-    let errors = '';
-    save.stderr.on('data', (chunk) => (errors += chunk));
-    into.stderr.on('data', (chunk) => (errors += chunk));
-    save.stdout.pipe(into.stdin);
-    Promise.all([save, into].map((child) => new Promise((done) => child.on('close', done)))).then(([saved, loaded]) =>
-      saved === 0 && loaded === 0 ? resolve() : reject(new Error(`copying ${images.join(', ')} into ${load[0]} failed: ${errors.trim()}`)),
-    );
-  });
-}
 
 const selected = arg('--engines', 'docker26,docker28,podman')
   .split(',')
