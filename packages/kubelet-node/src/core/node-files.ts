@@ -8,6 +8,12 @@ export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yam
 export const ENGINE_KEY = 'x-kubelet-node';
 export const KUBELET_YAML = 'kubelet.yaml';
 export const KUBELET_UNIT = 'units/kubelet.service';
+/**
+ * The kubelet's drop-in folder (`--config-dir`) of a matrix member: its `*.conf` files, in name order, override
+ * kubelet.yaml field by field. Dockerfile.kicbase copies it to {@link KUBELET_DROPIN_DIR_IN_NODE}.
+ */
+export const KUBELET_DROPIN_DIR = 'kubelet.conf.d';
+export const KUBELET_DROPIN_DIR_IN_NODE = '/etc/kubernetes/kubelet.conf.d';
 export const CRI_DOCKER_UNIT = 'units/cri-docker.service';
 export const README = 'README.md';
 export const BIN_README = 'bin/README.md';
@@ -27,7 +33,7 @@ export type NodeFiles = Record<string, string>;
  * change the image; nothing else in the folder can.
  */
 export function imageInputs(composeFile: string = COMPOSE): string[] {
-  return [DOCKERFILE, '.dockerignore', composeFile, KUBELET_YAML, 'units/**/*', `${MANIFESTS_DIR}/**/*`, `${BIN_DIR}/**/*`];
+  return [DOCKERFILE, '.dockerignore', composeFile, KUBELET_YAML, `${KUBELET_DROPIN_DIR}/**/*`, 'units/**/*', `${MANIFESTS_DIR}/**/*`, `${BIN_DIR}/**/*`];
 }
 
 /** The compose file a node uses (any of the names Compose and nx-kubelet's inference know), or compose.yaml. */

@@ -63,8 +63,20 @@ export interface KubeletNodeOptions {
   dockerHost?: string;
   /** CPUs the node may use (compose `cpus`, like minikube's --cpus), e.g. 2 or 1.5. @default no limit */
   cpus?: number | string;
+  /**
+   * The matrix the node is a member of (set by the matrix's generation, no option of the node generator): the node's
+   * kubelet reads the matrix's shared settings as a drop-in (`kubelet.conf.d/`), and its README says where they and
+   * the shared manifests come from.
+   */
+  matrix?: NodeMatrixMembership;
   /** Memory the node may use (compose `mem_limit`, like minikube's --memory), e.g. 2g or 1536m. @default no limit */
   memory?: string;
+}
+
+/** A node's membership of a matrix: the matrix's name and folder (workspace-relative, the node's parent). */
+export interface NodeMatrixMembership {
+  name: string;
+  directory: string;
 }
 
 /**
@@ -130,6 +142,8 @@ export interface NodeModel {
   engine: { kind: EngineKind; context?: string; host?: string };
   /** Limits of the node's container; unset means none. */
   resources: { cpus?: string; memory?: string };
+  /** The matrix the node belongs to, if any (see {@link KubeletNodeOptions.matrix}). */
+  matrix?: NodeMatrixMembership;
   /** True when a version outside the matrix was accepted (--allowUnknownVersions). */
   unknownVersions: boolean;
   /** Non-fatal remarks (e.g. versions outside the matrix accepted with --allowUnknownVersions). */
@@ -354,6 +368,7 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
     compose: { project: name, service: name, volume: `${name}-var`, image: `nx-kubelet-${name}:${kube.tag}` },
     engine,
     resources,
+    ...(options.matrix ? { matrix: { name: options.matrix.name, directory: options.matrix.directory } } : {}),
     unknownVersions: unknownVersionWarnings.length > 0,
     warnings,
   };

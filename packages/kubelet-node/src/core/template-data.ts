@@ -1,7 +1,7 @@
 import type { FactContext, NodeOperation } from './front-end';
 import { managedFact } from './managed-facts';
 import type { NodeModel } from './node-model';
-import { EXAMPLE_POD_IMAGE } from './node-files';
+import { EXAMPLE_POD_IMAGE, KUBELET_DROPIN_DIR, KUBELET_DROPIN_DIR_IN_NODE } from './node-files';
 import { CRI_DOCKERD_RUNTIME_CONFIG_SINCE, REFERENCE_KUBE_VERSION, VERSION_DEPENDENT } from './version-matrix';
 
 /**
@@ -30,6 +30,9 @@ export function templateData(model: NodeModel, context: FactContext, withVersion
     compose: { project: model.compose.project, service: model.compose.service, volume: model.compose.volume },
     engine: model.engine,
     resources: model.resources,
+    matrix: model.matrix,
+    kubeletDropinDir: KUBELET_DROPIN_DIR,
+    kubeletDropinDirInNode: KUBELET_DROPIN_DIR_IN_NODE,
     fact: (id: string) => managedFact(id).value(model, context) ?? '',
     command: (operation: NodeOperation) => context.frontEnd.command(operation, model.name),
     versionsHowTo: context.frontEnd.versionsHowTo(model.name),
