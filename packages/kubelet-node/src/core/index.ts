@@ -12,6 +12,7 @@ export * from './render-template';
 export * from './template-data';
 export * from './apply-facts';
 export * from './render-node';
+export * from './matrix';
 export * from './load-templates';
 export { realDirectoryOutside, realLocation } from './workspace-path';
 export { readComposeBuildArgs, readDockerfileArg } from './locators';

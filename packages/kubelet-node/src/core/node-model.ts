@@ -220,7 +220,8 @@ const OPTION_TYPES = {
   dockerHost: ['string'],
   cpus: ['number', 'string'],
   memory: ['string'],
-} as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list')[]>;
+  matrix: ['object'],
+} as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list' | 'object')[]>;
 
 /** One problem per option whose value is not of a type it takes (undefined is "not given"). */
 export function optionTypeProblems(options: object): string[] {
@@ -618,4 +619,28 @@ function resolveGo(
     warnings.push(`${flag}: ${why}; going ahead because of --allowUnknownVersions (the golang:${requested}-alpine image must exist).`);
   }
   return requested;
+}
+
+/**
+ * One version resolved as the node generator resolves it (`1.29` -> its matrix patch tag), or undefined with the
+ * problem added (named after `option`, e.g. a matrix's `--kubeVersions`).
+ */
+export function resolveVersionTag(
+  kind: 'kubernetes' | 'cri-dockerd' | 'kicbase',
+  input: string,
+  allowUnknown: boolean,
+  problems: string[],
+  option: string,
+): string | undefined {
+  const own: string[] = [];
+  const warnings: string[] = [];
+  const single = { kubernetes: '--kubeVersion', 'cri-dockerd': '--criDockerdVersion', kicbase: '--kicbaseVersion' }[kind];
+  const tag =
+    kind === 'kubernetes'
+      ? resolveKubernetes(input, allowUnknown, own, warnings)?.tag
+      : kind === 'cri-dockerd'
+        ? resolveCriDockerd(input, allowUnknown, own, warnings)?.tag
+        : resolveKicbase(input, allowUnknown, own, warnings)?.version;
+  problems.push(...own.map((problem) => problem.split(single).join(option)));
+  return tag;
 }

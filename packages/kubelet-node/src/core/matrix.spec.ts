@@ -1,0 +1,123 @@
+import { parse } from 'yaml';
+import { loadNodeTemplates } from './load-templates';
+import {
+  MATRIX_DROPIN,
+  MATRIX_RECORD,
+  MATRIX_SETTINGS,
+  MatrixFrontEnd,
+  matrixMembers,
+  readMatrixRecord,
+  renderMatrixFiles,
+  renderMatrixMember,
+  resolveMatrix,
+  syncMatrixMember,
+} from './matrix';
+import { InvalidNodeOptionsError } from './node-model';
+import { KUBELET_UNIT, DOCKERFILE } from './node-files';
+
+const workspace = { hasProject: () => false, directoryHasFiles: () => false };
+const frontEnd: MatrixFrontEnd = {
+  command: (op, node) => `run ${op} ${node}`,
+  versionsHowTo: () => 'Versions.',
+  provenance: 'Made here.',
+  ownership: 'Yours.',
+  matrixSync: 'SYNC',
+  matrixGenerate: (name) => `GEN ${name}`,
+};
+const templates = loadNodeTemplates();
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidNodeOptionsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('a matrix of nodes', () => {
+  it('makes one member per combination, named after what varies', () => {
+    expect(matrixMembers('edge', ['v1.29.15', 'v1.37.2'], ['v0.4.3'], ['v0.0.47']).map((m) => [m.name, m.directory])).toEqual([
+      ['edge-1-29', '1-29'],
+      ['edge-1-37', '1-37'],
+    ]);
+    const both = matrixMembers('edge', ['v1.29.15'], ['v0.3.17', 'v0.4.3'], ['v0.0.47']);
+    expect(both.map((m) => m.name)).toEqual(['edge-1-29-cri-0-3-17', 'edge-1-29-cri-0-4-3']);
+  });
+
+  it('resolves minors to their matrix patch, merges two spellings of one version, and tags and places each member', () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29, v1.29, 1.37' }, workspace);
+    expect(model.members.map((m) => m.kubeVersion)).toEqual([expect.stringMatching(/^v1\.29\.\d+$/), expect.stringMatching(/^v1\.37\.\d+$/)]);
+    expect(model.directory).toBe('packages/edge');
+    expect(model.models.map((m) => m.directory)).toEqual(['packages/edge/1-29', 'packages/edge/1-37']);
+    expect(model.models[0].tags).toContain('matrix:edge');
+    expect(model.models[0].matrix).toEqual({ name: 'edge', directory: 'packages/edge' });
+    expect(model.models[0].examplePod).toBe(false);
+  });
+
+  it('names every bad version and every member problem before anything is made', () => {
+    const problems = problemsOf(() => resolveMatrix({ name: 'edge', kubeVersions: '1.29,1.99,banana' }, workspace));
+    expect(problems.join('\n')).toMatch(/--kubeVersions "banana" is not a Kubernetes version/);
+    expect(problems.join('\n')).toMatch(/1\.99/);
+    expect(problemsOf(() => resolveMatrix({ name: 'Edge!', kubeVersions: '1.29' }, workspace)).join('\n')).toMatch(/Invalid matrix name "Edge!"/);
+    expect(problemsOf(() => resolveMatrix({ name: 'edge', kubeVersions: ',' }, workspace)).join('\n')).toMatch(/names no version/);
+    expect(problemsOf(() => resolveMatrix({ name: 'edge' } as never, workspace)).join('\n')).toMatch(/--kubeVersions is required/);
+    const taken = { ...workspace, hasProject: (name: string) => name === 'edge-1-37' };
+    expect(problemsOf(() => resolveMatrix({ name: 'edge', kubeVersions: '1.29,1.37' }, taken)).join('\n')).toMatch(/Node "edge-1-37".*already exists/);
+  });
+
+  it('writes a record that reads back, and refuses records of the wrong type with the field named', () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29,1.37', node: { binarySource: 'local' } }, workspace);
+    const files = renderMatrixFiles(model, templates, frontEnd);
+    const record = readMatrixRecord(files[MATRIX_RECORD]);
+    expect(record).toEqual({ name: 'edge', node: { binarySource: 'local' }, members: model.members });
+    expect(files[MATRIX_RECORD]).toContain('GEN edge');
+    expect(() => readMatrixRecord('name: edge\nmembers: {}\n')).toThrow(/members is not a list/);
+    expect(() =>
+      readMatrixRecord('name: edge\nmembers:\n  - name: a\n    directory: ../x\n    kubeVersion: v1\n    criDockerdVersion: v\n    kicbaseVersion: v\n'),
+    ).toThrow(/members\[0\] \(line 3\)\.directory "\.\.\/x" is not a folder of the matrix's own/);
+    expect(() => readMatrixRecord('name: edge\nmembers:\n  - name: a\n    directory: a\n    kubeVersion: 1.29\n')).toThrow(/kubeVersion is 1.29, not a string/);
+    expect(() => readMatrixRecord('name: [\n')).toThrow(/does not parse/);
+  });
+
+  it("gives each member the shared manifests as marked copies and the settings as its kubelet's drop-in", () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29' }, workspace);
+    const shared = renderMatrixFiles(model, templates, frontEnd);
+    const member = renderMatrixMember(model.models[0], shared, templates, frontEnd);
+    expect(member['manifests/hello-world.yaml']).toMatch(/^# Copied from \.\.\/manifests\/hello-world\.yaml \(matrix "edge"\): edit that file; SYNC/);
+    expect(parse(member['manifests/hello-world.yaml'])).toEqual(parse(shared['manifests/hello-world.yaml']));
+    expect(parse(member[MATRIX_DROPIN])).toEqual(parse(shared[MATRIX_SETTINGS]));
+    expect(member[KUBELET_UNIT]).toMatch(/--config-dir=\/etc\/kubernetes\/kubelet\.conf\.d/);
+    expect(member[KUBELET_UNIT]).toMatch(/^Environment=KUBELET_CONFIG_DROPIN_DIR_ALPHA=1$/m);
+    expect(member[DOCKERFILE]).toMatch(/^COPY kubelet\.conf\.d\/ \/etc\/kubernetes\/kubelet\.conf\.d\/$/m);
+    // A node outside a matrix has neither.
+    const plain = renderMatrixMember({ ...model.models[0], matrix: undefined }, shared, templates, frontEnd);
+    expect(plain[KUBELET_UNIT]).not.toMatch(/config-dir/);
+    expect(plain[DOCKERFILE]).not.toMatch(/kubelet\.conf\.d/);
+  });
+
+  it("keeps copies in step: updates, removes copies of removed manifests, keeps the node's own, refuses to overwrite one", () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29' }, workspace);
+    const shared = renderMatrixFiles(model, templates, frontEnd);
+    const member = { ...renderMatrixMember(model.models[0], shared, templates, frontEnd), 'manifests/own.yaml': 'kind: Pod\n' };
+    expect(syncMatrixMember('edge', shared, member, frontEnd).changes).toEqual([]);
+
+    const changed: Record<string, string> = { ...shared, 'manifests/web.yaml': 'kind: Pod\n', [MATRIX_SETTINGS]: 'maxPods: 5\n' };
+    delete changed['manifests/hello-world.yaml'];
+    const synced = syncMatrixMember('edge', changed, member, frontEnd);
+    expect(synced.problems).toEqual([]);
+    expect(synced.changes).toEqual([
+      "manifests/web.yaml: copied from the matrix's manifests/",
+      "manifests/hello-world.yaml: removed (the matrix's manifests/ no longer has hello-world.yaml)",
+      `${MATRIX_DROPIN}: updated from the matrix's kubelet.yaml`,
+    ]);
+    expect(synced.files['manifests/own.yaml']).toBe('kind: Pod\n');
+    expect(synced.files['manifests/hello-world.yaml']).toBeUndefined();
+    expect(parse(synced.files[MATRIX_DROPIN])).toEqual({ maxPods: 5 });
+
+    const clash = syncMatrixMember('edge', { ...shared, 'manifests/own.yaml': 'kind: Pod\nmetadata: {}\n' }, member, frontEnd);
+    expect(clash.problems.join('\n')).toMatch(/manifests\/own\.yaml is the node's own manifest/);
+    expect(clash.files).toBe(member);
+  });
+});
