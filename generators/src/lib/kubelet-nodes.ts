@@ -24,6 +24,7 @@ import {
   formatFindings,
   parseDotEnv,
   UnreadableNodeFileError,
+  MatrixFrontEnd,
 } from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
@@ -53,6 +54,14 @@ export const NX_FRONT_END: FrontEnd = {
       `\`nx g nx-kubelet:upgrade ${node} --kubeVersion=<version>\`, which edits only the version-dependent lines here.`,
       '`nx sync` puts them back in line when a file disagrees with the declaration.',
     ].join('\n'),
+};
+
+/** The same, for a matrix's files: where shared files are copied again, and how versions are added or dropped. */
+export const NX_MATRIX_FRONT_END: MatrixFrontEnd = {
+  ...NX_FRONT_END,
+  provenance: 'Created by nx-kubelet (matrix generator); yours to edit.',
+  matrixSync: '`nx sync` (run by up and build too)',
+  matrixGenerate: (name) => `nx g nx-kubelet:matrix ${name} --kubeVersions=<all the versions you want>`,
 };
 
 /** What the managed facts need to render generated documents for Nx users. */

@@ -70,7 +70,7 @@ function changedPaths(tree: Tree): number {
   return recorded ? Object.keys(recorded).length : tree.listChanges().length;
 }
 
-async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
+export async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
   let taken = takenNames.get(tree);
   if (!taken || taken.changes !== changedPaths(tree)) {
     taken = { names: new Set([...workspaceProjects(tree).keys(), ...(await inferredNodeNames(tree))]), changes: changedPaths(tree) };
@@ -86,7 +86,7 @@ async function workspaceFacts(tree: Tree): Promise<WorkspaceFacts> {
 }
 
 /** The files under `directory` in the Tree, relative to it (enough of them to name a few and count the rest). */
-function filesIn(tree: Tree, directory: string): string[] {
+export function filesIn(tree: Tree, directory: string): string[] {
   const files: string[] = [];
   const walk = (path: string) => {
     for (const child of tree.children(joinPathFragments(directory, path))) {

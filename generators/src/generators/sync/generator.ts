@@ -1,6 +1,29 @@
 import { formatFiles, logger, Tree } from '@nx/devkit';
-import { modelOfNode, syncNodeFiles, UnreadableNodeError } from 'kubelet-node';
-import { declaredVersions, exposureWarning, kubeletNodes, nxFactContext, readManagedFiles, writeChangedFiles } from '../../lib/kubelet-nodes';
+import { joinPathFragments } from '@nx/devkit';
+import {
+  checkMatrixSettings,
+  MATRIX_DROPIN,
+  MATRIX_RECORD,
+  MATRIX_SETTINGS,
+  MatrixRecordError,
+  modelOfNode,
+  NodeFiles,
+  readMatrixRecord,
+  syncMatrixMember,
+  syncNodeFiles,
+  UnreadableNodeError,
+} from 'kubelet-node';
+import {
+  declaredVersions,
+  exposureWarning,
+  kubeletNodes,
+  NX_MATRIX_FRONT_END,
+  nxFactContext,
+  readManagedFiles,
+  workspaceProjects,
+  writeChangedFiles,
+} from '../../lib/kubelet-nodes';
+import { sharedFiles } from '../matrix/generator';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */
 export interface SyncResult {
@@ -60,15 +83,74 @@ export async function syncGenerator(tree: Tree): Promise<SyncResult> {
       } else throw error;
     }
   }
+  syncMatrices(tree, details, problems, writes);
   warnings.forEach((warning) => logger.warn(warning));
   if (problems.length > 0) throw new NodesNotSyncableError(problems);
   writes.forEach((write) => write());
   if (details.length === 0) return {};
   await formatFiles(tree);
   return {
-    outOfSyncMessage: 'Some kubelet nodes have files that disagree with the versions declared in their project.json (metadata["nx-kubelet"]).',
+    outOfSyncMessage:
+      'Some kubelet nodes have files that disagree with the versions declared in their project.json (metadata["nx-kubelet"]), or with the manifests and settings of their matrix.',
     outOfSyncDetails: details,
   };
 }
 
 export default syncGenerator;
+
+/**
+ * Each matrix's shared manifests and settings, copied into its nodes again where they differ (the core's
+ * syncMatrixMember): a matrix whose record or settings cannot be read, a node of it that is missing, and a node's own
+ * manifest in the way of a shared one are problems, and then nothing is changed.
+ */
+function syncMatrices(tree: Tree, details: string[], problems: string[], writes: (() => void)[]): void {
+  for (const [, project] of workspaceProjects(tree)) {
+    const folder = project.root;
+    const recordPath = joinPathFragments(folder, MATRIX_RECORD);
+    if (!tree.exists(recordPath)) continue;
+    const shared = sharedFiles(tree, folder);
+    let record;
+    try {
+      record = readMatrixRecord(shared[MATRIX_RECORD] ?? '', recordPath);
+      if (shared[MATRIX_SETTINGS] !== undefined) checkMatrixSettings(shared[MATRIX_SETTINGS], joinPathFragments(folder, MATRIX_SETTINGS));
+    } catch (error) {
+      if (error instanceof MatrixRecordError) {
+        problems.push(`Matrix in ${folder}: ${error.message}`);
+        continue;
+      }
+      throw error;
+    }
+    for (const member of record.members) {
+      const root = joinPathFragments(folder, member.directory);
+      if (!tree.exists(root)) {
+        problems.push(
+          `Matrix "${record.name}": its node "${member.name}" (${root}) is missing: run nx g nx-kubelet:matrix ${record.name} with the versions you want.`,
+        );
+        continue;
+      }
+      const files = memberFiles(tree, root);
+      const synced = syncMatrixMember(record.name, shared, files, NX_MATRIX_FRONT_END);
+      if (synced.problems.length > 0) {
+        problems.push(...synced.problems.map((problem) => `Node "${member.name}" of matrix "${record.name}": ${root}/${problem}`));
+        continue;
+      }
+      writes.push(() => writeChangedFiles(tree, root, files, synced.files));
+      details.push(...synced.changes.map((change) => `${root}/${change}`));
+    }
+  }
+}
+
+/** What a matrix's sync reads of a node: its manifests and its copy of the matrix's settings. */
+function memberFiles(tree: Tree, root: string): NodeFiles {
+  const files: NodeFiles = {};
+  const manifests = joinPathFragments(root, 'manifests');
+  if (tree.exists(manifests) && !tree.isFile(manifests)) {
+    for (const child of tree.children(manifests)) {
+      const path = joinPathFragments(manifests, child);
+      if (tree.isFile(path)) files[`manifests/${child}`] = tree.read(path, 'utf-8') ?? '';
+    }
+  }
+  const dropin = tree.read(joinPathFragments(root, MATRIX_DROPIN), 'utf-8');
+  if (dropin !== null) files[MATRIX_DROPIN] = dropin;
+  return files;
+}

@@ -1,0 +1,220 @@
+import { addProjectConfiguration, formatFiles, joinPathFragments, logger, removeProjectConfiguration, Tree } from '@nx/devkit';
+import {
+  declaredVersionsOf,
+  InvalidNodeOptionsError,
+  loadNodeTemplates,
+  MATRIX_RECORD,
+  MatrixMember,
+  MatrixOptions,
+  MatrixRecordError,
+  NodeFiles,
+  readMatrixRecord,
+  refuseUnknownOptions,
+  renderMatrixFiles,
+  renderMatrixMember,
+  resolveMatrix,
+  schemaOptions,
+  checkMatrixSettings,
+  MATRIX_SETTINGS,
+} from 'kubelet-node';
+import { exposureWarning, imageBuildTargetName, nodeProjectConfiguration, NX_MATRIX_FRONT_END } from '../../lib/kubelet-nodes';
+import { registerPlugin } from '../../lib/register-plugin';
+import { filesIn, workspaceFacts } from '../kubelet-node/generator';
+
+export interface MatrixGeneratorSchema {
+  name: string;
+  kubeVersions: string | number;
+  criDockerdVersions?: string | number;
+  kicbaseVersions?: string | number;
+  directory?: string;
+  tags?: string;
+  binarySource?: 'source' | 'release' | 'local';
+  kicbaseImage?: string;
+  engine?: 'docker' | 'podman';
+  dockerContext?: string;
+  dockerHost?: string;
+  cpus?: number | string;
+  memory?: string;
+  allowUnknownVersions?: boolean;
+  examplePod?: boolean;
+  force?: boolean;
+  skipFormat?: boolean;
+}
+
+/** The tag of a matrix's own project (its report target). */
+export const MATRIX_PROJECT_TAG = 'kubelet-matrix';
+
+/**
+ * `nx g nx-kubelet:matrix edge --kubeVersions=1.29,1.33,1.37`: creates a matrix (its record, shared manifests and
+ * settings, its project with the report target) and one node per version combination; run again on an existing
+ * matrix with other versions, it adds the nodes of new combinations and drops those of combinations no longer named
+ * (refusing one whose files differ from what the matrix made, unless --force). Nodes that stay are not touched:
+ * `nx g nx-kubelet:upgrade` moves them. Everything is checked before anything is written.
+ */
+export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema) {
+  refuseUnknownOptions(schema, schemaOptions(__dirname), 'nx-kubelet:matrix');
+  const { name, kubeVersions, criDockerdVersions, kicbaseVersions, directory, examplePod, force, skipFormat: _skipFormat, ...node } = schema;
+  const folder = (directory ?? `packages/${typeof name === 'string' ? name.trim() : ''}`).replace(/\/+$/, '');
+  const recordPath = joinPathFragments(folder, MATRIX_RECORD);
+  const existing = tree.exists(recordPath) ? readRecord(tree, recordPath, name) : undefined;
+  const workspace = await workspaceFacts(tree);
+  if (!existing) {
+    const problems: string[] = [];
+    if (workspace.hasProject(name))
+      problems.push(`A project named "${name}" already exists in this workspace: the matrix's own project takes its name. Choose another name.`);
+    const files = tree.exists(folder) ? (tree.isFile(folder) ? [folder] : filesIn(tree, folder)) : [];
+    if (files.length > 0)
+      problems.push(
+        `The directory "${folder}" already has files (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}) and no ${MATRIX_RECORD}: give a new --directory.`,
+      );
+    if (problems.length > 0) throw new InvalidNodeOptionsError(problems);
+  }
+  const options: MatrixOptions = {
+    name,
+    directory: folder,
+    kubeVersions: String(kubeVersions ?? ''),
+    ...(criDockerdVersions !== undefined ? { criDockerdVersions: String(criDockerdVersions) } : {}),
+    ...(kicbaseVersions !== undefined ? { kicbaseVersions: String(kicbaseVersions) } : {}),
+    // A matrix keeps the node options it was made with; options given now apply to the nodes added now.
+    node: { ...existing?.node, ...node },
+  };
+  if (kubeVersions === undefined) options.kubeVersions = undefined as never;
+  const kept = new Map((existing?.members ?? []).map((member) => [member.name, member]));
+  const model = resolveMatrix(options, workspace, kept);
+  const templates = loadNodeTemplates();
+
+  // The shared files: the existing matrix's (checked), or new ones.
+  const shared: NodeFiles = existing ? sharedFiles(tree, folder) : renderMatrixFiles(model, templates, NX_MATRIX_FRONT_END, examplePod ?? true);
+  if (existing) {
+    const settings = shared[MATRIX_SETTINGS];
+    if (settings !== undefined) checkOrRefuse(() => checkMatrixSettings(settings, joinPathFragments(folder, MATRIX_SETTINGS)));
+  }
+  const wanted = new Set(model.members.map((member) => member.name));
+  const dropped = (existing?.members ?? []).filter((member) => !wanted.has(member.name));
+  const edited = force ? [] : dropped.flatMap((member) => editsOf(tree, folder, existing!.node, member, shared, name));
+  if (edited.length > 0) {
+    throw new InvalidNodeOptionsError([
+      'These nodes would be dropped (their versions are no longer named), but their files differ from what the matrix made (your edits, or an upgrade):',
+      ...edited.map((line) => `  ${line}`),
+      'Keep their versions in --kubeVersions, or pass --force to drop them anyway.',
+    ]);
+  }
+  const added = model.models.filter((member) => !kept.has(member.name));
+  const addedFiles = added.map((member) => ({ member, files: renderMatrixMember(member, shared, templates, NX_MATRIX_FRONT_END) }));
+
+  // Nothing was written until here.
+  for (const member of dropped) {
+    const root = joinPathFragments(folder, member.directory);
+    if (tree.exists(joinPathFragments(root, 'project.json'))) removeProjectConfiguration(tree, member.name);
+    tree.delete(root);
+  }
+  if (!existing) {
+    for (const [path, content] of Object.entries(shared)) tree.write(joinPathFragments(folder, path), content);
+    addProjectConfiguration(tree, name, {
+      root: folder,
+      projectType: 'application',
+      tags: [MATRIX_PROJECT_TAG],
+      metadata: { description: `Kubelet node matrix (nx-kubelet): nx run ${name}:report reports every node tagged matrix:${name}.` } as never,
+      targets: { report: { executor: 'nx-kubelet:report' } },
+    });
+  } else {
+    tree.write(recordPath, renderMatrixFiles(model, templates, NX_MATRIX_FRONT_END)[MATRIX_RECORD]);
+  }
+  for (const { member, files } of addedFiles) {
+    const warning = exposureWarning(tree, member.name, member.directory, files);
+    if (warning) logger.warn(warning);
+    for (const [path, content] of Object.entries(files)) tree.write(joinPathFragments(member.directory, path), content);
+    addProjectConfiguration(tree, member.name, nodeProjectConfiguration(member, declaredVersionsOf(member), false, imageBuildTargetName(tree)));
+  }
+  registerPlugin(tree);
+  if (!schema.skipFormat) await formatFiles(tree);
+  return () => {
+    const say = (what: string, members: { name: string }[]) => (members.length > 0 ? [`  ${what}: ${members.map((m) => m.name).join(', ')}`] : []);
+    logger.info(
+      [
+        `nx-kubelet: matrix "${name}" in ${folder}: ${model.members.length} node${model.members.length === 1 ? '' : 's'}.`,
+        ...say('added', added),
+        ...say('dropped', dropped),
+        ...say(
+          'kept as they are (nx g nx-kubelet:upgrade moves them)',
+          model.members.filter((member) => kept.has(member.name)),
+        ),
+        `Next: nx run-many -t up --projects=tag:matrix:${name}, then nx run ${name}:report.`,
+        `Shared: ${folder}/manifests/ (the static pods) and ${folder}/${MATRIX_SETTINGS} (kubelet settings); nx sync copies them into every node.`,
+      ].join('\n'),
+    );
+  };
+}
+
+export default matrixGenerator;
+
+function readRecord(tree: Tree, path: string, name: string) {
+  const record = checkOrRefuse(() => readMatrixRecord(tree.read(path, 'utf-8') ?? '', path));
+  if (record.name !== name)
+    throw new InvalidNodeOptionsError([`${path} is the record of matrix "${record.name}", not "${name}": give its name, or another --directory.`]);
+  return record;
+}
+
+function checkOrRefuse<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof MatrixRecordError) throw new InvalidNodeOptionsError([error.message]);
+    throw error;
+  }
+}
+
+/** The matrix's shared files as the Tree has them: its record, settings and manifests. */
+export function sharedFiles(tree: Tree, folder: string): NodeFiles {
+  const files: NodeFiles = {};
+  for (const path of [MATRIX_RECORD, MATRIX_SETTINGS]) {
+    const content = tree.read(joinPathFragments(folder, path), 'utf-8');
+    if (content !== null) files[path] = content;
+  }
+  const manifests = joinPathFragments(folder, 'manifests');
+  if (tree.exists(manifests) && !tree.isFile(manifests)) {
+    for (const child of tree.children(manifests)) {
+      const path = joinPathFragments(manifests, child);
+      if (tree.isFile(path)) files[`manifests/${child}`] = tree.read(path, 'utf-8') ?? '';
+    }
+  }
+  return files;
+}
+
+/** How a dropped member's files differ from what the matrix would make of it now: one line per file. */
+function editsOf(tree: Tree, folder: string, node: MatrixOptions['node'], member: MatrixMember, shared: NodeFiles, matrix: string): string[] {
+  const root = joinPathFragments(folder, member.directory);
+  if (!tree.exists(root)) return [];
+  let expected: NodeFiles;
+  try {
+    const model = resolveMatrix(
+      {
+        name: matrix,
+        directory: folder,
+        kubeVersions: member.kubeVersion,
+        criDockerdVersions: member.criDockerdVersion,
+        kicbaseVersions: member.kicbaseVersion,
+        node: { ...node, allowUnknownVersions: true },
+      },
+      { hasProject: () => false, directoryHasFiles: () => false },
+      new Map([[member.name, member]]),
+    ).models[0];
+    expected = renderMatrixMember(model, shared, loadNodeTemplates(), NX_MATRIX_FRONT_END);
+  } catch {
+    return [`${root}: cannot tell what the matrix made of it`];
+  }
+  const actual = filesIn(tree, root);
+  const lines: string[] = [];
+  for (const path of actual) {
+    if (path === 'project.json') continue; // the node's project, which Nx removes with it
+    if (!(path in expected)) lines.push(`${root}/${path}: not made by the matrix`);
+    else if (!sameText(tree.read(joinPathFragments(root, path), 'utf-8') ?? '', expected[path])) lines.push(`${root}/${path}: changed`);
+  }
+  return lines;
+}
+
+/** Equal but for formatting the generator's formatFiles may have applied (trailing whitespace, final newlines). */
+function sameText(a: string, b: string): boolean {
+  const norm = (text: string) => text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
+  return norm(a) === norm(b);
+}
