@@ -19,6 +19,15 @@ describe('inferNodeProject', () => {
     expect(project?.metadata?.targetGroups).toEqual({ 'Kubelet node': ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'] });
   });
 
+  it("syncs a matrix's node before the targets that read its manifests (its copies of the matrix's), and only a matrix's node", () => {
+    const member = inferNodeProject('m/1-29', files('m/1-29/compose.yaml', 'm/kubelet-matrix.yaml')).projects?.['m/1-29'].targets;
+    expect(member?.apply.syncGenerators).toEqual(['nx-kubelet:sync']);
+    expect(member?.load.syncGenerators).toEqual(['nx-kubelet:sync']);
+    expect(member?.status.syncGenerators).toBeUndefined();
+    const plain = inferNodeProject('m/1-29', files('m/1-29/compose.yaml')).projects?.['m/1-29'].targets;
+    expect(plain?.apply.syncGenerators).toBeUndefined();
+  });
+
   it('never caches build (an image is not a file) and lists what the image is built from as inputs', () => {
     const build = inferNodeProject('n', files('n/compose.yaml')).projects?.n.targets?.build;
     expect(build?.cache).toBe(false);
@@ -27,6 +36,7 @@ describe('inferNodeProject', () => {
       '{projectRoot}/.dockerignore',
       '{projectRoot}/compose.yaml',
       '{projectRoot}/kubelet.yaml',
+      '{projectRoot}/kubelet.conf.d/**/*',
       '{projectRoot}/units/**/*',
       '{projectRoot}/manifests/**/*',
       '{projectRoot}/bin/**/*',

@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, isAbsolute, join } from 'node:path';
 // Plain constants (no ejs, no yaml): the compose file names that the core, upgrade and sync recognise too, and the
 // table of operations.
-import { COMPOSE_FILES, imageInputs } from 'kubelet-node/node-files';
+import { COMPOSE_FILES, imageInputs, MATRIX_RECORD } from 'kubelet-node/node-files';
 import { OPERATION_NAMES, OperationName, operationSpec } from 'kubelet-node/operations-table';
-import { IMAGE_BUILD_TARGET, operationTarget, TargetNameOptions, targetNames } from './lib/node-targets';
+import { IMAGE_BUILD_TARGET, operationTarget, SYNC_GENERATOR, TargetNameOptions, targetNames } from './lib/node-targets';
 
 /**
  * The plugin's options: a name for each operation's target (`buildTargetName`, `upTargetName`, …, one per operation of
@@ -42,6 +42,8 @@ export interface NodeFiles {
   composeFile?: string;
   /** project.json or package.json present: they name the project, the plugin does not. */
   named: boolean;
+  /** The node is a member of a matrix (its parent folder has the matrix's record): its copies are synced first. */
+  matrixMember?: boolean;
 }
 
 /** Checks exactly the files the targets depend on, and no more (a compose file first: most folders stop there). */
@@ -49,7 +51,11 @@ export function probeNodeFiles(root: string, fileExists: (path: string) => boole
   if (root === '.') return { named: false };
   const composeFile = COMPOSE_FILES.find((file) => fileExists(join(root, file)));
   if (!composeFile) return { named: false };
-  return { composeFile, named: fileExists(join(root, 'project.json')) || fileExists(join(root, 'package.json')) };
+  return {
+    composeFile,
+    named: fileExists(join(root, 'project.json')) || fileExists(join(root, 'package.json')),
+    ...(fileExists(join(root, '..', MATRIX_RECORD)) ? { matrixMember: true } : {}),
+  };
 }
 
 /**
@@ -60,15 +66,18 @@ export function inferNodeProject(root: string, fileExists: (path: string) => boo
   return nodeProject(root, probeNodeFiles(root, fileExists), options);
 }
 
-function nodeProject(root: string, { composeFile, named }: NodeFiles, options?: KubeletPluginOptions): CreateNodesResult {
+function nodeProject(root: string, { composeFile, named, matrixMember }: NodeFiles, options?: KubeletPluginOptions): CreateNodesResult {
   if (!composeFile || root === '.') return {};
   const names = normalizePluginOptions(options);
   const imageBuildTarget = options?.imageBuildTargetName ?? IMAGE_BUILD_TARGET;
   const targets: Record<string, TargetConfiguration> = {};
   for (const operation of OPERATION_NAMES) {
-    const { description, seeAlso, buildsImage } = operationSpec(operation);
+    const { description, seeAlso, buildsImage, needsWorkloadImages } = operationSpec(operation);
+    const target = operationTarget(operation, imageBuildTarget);
+    // A matrix's node gets the matrix's manifests copied in (nx sync) before any target that reads its manifests.
+    if (matrixMember && needsWorkloadImages && !target.syncGenerators) target.syncGenerators = [SYNC_GENERATOR];
     targets[names[operation]] = {
-      ...operationTarget(operation, imageBuildTarget),
+      ...target,
       // Never cached: a result is an image in the engine or state in the node, not a file Nx could restore.
       cache: false,
       ...(composeFile === 'compose.yaml' ? {} : { options: { composeFile } }),
@@ -205,7 +214,7 @@ export function inferNodes(
   const results = configFiles.map((file): [string, CreateNodesResult] => {
     const root = dirname(file);
     const files = probeNodeFiles(root, fileExists);
-    const key = hashOf([...keyBase, root, files.composeFile ?? '', String(files.named)]);
+    const key = hashOf([...keyBase, root, files.composeFile ?? '', String(files.named), String(files.matrixMember ?? false)]);
     let result = Object.prototype.hasOwnProperty.call(cached, key) ? cached[key] : undefined;
     if (result === undefined) {
       result = nodeProject(root, files, options);

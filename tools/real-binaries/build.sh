@@ -19,9 +19,12 @@
 #
 # Environment:
 #   NX_KUBELET_REAL_CACHE        cache folder (default /var/cache/nx-kubelet/real-binaries)
-#   NX_KUBELET_REAL_VERSIONS     "default,newest" (default): the newest served patch of the matrix's default minor
-#                                and of the newest minor the proxy serves; "all": the newest patch of every minor
-#                                the proxy serves from 1.29; or explicit versions ("v1.35.4 v1.36.3").
+#   NX_KUBELET_REAL_VERSIONS     "oldest,default,newest" (default): the oldest minor of the version matrix at its
+#                                matrix patch (v1.29.15), the matrix's default version itself (v1.34.11; asked for
+#                                on its own, since the proxy's version list may stop before it) and the newest
+#                                release the proxy serves; any subset of the three ("default,newest"); "all": the
+#                                newest patch of every minor the proxy serves from 1.29; or explicit versions
+#                                ("v1.35.4 v1.36.3").
 #   NX_KUBELET_REAL_CRI_DOCKERD  "oldest,newest" (default) or explicit versions ("v0.3.17 v0.4.3").
 #   GOPROXY                      as usual; GOTOOLCHAIN is forced to local (never download another toolchain).
 #
@@ -32,7 +35,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${NX_KUBELET_REAL_CACHE:-/var/cache/nx-kubelet/real-binaries}
-versions_spec=${NX_KUBELET_REAL_VERSIONS:-default,newest}
+versions_spec=${NX_KUBELET_REAL_VERSIONS:-oldest,default,newest}
 cri_spec=${NX_KUBELET_REAL_CRI_DOCKERD:-oldest,newest}
 matrix="$repo/packages/kubelet-node/src/core/version-matrix.ts"
 # Bump when the recipe changes: cached results with another recipe are rebuilt.
@@ -79,26 +82,30 @@ default_kube=$(sed -n "s/^ *kubernetes: '\(v[0-9.]*\)',.*/\1/p" "$matrix" | head
 [ -n "$default_kube" ] || die "could not read DEFAULT_VERSIONS.kubernetes from $matrix."
 default_minor=$(minor_of "$default_kube")
 
+# A release the proxy serves when asked for it by name (its version list may stop earlier).
+kube_is_served() { (cd "$scratch" && go list -m -json "k8s.io/kubernetes@$1" >/dev/null 2>&1); }
 kube_versions=()
-case "$versions_spec" in
-  default,newest | newest,default | default | newest | all)
-    if [[ $versions_spec == all ]]; then
-      for minor in $(echo "$kube_served" | sed -E 's/^v([0-9]+\.[0-9]+)\..*/\1/' | sort -uV); do
-        version_ge "$minor" 1.29 && kube_versions+=("$(newest_patch_of "$minor")")
-      done
-    else
-      if [[ $versions_spec == *default* ]]; then
-        v=$(newest_patch_of "$default_minor")
-        [ -n "$v" ] || die "the module proxy serves no k8s.io/kubernetes release of the default minor $default_minor."
-        kube_versions+=("$v")
-      fi
-      if [[ $versions_spec == *newest* ]]; then
-        v=$(echo "$kube_served" | tail -n1)
-        [[ " ${kube_versions[*]} " == *" $v "* ]] || kube_versions+=("$v")
-      fi
-    fi ;;
-  *) read -r -a kube_versions <<<"${versions_spec//,/ }" ;;
-esac
+add_kube() { [[ " ${kube_versions[*]} " == *" $1 "* ]] || kube_versions+=("$1"); }
+if [[ $versions_spec == all ]]; then
+  for minor in $(echo "$kube_served" | sed -E 's/^v([0-9]+\.[0-9]+)\..*/\1/' | sort -uV); do
+    version_ge "$minor" 1.29 && add_kube "$(newest_patch_of "$minor")"
+  done
+elif [[ $versions_spec =~ ^(oldest|default|newest)(,(oldest|default|newest))*$ ]]; then
+  if [[ $versions_spec == *oldest* ]]; then
+    # The matrix's first row: its minor at the matrix's latest patch.
+    oldest_row=$(sed -n "s/.*minor: '\([0-9.]*\)', latestPatch: \([0-9]*\),.*/v\1.\2/p" "$matrix" | head -n1)
+    [ -n "$oldest_row" ] || die "could not read the oldest minor of $matrix."
+    kube_is_served "$oldest_row" || die "the module proxy does not serve k8s.io/kubernetes $oldest_row (the oldest minor of the version matrix at its patch)."
+    add_kube "$oldest_row"
+  fi
+  if [[ $versions_spec == *default* ]]; then
+    kube_is_served "$default_kube" || die "the module proxy does not serve k8s.io/kubernetes $default_kube (the matrix's default version)."
+    add_kube "$default_kube"
+  fi
+  [[ $versions_spec == *newest* ]] && add_kube "$(echo "$kube_served" | tail -n1)"
+else
+  read -r -a kube_versions <<<"${versions_spec//,/ }"
+fi
 [ ${#kube_versions[@]} -gt 0 ] || die "no Kubernetes version chosen (NX_KUBELET_REAL_VERSIONS=$versions_spec)."
 
 # The oldest cri-dockerd the matrix allows for the chosen minors: the highest minCriDockerd among their rows.

@@ -14,14 +14,14 @@ import { isMap, isSeq, parseDocument } from 'yaml';
 import type { FrontEnd } from './front-end';
 import type { NodeTemplates } from './front-end';
 import { InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode, resolveVersionTag, WorkspaceFacts } from './node-model';
-import { EXAMPLE_POD, KUBELET_DROPIN_DIR, MANIFESTS_DIR, NodeFiles } from './node-files';
+import { EXAMPLE_POD, KUBELET_DROPIN_DIR, MANIFESTS_DIR, MATRIX_RECORD, NodeFiles } from './node-files';
+
+export { MATRIX_RECORD };
 import { renderNode } from './render-node';
 import { renderTemplate } from './render-template';
 import { templateData } from './template-data';
 import { DEFAULT_VERSIONS } from './version-matrix';
 
-/** The matrix's record, in the matrix's folder. */
-export const MATRIX_RECORD = 'kubelet-matrix.yaml';
 /** The kubelet settings every member runs with (a KubeletConfiguration fragment), in the matrix's folder. */
 export const MATRIX_SETTINGS = 'kubelet.yaml';
 /** A member's copy of the matrix's settings: a kubelet drop-in. */

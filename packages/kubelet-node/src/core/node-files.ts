@@ -14,6 +14,8 @@ export const KUBELET_UNIT = 'units/kubelet.service';
  */
 export const KUBELET_DROPIN_DIR = 'kubelet.conf.d';
 export const KUBELET_DROPIN_DIR_IN_NODE = '/etc/kubernetes/kubelet.conf.d';
+/** A matrix's record, in the matrix's folder (core/matrix.ts); its nodes are in subfolders beside it. */
+export const MATRIX_RECORD = 'kubelet-matrix.yaml';
 export const CRI_DOCKER_UNIT = 'units/cri-docker.service';
 export const README = 'README.md';
 export const BIN_README = 'bin/README.md';
