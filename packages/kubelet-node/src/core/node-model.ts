@@ -219,8 +219,9 @@ const OPTION_TYPES = {
   dockerContext: ['string'],
   dockerHost: ['string'],
   cpus: ['number', 'string'],
+  matrix: ['object'],
   memory: ['string'],
-} as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list')[]>;
+} as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list' | 'object')[]>;
 
 /** One problem per option whose value is not of a type it takes (undefined is "not given"). */
 export function optionTypeProblems(options: object): string[] {
