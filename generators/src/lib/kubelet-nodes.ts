@@ -25,6 +25,8 @@ import {
   parseDotEnv,
   UnreadableNodeFileError,
   MatrixFrontEnd,
+  KUBELET_DROPIN_DIR,
+  isKubeletDropin,
 } from 'kubelet-node';
 
 /** Where a node declares its versions: `metadata["nx-kubelet"]` of its project.json. */
@@ -203,6 +205,23 @@ export function readManagedFiles(tree: Tree, root: string): NodeFiles {
   return Object.fromEntries(paths.map((path) => [path, tree.read(`${root}/${path}`, 'utf-8') ?? '']));
 }
 
+/**
+ * The node's kubelet drop-ins in the Tree: every `*.conf` under its kubelet.conf.d/ (subfolders too, as the kubelet
+ * walks them), keyed relative to its root. Not managed files: sync and upgrade leave them alone.
+ */
+export function readKubeletDropins(tree: Tree, root: string): NodeFiles {
+  const files: NodeFiles = {};
+  const walk = (folder: string) => {
+    for (const name of tree.children(`${root}/${folder}`)) {
+      const path = `${folder}/${name}`;
+      if (!tree.isFile(`${root}/${path}`)) walk(path);
+      else if (isKubeletDropin(path)) files[path] = tree.read(`${root}/${path}`, 'utf-8') ?? '';
+    }
+  };
+  walk(KUBELET_DROPIN_DIR);
+  return files;
+}
+
 /** Writes the files that differ from `before`, and deletes those that are gone from `after`. */
 export function writeChangedFiles(tree: Tree, root: string, before: NodeFiles, after: NodeFiles): void {
   for (const [path, content] of Object.entries(after)) {
@@ -220,7 +239,8 @@ export function exposureWarning(tree: Tree, name: string, root: string, files: N
   const env = { ...parseDotEnv(tree.read(`${root}/.env`, 'utf-8') ?? ''), ...process.env };
   let lines: string[];
   try {
-    lines = formatFindings(nodeExposure(files, name, env), root);
+    // The kubelet's drop-ins in the node's folder count too (with --config-dir), under those passed in.
+    lines = formatFindings(nodeExposure({ ...readKubeletDropins(tree, root), ...files }, name, env), root);
   } catch (error) {
     if (!(error instanceof UnreadableNodeFileError)) throw error;
     return `nx-kubelet: cannot tell whether ${name}'s unauthenticated kubelet is reachable beyond the container's loopback: ${root}/${error.message} nx run ${name}:up will refuse it until it can tell.`;

@@ -1,8 +1,8 @@
 /**
  * Who can reach a node's kubelet, decided on what the node will really run, never on how an option is spelled:
- * - the kubelet's effective settings: kubelet.yaml (with the KubeletConfiguration defaults) under the flags of the
- *   kubelet unit's ExecStart= (flags win, the last of a repeated flag wins; without --config the flags' own defaults,
- *   which are wide open, apply);
+ * - the kubelet's effective settings (kubelet-config.ts): kubelet.yaml and, with --config-dir, the drop-ins of
+ *   kubelet.conf.d/ over it (with the KubeletConfiguration defaults) under the flags of the kubelet unit's ExecStart=
+ *   (flags win, the last of a repeated flag wins; without --config the flags' own defaults, which are wide open, apply);
  * - the compose file as Compose resolves it: interpolation with the environment and defaults (`${P:-10250}`), short and
  *   long port syntax, host addresses (IPv4, IPv6), ranges, protocol in any case, `network_mode: host`, and other
  *   services that share the node's network namespace (or whose namespace the node shares).
@@ -11,9 +11,9 @@
  * beyond the container's own loopback reaches it. One function for every front-end: projen refuses, nx g, upgrade and
  * sync warn, `up` refuses unless told otherwise.
  */
-import { Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { execStartCommand } from './locators';
-import { composeFileOf, KUBELET_UNIT, KUBELET_YAML, NodeFiles } from './node-files';
+import { Document, LineCounter, parseDocument } from 'yaml';
+import { KUBELET_FIELDS, KubeletField, kubeletConfig, refuseEnvironmentFlag } from './kubelet-config';
+import { composeFileOf, NodeFiles } from './node-files';
 
 export interface ExposureFinding {
   /** The node file (relative to the node) and, where known, its 1-based line. */
@@ -38,8 +38,7 @@ export interface KubeletListener {
   addressFrom: { file: string; line?: number; setting?: string };
 }
 
-/** The config file the node's image gives the kubelet (Dockerfile.kicbase copies kubelet.yaml there). */
-export const KUBELET_CONFIG_IN_NODE = '/kubelet.yaml';
+export { KUBELET_CONFIG_IN_NODE } from './kubelet-config';
 
 /** Thrown for a compose value Compose itself refuses (`${VAR:?message}` with VAR unset). */
 export class ComposeInterpolationError extends Error {}
@@ -144,8 +143,6 @@ export function isLoopback(address: string): boolean {
   return all.length === 8 && all.every((group, index) => /^[0-9a-f]{1,4}$/.test(group) && parseInt(group, 16) === (index === 7 ? 1 : 0));
 }
 
-type Setting = { value: string; line?: number; file: string; setting?: string };
-
 /** A node file that cannot tell what the node runs: nothing can be decided on it. */
 export class UnreadableNodeFileError extends Error {
   constructor(
@@ -178,67 +175,18 @@ export function parseNodeYaml(text: string, options: { merge?: boolean } = {}): 
 }
 
 /**
- * The kubelet's listeners as it will run them: its config file's values (or defaults) under its flags. Throws
- * {@link UnreadableNodeFileError} when the files cannot tell (a kubelet.yaml that does not parse, a --config that is
- * not the node's kubelet.yaml, a flag set from an environment variable).
+ * The kubelet's listeners as it will run them: its flags over its config file and drop-ins (or the defaults), read by
+ * kubelet-config.ts. Throws {@link UnreadableNodeFileError} when the files cannot tell (a kubelet.yaml or drop-in that
+ * does not parse, a --config or --config-dir that is not the node's own, a flag set from an environment variable).
  */
 export function kubeletListeners(files: NodeFiles): KubeletListener[] {
-  const unit = files[KUBELET_UNIT] ?? '';
-  const command = execStartCommand(unit) ?? [];
-  const flags = new Map<string, Setting>();
-  for (let index = 1; index < command.length; index++) {
-    const word = command[index].text;
-    const match = /^--?([a-z0-9-]+)(?:=([\s\S]*))?$/.exec(word);
-    if (!match) continue;
-    const [, name, inline] = match;
-    const separate = inline === undefined && command[index + 1] && !command[index + 1].text.startsWith('-') ? command[index + 1].text : undefined;
-    // The last of a repeated flag wins, as for the kubelet's flag parser.
-    flags.set(name, { value: inline ?? separate ?? 'true', line: command[index].line + 1, file: KUBELET_UNIT, setting: `--${name}` });
-  }
-  for (const [name, flag] of flags) {
-    if (flag.value.includes('$'))
-      throw new UnreadableNodeFileError(
-        KUBELET_UNIT,
-        flag.line,
-        `--${name}=${flag.value} comes from an environment variable: cannot tell what the kubelet will run with.`,
-      );
-  }
-  const config = flags.get('config');
-  if (config && config.value !== KUBELET_CONFIG_IN_NODE) {
-    throw new UnreadableNodeFileError(
-      KUBELET_UNIT,
-      config.line,
-      `--config=${config.value} is not the node's ${KUBELET_YAML} (${KUBELET_CONFIG_IN_NODE} in the node): cannot tell what the kubelet will run with.`,
-    );
-  }
-  const usesConfig = config !== undefined;
-  const parsed = usesConfig ? parseNodeYaml(files[KUBELET_YAML] ?? '') : undefined;
-  const document = parsed?.document;
-  if (usesConfig && files[KUBELET_YAML] === undefined)
-    throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is missing: cannot tell what the kubelet will run with.');
-  if (parsed?.error) throw new UnreadableNodeFileError(KUBELET_YAML, parsed.error.line, `${parsed.error.reason}.`);
-  if (document && document.contents !== null && !isMap(document.contents))
-    throw new UnreadableNodeFileError(KUBELET_YAML, undefined, 'is not a mapping of kubelet settings.');
-  const fromConfig = (path: string[], fallback: string): Setting => {
-    const node = document?.getIn(path, true);
-    if (node !== undefined && node !== null && isScalar(node)) {
-      return {
-        value: String(node.value),
-        line: node.range && parsed ? parsed.lines.linePos(node.range[0]).line : undefined,
-        file: KUBELET_YAML,
-        setting: path.join('.'),
-      };
-    }
-    return { value: fallback, file: usesConfig ? KUBELET_YAML : KUBELET_UNIT };
-  };
-  // Flag defaults apply without --config; the KubeletConfiguration (v1beta1) defaults apply with it.
-  const setting = (flag: string, path: string[], configDefault: string, flagDefault: string) =>
-    flags.get(flag) ?? (usesConfig ? fromConfig(path, configDefault) : { value: flagDefault, file: KUBELET_UNIT });
-  const address = setting('address', ['address'], '0.0.0.0', '0.0.0.0');
-  const anonymous = setting('anonymous-auth', ['authentication', 'anonymous', 'enabled'], 'false', 'true');
-  const authorization = setting('authorization-mode', ['authorization', 'mode'], 'Webhook', 'AlwaysAllow');
-  const healthzAddress = setting('healthz-bind-address', ['healthzBindAddress'], '127.0.0.1', '127.0.0.1');
-  const port = (flag: string, path: string[], fallback: string) => Number(setting(flag, path, fallback, fallback).value);
+  const config = kubeletConfig(files);
+  for (const [name, flag] of config.flags) refuseEnvironmentFlag(name, flag);
+  const address = config.setting(KUBELET_FIELDS.address);
+  const anonymous = config.setting(KUBELET_FIELDS.anonymousAuth);
+  const authorization = config.setting(KUBELET_FIELDS.authorizationMode);
+  const healthzAddress = config.setting(KUBELET_FIELDS.healthzBindAddress);
+  const port = (field: KubeletField) => Number(config.setting(field).value);
   const apiOpen =
     anonymous.value.toLowerCase() === 'true' &&
     authorization.value
@@ -246,15 +194,9 @@ export function kubeletListeners(files: NodeFiles): KubeletListener[] {
       .map((mode) => mode.trim())
       .includes('AlwaysAllow');
   const listeners: KubeletListener[] = [
-    { what: 'API', port: port('port', ['port'], '10250'), address: address.value, open: apiOpen, addressFrom: address },
-    {
-      what: 'read-only API',
-      port: port('read-only-port', ['readOnlyPort'], usesConfig ? '0' : '10255'),
-      address: address.value,
-      open: true,
-      addressFrom: address,
-    },
-    { what: 'healthz', port: port('healthz-port', ['healthzPort'], '10248'), address: healthzAddress.value, open: true, addressFrom: healthzAddress },
+    { what: 'API', port: port(KUBELET_FIELDS.port), address: address.value, open: apiOpen, addressFrom: address },
+    { what: 'read-only API', port: port(KUBELET_FIELDS.readOnlyPort), address: address.value, open: true, addressFrom: address },
+    { what: 'healthz', port: port(KUBELET_FIELDS.healthzPort), address: healthzAddress.value, open: true, addressFrom: healthzAddress },
   ];
   return listeners.filter((listener) => listener.port > 0 || Number.isNaN(listener.port));
 }

@@ -33,3 +33,5 @@ export {
   KUBELET_CONFIG_IN_NODE,
 } from './exposure';
 export type { ExposureFinding, KubeletListener } from './exposure';
+export { isKubeletDropin, KUBELET_FIELDS, kubeletConfig, kubeletFlags, kubeletSetting } from './kubelet-config';
+export type { KubeletConfig, KubeletField, KubeletFlags, KubeletSetting } from './kubelet-config';

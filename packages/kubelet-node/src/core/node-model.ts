@@ -219,8 +219,8 @@ const OPTION_TYPES = {
   dockerContext: ['string'],
   dockerHost: ['string'],
   cpus: ['number', 'string'],
-  memory: ['string'],
   matrix: ['object'],
+  memory: ['string'],
 } as const satisfies Record<keyof KubeletNodeOptions, readonly ('string' | 'number' | 'boolean' | 'string list' | 'object')[]>;
 
 /** One problem per option whose value is not of a type it takes (undefined is "not given"). */

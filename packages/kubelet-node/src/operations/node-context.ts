@@ -17,14 +17,16 @@ import {
   readlinkSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg, yamlValue } from '../core/locators';
+import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
-import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
+import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_DROPIN_DIR, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
+import { isKubeletDropin, KUBELET_CONFIG_IN_NODE, KUBELET_FIELDS, KubeletConfig, kubeletConfig, KubeletField, kubeletFlags } from '../core/kubelet-config';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
 import { checkAddressForEngine, checkDockerContext, checkEngineKind, InvalidEngineAddressError, parseEngineAddress } from '../core/engine-address';
@@ -384,37 +386,100 @@ export function readNodeFacts(
   const kubeletYaml = read(KUBELET_YAML);
   const kubeletUnit = read(KUBELET_UNIT);
   const dockerfile = read(DOCKERFILE);
-  const config = (field: string) => located(kubeletYaml, yamlValue(field), { service }, join(displayDir, KUBELET_YAML));
-  const port = (field: string, fallback: number) => {
-    const value = config(field);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value.trim())) throw new Error(`${join(displayDir, KUBELET_YAML)}: ${field} is "${value}", not a port number.`);
-    return Number(value);
+  const dropins = readKubeletDropins(dir, displayDir);
+  // The kubelet's files as read here, for the exposure check (no second read).
+  const kubeletFiles: NodeFiles = Object.fromEntries(
+    [[KUBELET_YAML, kubeletYaml], [KUBELET_UNIT, kubeletUnit], ...Object.entries(dropins)].filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  // The kubelet's settings as it will run them (core/kubelet-config.ts): its flags over kubelet.yaml and the drop-ins.
+  // A unit that does not run the kubelet itself (a script of yours) tells no flags: the generated --config is assumed,
+  // and a missing kubelet.yaml is the kubelet's defaults.
+  const runsKubelet = kubeletUnit !== undefined && execStartFlag('kubelet', '--config').read(kubeletUnit, { service }).state !== 'unreadable';
+  const flags = (runsKubelet ? kubeletFlags(kubeletUnit) : undefined) ?? new Map([['config', { value: KUBELET_CONFIG_IN_NODE, file: KUBELET_UNIT }]]);
+  let config: KubeletConfig;
+  try {
+    config = kubeletConfig({ ...kubeletFiles, [KUBELET_YAML]: kubeletYaml ?? '' }, flags);
+  } catch (error) {
+    if (error instanceof UnreadableNodeFileError) throw new Error(`${join(displayDir, error.message)}`);
+    throw error;
+  }
+  const setting = (field: KubeletField) => {
+    try {
+      return config.setting(field);
+    } catch (error) {
+      if (error instanceof UnreadableNodeFileError) throw new Error(`${join(displayDir, error.message)}`);
+      throw error;
+    }
   };
-  const staticPodPath = config('staticPodPath')?.replace(/\/+$/, '');
+  const port = (field: KubeletField) => {
+    const found = setting(field);
+    if (!/^\d+$/.test(found.value.trim())) {
+      throw new Error(
+        `${join(displayDir, found.file)}${found.line ? `:${found.line}` : ''}: ${found.setting ?? field.path.join('.')} is "${found.value}", not a port number.`,
+      );
+    }
+    return Number(found.value);
+  };
+  const staticPodPath = setting(KUBELET_FIELDS.staticPodPath).value.replace(/\/+$/, '');
   // Unreadable units (an ExecStart= that runs a script of yours) name no pause image and no node name: not an error.
   const pauseImage = located(read(pause.file), pause.locator, { service }) || undefined;
   const override = located(kubeletUnit, execStartFlag('kubelet', '--hostname-override'), { service })?.trim();
   return {
     dockerfileBinarySource: dockerfile === undefined ? undefined : readDockerfileArg(dockerfile, 'BINARY_SOURCE'),
     kubelet: {
-      healthzPort: port('healthzPort', 10248),
-      readOnlyPort: port('readOnlyPort', 0),
-      port: port('port', 10250),
-      address: config('address'),
-      healthzBindAddress: config('healthzBindAddress'),
+      healthzPort: port(KUBELET_FIELDS.healthzPort),
+      readOnlyPort: port(KUBELET_FIELDS.readOnlyPort),
+      port: port(KUBELET_FIELDS.port),
+      address: setting(KUBELET_FIELDS.address).value,
+      healthzBindAddress: setting(KUBELET_FIELDS.healthzBindAddress).value,
       staticPodPath: staticPodPath || DEFAULT_STATIC_POD_PATH,
       hostnameOverride: override && !override.includes('%') ? override : undefined,
     },
     pauseImage,
-    // The kubelet's files as read here, for the exposure check (no second read).
-    kubeletFiles: Object.fromEntries(
-      [
-        [KUBELET_YAML, kubeletYaml],
-        [KUBELET_UNIT, kubeletUnit],
-      ].filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
+    kubeletFiles,
   };
+}
+
+/**
+ * The node's kubelet drop-ins: every `*.conf` file under its kubelet.conf.d/ (subfolders too, as the kubelet walks
+ * them), keyed relative to the node. A symbolic link (the folder itself, or anything in it) that leads outside the
+ * node's folder is refused; a link to a folder is not followed (nor does the kubelet's walk follow it).
+ */
+function readKubeletDropins(dir: string, displayDir: string): NodeFiles {
+  const root = join(dir, KUBELET_DROPIN_DIR);
+  if (!existsSync(root)) return {};
+  const node = realPath(dir);
+  const inside = (path: string) => {
+    const within = relative(node, realPath(join(dir, path)));
+    if (within === '' || within.startsWith('..') || isAbsolute(within))
+      throw new Error(
+        `${join(displayDir, path)} leads outside the node's folder ${displayDir} (through a symbolic link): the kubelet's drop-ins must be the node's own files.`,
+      );
+  };
+  inside(KUBELET_DROPIN_DIR);
+  const files: NodeFiles = {};
+  const walk = (folder: string) => {
+    for (const name of readdirSync(join(dir, folder)).sort()) {
+      const path = `${folder}/${name}`;
+      const stat = lstatSync(join(dir, path));
+      if (stat.isSymbolicLink()) inside(path);
+      if (stat.isDirectory()) walk(path);
+      else if (isKubeletDropin(path) && (stat.isFile() || (stat.isSymbolicLink() && !statIsDirectory(join(dir, path))))) {
+        const text = readNodeFile(dir, displayDir, path);
+        if (text !== undefined) files[path] = text;
+      }
+    }
+  };
+  walk(KUBELET_DROPIN_DIR);
+  return files;
+}
+
+function statIsDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A node's file (relative to its folder), or undefined when it has none. */

@@ -3,12 +3,19 @@
  * operation takes what it needs from the node context. This spec reads the operations' sources and fails when one of
  * them reads or parses a node file itself; and checks what node-context.ts reads from a generated node.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { FrontEnd } from '../core/front-end';
+import { loadNodeTemplates } from '../core/load-templates';
 import { managedFact } from '../core/managed-facts';
-import { CRI_DOCKER_UNIT, KUBELET_UNIT, KUBELET_YAML } from '../core/node-files';
-import { DEFAULT_STATIC_POD_PATH, kubeletUrl, loadNode, NodeContext, nodeManifests, readNodeFacts } from './node-context';
+import { CRI_DOCKER_UNIT, KUBELET_DROPIN_DIR, KUBELET_UNIT, KUBELET_YAML } from '../core/node-files';
+import { resolveNode } from '../core/node-model';
+import { renderNode } from '../core/render-node';
+import { DEFAULT_STATIC_POD_PATH, describeNode, kubeletUrl, loadNode, NodeContext, nodeManifests, readNodeFacts } from './node-context';
+
+const workspace = { hasProject: () => false, directoryHasFiles: () => false };
+const frontEnd: FrontEnd = { command: (op, node) => `run ${op} ${node}`, versionsHowTo: () => 'Versions.', provenance: 'Made here.', ownership: 'Yours.' };
 
 const OPERATIONS_DIR = __dirname;
 /** The one file of operations/ that reads the node's files. */
@@ -187,11 +194,11 @@ describe('what node-context.ts reads from a node', () => {
 
     it('says which file and field are wrong, not a raw exception', () => {
       writeFileSync(join(dir, KUBELET_YAML), 'healthzPort: [1\n');
-      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}: it is not valid YAML (`);
+      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}:2: does not parse (`);
       writeFileSync(join(dir, KUBELET_YAML), 'healthzPort: [10248]\n');
-      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}: healthzPort is not a single value.`);
+      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}:1: healthzPort is not a single value.`);
       writeFileSync(join(dir, KUBELET_YAML), 'healthzPort: ten\n');
-      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}: healthzPort is "ten", not a port number.`);
+      expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_YAML)}:1: healthzPort is "ten", not a port number.`);
     });
 
     it('names the node, the compose file and the reason when the compose file is not YAML or its engine record has the wrong type', async () => {
@@ -210,6 +217,52 @@ describe('what node-context.ts reads from a node', () => {
       expect(readNodeFacts(dir, 'n', service).kubelet.hostnameOverride).toBe('Edge-1');
       writeFileSync(join(dir, KUBELET_UNIT), unit('--hostname-override=%H'));
       expect(readNodeFacts(dir, 'n', service).kubelet.hostnameOverride).toBeUndefined();
+    });
+
+    it("reads a matrix member's kubelet as it runs: the drop-ins of kubelet.conf.d/ over kubelet.yaml, for the facts and the exposure check", () => {
+      const files = renderNode(resolveNode({ name: 'm', matrix: { name: 'edge', directory: 'edge' } }, workspace), loadNodeTemplates(), frontEnd);
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), content);
+      }
+      const dropin = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nhealthzPort: 10300\nreadOnlyPort: 10266\n';
+      mkdirSync(join(dir, KUBELET_DROPIN_DIR, 'more'), { recursive: true });
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, '50-matrix.conf'), dropin);
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, 'more', '10.conf'), 'port: 10251\n');
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, 'notes.txt'), 'healthzPort: 1\n');
+      const facts = readNodeFacts(dir, 'm', 'm');
+      expect(facts.kubelet).toMatchObject({ healthzPort: 10300, readOnlyPort: 10266, port: 10251, address: '127.0.0.1' });
+      expect(kubeletUrl(facts, 'healthz')).toBe('http://127.0.0.1:10300/healthz');
+      expect(Object.keys(facts.kubeletFiles).sort()).toEqual([
+        `${KUBELET_DROPIN_DIR}/50-matrix.conf`,
+        `${KUBELET_DROPIN_DIR}/more/10.conf`,
+        KUBELET_YAML,
+        KUBELET_UNIT,
+      ]);
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, '90.conf'), 'healthzPort: ten\n');
+      expect(() => readNodeFacts(dir, 'm', 'm')).toThrow(`${join('m', KUBELET_DROPIN_DIR, '90.conf')}:1: healthzPort is "ten", not a port number.`);
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, '90.conf'), 'healthzPort: [1\n');
+      expect(() => readNodeFacts(dir, 'm', 'm')).toThrow(`${join('m', KUBELET_DROPIN_DIR, '90.conf')}:2: does not parse (`);
+      rmSync(join(dir, KUBELET_DROPIN_DIR, '90.conf'));
+      // The exposure check sees the drop-ins: one that opens the API is found, with its file and line.
+      writeFileSync(join(dir, KUBELET_DROPIN_DIR, '60-open.conf'), 'address: 0.0.0.0\n');
+      const context = describeNode({ name: 'm', dir, displayDir: 'm', command: (operation: string) => `run ${operation}` }, {});
+      expect(context.exposure().map(({ file, line }) => `${file}:${line}`)).toContain(`${KUBELET_DROPIN_DIR}/60-open.conf:1`);
+    });
+
+    it('refuses a drop-in, or the drop-in folder, that a symbolic link takes outside the node', () => {
+      const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+      try {
+        writeFileSync(join(outside, 'x.conf'), 'address: 0.0.0.0\n');
+        mkdirSync(join(dir, KUBELET_DROPIN_DIR));
+        symlinkSync(join(outside, 'x.conf'), join(dir, KUBELET_DROPIN_DIR, '50.conf'));
+        expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_DROPIN_DIR, '50.conf')} leads outside the node's folder n`);
+        rmSync(join(dir, KUBELET_DROPIN_DIR), { recursive: true });
+        symlinkSync(outside, join(dir, KUBELET_DROPIN_DIR));
+        expect(() => readNodeFacts(dir, 'n', service)).toThrow(`${join('n', KUBELET_DROPIN_DIR)} leads outside the node's folder n`);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
     });
 
     it("names no pause image when cri-dockerd runs from a script of the user's (not an error)", () => {
