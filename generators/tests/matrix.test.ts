@@ -1,0 +1,182 @@
+/**
+ * A version matrix on REAL kubelets (issue 18): `nx g nx-kubelet:matrix` makes one node per Kubernetes version that
+ * tools/real-binaries/build.sh built (the oldest, the default and the newest minor), all running one workload (a
+ * busybox httpd static pod, the matrix's manifests/) with one kubelet setting (the matrix's kubelet.yaml:
+ * `featureGates: {MemoryManager: true}`). That setting is what a person moving a fleet meets: the oldest kubelet takes
+ * it silently (a beta gate), the default one warns that the gate is GA and will be removed, and the newest refuses to
+ * start ("unrecognized feature gate: MemoryManager"). `nx run-many -t up --projects=tag:matrix:<name>` starts them all
+ * in parallel; `nx run <matrix>:report` must say exactly that: the pod Running on two versions and not started on the
+ * newest, with the kubelet's warning and error, in the terminal, report.json, JUnit XML and an HTML page, which headless
+ * Chromium opens as a person would (its text, and the colours of its cells in a screenshot).
+ *
+ * STAND-INS and test-only parts, as in conformance.test.ts: the kicbase stand-in base image, locally built pause and
+ * workload images, and the TEST-ONLY runc wrapper baked into each node's image (these VMs lack CAP_SYS_RESOURCE).
+ * Everything else is real; a missing binary, image or Chromium fails the test.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KUBERNETES_MINORS } from 'kubelet-node';
+import { KICBASE_FLAG, removeProject, requireEngine } from './support/engine';
+import { readPng } from './support/png';
+import { bakeRuncOomClamp, httpdManifest, putRealBinaries, readRealBinaries, RealKubelet } from './support/real-node';
+import { run } from './support/validators';
+import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
+
+const suffix = process.pid.toString(36);
+const matrix = `mx${suffix}`;
+const output = (result: { stdout: string; stderr: string }) => `${result.stdout}${result.stderr}`;
+const minorNumber = (minor: string) => Number(minor.split('.')[1]);
+
+const index = readRealBinaries();
+const byMinor = [...index.kubelets].sort((a, b) => minorNumber(a.minor) - minorNumber(b.minor));
+const oldest = byMinor[0];
+const newest = byMinor[byMinor.length - 1];
+const fallback = byMinor.find((kubelet) => kubelet.minor === index.defaultMinor);
+const criDockerd = [...index.criDockerd].sort((a, b) => a.version.localeCompare(b.version, undefined, { numeric: true })).at(-1)!;
+const memberOf = (kubelet: RealKubelet) => `${matrix}-${kubelet.minor.replace('.', '-')}`;
+
+let workspace: string;
+let matrixDir: string;
+const reportDir = () => join(matrixDir, 'report');
+
+beforeAll(() => {
+  requireEngine();
+  if (!fallback) throw new Error(`the real binaries have no kubelet of the default minor ${index.defaultMinor}: run tools/real-binaries/build.sh`);
+  if (new Set([oldest.minor, index.defaultMinor, newest.minor]).size !== 3)
+    throw new Error(`the matrix test needs three minors (oldest, default, newest); the real binaries have ${byMinor.map((k) => k.version).join(', ')}`);
+  if (run('chromium', ['--version']).status !== 0) throw new Error('Debian chromium is missing: run tools/chromium/ensure.sh');
+  workspace = copyWorkspace();
+  matrixDir = join(workspace, 'packages', matrix);
+});
+
+afterAll(() => {
+  if (process.env.NX_KUBELET_KEEP_REPORT && existsSync(reportDir())) cpSync(reportDir(), process.env.NX_KUBELET_KEEP_REPORT, { recursive: true });
+  for (const kubelet of [oldest, fallback!, newest]) removeProject(memberOf(kubelet));
+  removeWorkspace(workspace);
+});
+
+it('nx g nx-kubelet:matrix makes one tagged node per version, with the shared workload and setting copied into each', () => {
+  const unknown = [oldest, fallback!, newest].some(
+    (kubelet) => !KUBERNETES_MINORS.some((m) => m.minor === kubelet.minor && Number(kubelet.version.split('.')[2]) <= m.latestPatch),
+  );
+  const generated = nx(workspace, [
+    'g',
+    'nx-kubelet:matrix',
+    matrix,
+    `--kubeVersions=${[oldest, fallback!, newest].map((k) => k.version).join(',')}`,
+    `--criDockerdVersions=${criDockerd.version}`,
+    '--binarySource=local',
+    KICBASE_FLAG,
+    '--examplePod=false',
+    ...(unknown ? ['--allowUnknownVersions'] : []),
+  ]);
+  expect(generated.status).toBe(0);
+  for (const kubelet of [oldest, fallback!, newest]) {
+    const dir = join(matrixDir, kubelet.minor.replace('.', '-'));
+    expect(output(generated)).toContain(`CREATE packages/${matrix}/${kubelet.minor.replace('.', '-')}/Dockerfile.kicbase`);
+    putRealBinaries(dir, kubelet, criDockerd);
+    bakeRuncOomClamp(dir, 'matrix.test.ts');
+  }
+  // The workload and the setting, written once, in the matrix's folder.
+  writeFileSync(join(matrixDir, 'manifests', 'httpd.yaml'), httpdManifest(index.workloadImage, 'httpd'));
+  writeFileSync(
+    join(matrixDir, 'kubelet.yaml'),
+    ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'featureGates:', '  MemoryManager: true', ''].join('\n'),
+  );
+  const shown = nx(workspace, ['show', 'projects', `--projects=tag:matrix:${matrix}`, '--json']);
+  expect(JSON.parse(shown.stdout).sort()).toEqual([oldest, fallback!, newest].map(memberOf).sort());
+});
+
+it('nx run-many -t up starts them all; the newest kubelet refuses the setting, so its node never gets healthy', () => {
+  const up = nx(workspace, ['run-many', '-t', 'up', `--projects=tag:matrix:${matrix}`, '--parallel=3', '--timeout=100', '--podTimeout=120']);
+  // nx sync ran first (up's sync generator): every node has the shared pod and setting.
+  for (const kubelet of [oldest, fallback!, newest]) {
+    const dir = join(matrixDir, kubelet.minor.replace('.', '-'));
+    expect(readFileSync(join(dir, 'manifests', 'httpd.yaml'), 'utf8')).toMatch(/^# Copied from \.\.\/manifests\/httpd\.yaml/);
+    expect(readFileSync(join(dir, 'kubelet.conf.d', '50-matrix.conf'), 'utf8')).toContain('MemoryManager: true');
+  }
+  expect(up.status).not.toBe(0);
+  expect(output(up)).toMatch(new RegExp(`Successfully ran target up for 2 projects|Ran target up for 3 projects[\\s\\S]*1 failed|${memberOf(newest)}`));
+});
+
+describe('the report', () => {
+  let report: ReportJson;
+  let reportRun: ReturnType<typeof nx>;
+
+  beforeAll(() => {
+    reportRun = nx(workspace, ['run', `${matrix}:report`, `--outputPath=packages/${matrix}/report`]);
+    report = JSON.parse(readFileSync(join(reportDir(), 'report.json'), 'utf8'));
+  });
+
+  it('fails (a pod failed on one version) and prints the table: pods as rows, versions as columns', () => {
+    expect(reportRun.status).not.toBe(0);
+    const text = output(reportRun);
+    for (const kubelet of [oldest, fallback!, newest]) expect(text).toContain(kubelet.version);
+    expect(text).toMatch(/httpd/);
+  });
+
+  it('report.json says the pod runs on the oldest and default versions and why it does not on the newest', () => {
+    const nodeOf = (kubelet: RealKubelet) => report.nodes.find((node) => node.name === memberOf(kubelet))!;
+    for (const kubelet of [oldest, fallback!]) {
+      const node = nodeOf(kubelet);
+      expect(node.versions.kubelet).toContain(kubelet.version);
+      const pod = node.pods.find((p) => p.name.startsWith('httpd'))!;
+      expect([pod.outcome, pod.phase, pod.ready]).toEqual(['passed', 'Running', true]);
+      expect(typeof pod.upToRunningSeconds).toBe('number');
+    }
+    expect(JSON.stringify(nodeOf(fallback!).messages)).toMatch(/Setting GA feature gate MemoryManager=true/);
+    expect(JSON.stringify(nodeOf(oldest).messages)).not.toMatch(/unrecognized feature gate/);
+    const failed = nodeOf(newest);
+    expect(failed.pods.find((p) => p.name.startsWith('httpd'))?.outcome).toBe('failed');
+    expect(JSON.stringify(failed)).toMatch(/unrecognized feature gate: MemoryManager/);
+  });
+
+  it('junit.xml has a test case per pod and version, one of them failed with the reason', () => {
+    const junit = readFileSync(join(reportDir(), 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)?.length).toBeGreaterThanOrEqual(3);
+    expect(junit.match(/<failure /g)?.length).toBe(1);
+    expect(junit).toMatch(/<failure [^>]*>[^<]*unrecognized feature gate: MemoryManager/);
+  });
+
+  it('the HTML page, opened in headless Chromium, shows versions as columns, the failed cell, and the kubelet message one click away', () => {
+    const html = join(reportDir(), 'report.html');
+    const dom = run('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${html}`]);
+    expect(dom.status).toBe(0);
+    const headers = [...dom.stdout.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((match) => match[1].replace(/<[^>]+>/g, ' '));
+    for (const kubelet of [oldest, fallback!, newest]) expect(headers.join(' ')).toContain(kubelet.version);
+    expect(dom.stdout).toMatch(/<details[\s\S]*unrecognized feature gate: MemoryManager[\s\S]*<\/details>/);
+    const screenshot = join(reportDir(), 'report.png');
+    mkdirSync(reportDir(), { recursive: true });
+    const shot = run('chromium', [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--window-size=1200,700',
+      `--screenshot=${screenshot}`,
+      `file://${html}`,
+    ]);
+    expect(shot.status).toBe(0);
+    // What a person sees: green cells (passed) and a red one (failed).
+    const png = readPng(screenshot);
+    let green = 0;
+    let red = 0;
+    for (let y = 0; y < png.height; y += 2)
+      for (let x = 0; x < png.width; x += 2) {
+        const [r, g, b] = png.at(x, y);
+        if (g > r + 40 && g > b + 20) green++;
+        if (r > g + 80 && r > b + 60) red++;
+      }
+    expect(green).toBeGreaterThan(200);
+    expect(red).toBeGreaterThan(100);
+  });
+});
+
+interface ReportJson {
+  nodes: {
+    name: string;
+    versions: { kubelet?: string };
+    messages: unknown[];
+    pods: { name: string; outcome: string; phase?: string; ready?: boolean; upToRunningSeconds?: number }[];
+  }[];
+}
