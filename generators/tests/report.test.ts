@@ -96,7 +96,9 @@ describe('report of one node', () => {
     expect(output(result)).toMatch(/^default\/later +MISSING$/m);
     expect(result.status).toBe(1);
     expect(cells()['default/later']).toBe('missing');
-    expect(readFileSync(join(folder(), 'junit.xml'), 'utf8')).toContain('<failure type="missing" message="MISSING: not started: the kubelet does not list it');
+    expect(readFileSync(join(folder(), 'junit.xml'), 'utf8')).toContain(
+      '<failure type="missing" message="MISSING: not started: its file later.yaml is not in the node&apos;s static pod folder (apply manifests/: kubelet-node apply',
+    );
     expect(readFileSync(join(folder(), 'report.html'), 'utf8')).toMatch(/<td class="bad" data-outcome="missing"><details><summary>MISSING/);
     rmSync(join(dir, 'manifests', 'later.yaml'));
   });

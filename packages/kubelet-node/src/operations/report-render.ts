@@ -153,14 +153,15 @@ export function podReport(pod: KubeletPod, key: string, expected: boolean, start
  * have. `listed` undefined: the kubelet's pods could not be read, and `unreadOutcome` says what the expected pods are.
  */
 export function nodePods(
-  expected: { namespace: string; name: string }[],
+  expected: { namespace: string; name: string; file?: string }[],
   listed: KubeletPod[] | undefined,
   nodeName: string | undefined,
   startedAtMs: number | undefined,
-  missing: { outcome: 'missing' | 'unknown'; reason: string },
+  missing: { outcome: 'missing' | 'unknown'; reason: string | ((ref: { namespace: string; name: string; file?: string }) => string) },
 ): PodReport[] {
+  const reasonFor = (ref: { namespace: string; name: string; file?: string }) => (typeof missing.reason === 'string' ? missing.reason : missing.reason(ref));
   if (listed === undefined) {
-    return expected.map((ref) => ({ key: `${ref.namespace}/${ref.name}`, expected: true, outcome: missing.outcome, reason: missing.reason }));
+    return expected.map((ref) => ({ key: `${ref.namespace}/${ref.name}`, expected: true, outcome: missing.outcome, reason: reasonFor(ref) }));
   }
   const rows: PodReport[] = [];
   const used = new Set<KubeletPod>();
@@ -176,7 +177,7 @@ export function nodePods(
       used.add(pod);
       rows.push(podReport(pod, key, true, startedAtMs));
     } else {
-      rows.push({ key, expected: true, outcome: 'missing', reason: missing.reason });
+      rows.push({ key, expected: true, outcome: 'missing', reason: reasonFor(ref) });
     }
   }
   for (const pod of listed) {

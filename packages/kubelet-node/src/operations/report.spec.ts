@@ -104,6 +104,9 @@ describe('collectNodeReport', () => {
       ['default/db', 'missing', undefined],
       ['default/web', 'ready', 'default/web-node1'],
     ]);
+    expect(collected.pods[0].reason).toBe(
+      "not started: its file db.yaml is not in the node's static pod folder (apply manifests/: kubelet-node apply nodes/n1)",
+    );
     expect(typeof collected.pods[1].readyAfterSeconds).toBe('number');
     expect(collected.messages.map((message) => [message.category, message.severity])).toEqual([
       ['feature-gate', 'warning'],
@@ -111,6 +114,18 @@ describe('collectNodeReport', () => {
     ]);
     const args = readFileSync(join(root, 'bin', 'journalctl-args'), 'utf8');
     expect(args).toMatch(/--unit kubelet\.service --since=@\d+\n/);
+  });
+
+  it("a pod whose file is in the node's static pod folder but the kubelet does not list: missing, the kubelet's messages named", async () => {
+    const { node } = fakeNode();
+    mkdirSync(join(root, 'static-pods'));
+    for (const file of ['web.yaml', 'db.yaml', '.hidden']) writeFileSync(join(root, 'static-pods', file), '');
+    const collected = await collectNodeReport(node);
+    expect(collected.pods[0]).toMatchObject({
+      key: 'default/db',
+      outcome: 'missing',
+      reason: "not started: the kubelet does not list it although its file is in the node (see the kubelet's messages)",
+    });
   });
 
   it('a kubelet that is not healthy: the node is reported so, its pods not started', async () => {

@@ -13,6 +13,7 @@ import { runDocker, RunResult } from './docker-cli';
 import { checkExportFolder, OutputFolderWriter, replaceExportFolder, startExportFolder } from './export-logs';
 import { log } from './log';
 import { DockerConnectionOptions, kubeletUrl, loadNode, NodeContext, NodeDescription, nodeManifests, NodeRef } from './node-context';
+import { waitForHealthz } from './node-probe';
 import { InterruptedError, KubeletPod, parsePods, waitForPods } from './pods';
 import {
   buildReport,
@@ -107,6 +108,14 @@ export function readReportOutput(stdout: string, nonce: string): Map<string, { t
   return answers;
 }
 
+/** A pod of the node's manifests/: the report expects the kubelet to run it. */
+export interface ExpectedPod {
+  namespace: string;
+  name: string;
+  /** Its file in manifests/ (and in the node's static pod folder once applied). */
+  file?: string;
+}
+
 /** The version in a binary's `--version` output (`Kubernetes v1.34.4` → v1.34.4, `cri-dockerd 0.3.17 (483e3b6)` → v0.3.17). */
 export function versionIn(output: string | undefined): string | undefined {
   const found = /\bv?(\d+\.\d+\.\d+[\w.+-]*)/.exec(output ?? '');
@@ -137,10 +146,10 @@ export async function collectNodeReport(node: NodeContext, options: Pick<ReportO
     pods: [],
     messages: [],
   };
-  let expected: { namespace: string; name: string }[] = [];
+  let expected: ExpectedPod[] = [];
   try {
     const manifests = nodeManifests(node);
-    expected = manifests.exists() ? manifests.read().map((pod) => ({ namespace: pod.namespace, name: pod.name })) : [];
+    expected = manifests.exists() ? manifests.read().map((pod) => ({ namespace: pod.namespace, name: pod.name, file: pod.file })) : [];
   } catch (error) {
     report.problems.push(`its manifests/ cannot be read, so the pods it should run are not known: ${(error as Error).message}`);
   }
@@ -159,9 +168,16 @@ export async function collectNodeReport(node: NodeContext, options: Pick<ReportO
     });
     return report;
   }
-  if ((options.wait ?? 0) > 0 && node.kubelet.readOnlyPort && expected.length) {
-    const waited = await waitForPods(node, container.id, { running: expected, gone: [] }, options.wait! * 1000);
-    if (waited.why === 'interrupted') throw new InterruptedError(`waiting for the pods of ${node.name}`);
+  if ((options.wait ?? 0) > 0) {
+    // A kubelet still starting (just after up) first, then its pods, within --wait in all.
+    const deadline = Date.now() + options.wait! * 1000;
+    const healthz = await waitForHealthz(node, container.id, options.wait!);
+    if (healthz.outcome === 'interrupted') throw new InterruptedError(`waiting for the kubelet of ${node.name}`);
+    const left = deadline - Date.now();
+    if (healthz.outcome === 'healthy' && node.kubelet.readOnlyPort && expected.length && left > 0) {
+      const waited = await waitForPods(node, container.id, { running: expected, gone: [] }, left);
+      if (waited.why === 'interrupted') throw new InterruptedError(`waiting for the pods of ${node.name}`);
+    }
   }
   const nonce = randomBytes(6).toString('hex');
   const podsUrl = node.kubelet.readOnlyPort ? kubeletUrl(node, 'pods') : '-';
@@ -171,7 +187,7 @@ export async function collectNodeReport(node: NodeContext, options: Pick<ReportO
     { mode: 'capture' },
   );
   if (result.interrupted) throw new InterruptedError(`reading ${node.name}`);
-  return readNodeAnswers(report, result, nonce, expected, node.kubelet.readOnlyPort);
+  return readNodeAnswers(report, result, nonce, expected, node.kubelet.readOnlyPort, (operation) => node.command(operation));
 }
 
 /** The node's answers into its report (pure apart from the clock's parse of timestamps). */
@@ -179,8 +195,9 @@ export function readNodeAnswers(
   report: NodeReport,
   result: Pick<RunResult, 'stdout' | 'exitCode' | 'tail'>,
   nonce: string,
-  expected: { namespace: string; name: string }[],
+  expected: ExpectedPod[],
   readOnlyPort: number,
+  command: (operation: string) => string = (operation) => `kubelet-node ${operation}`,
 ): NodeReport {
   const answers = readReportOutput(result.stdout, nonce);
   const text = (question: string) => answers.get(question)?.text;
@@ -227,10 +244,18 @@ export function readNodeAnswers(
         : "the kubelet's read-only API is off (readOnlyPort in kubelet.yaml): which pods run is not known",
     );
   }
-  const missing: { outcome: 'missing' | 'unknown'; reason: string } = report.kubelet.healthy
+  const inNode = (ok('manifests') ?? '').split('\n').filter((name) => name && !name.startsWith('.'));
+  const missing: Parameters<typeof nodePods>[4] = report.kubelet.healthy
     ? pods === undefined
       ? { outcome: 'unknown', reason: "the kubelet's pods could not be read" }
-      : { outcome: 'missing', reason: 'not started: the kubelet does not list it (is manifests/ applied to the node? apply)' }
+      : {
+          outcome: 'missing',
+          // Its file in the node's static pod folder or not: the kubelet refused it, or manifests/ was not applied.
+          reason: (ref: ExpectedPod) =>
+            ref.file !== undefined && !inNode.includes(ref.file)
+              ? `not started: its file ${ref.file} is not in the node's static pod folder (apply manifests/: ${command('apply')})`
+              : "not started: the kubelet does not list it although its file is in the node (see the kubelet's messages)",
+        }
     : { outcome: 'missing', reason: `not started: the kubelet is not running${why ? `: ${why}` : ''}` };
   report.pods = nodePods(expected, pods, text('hostname')?.trim().toLowerCase() || undefined, startedAtMs, missing);
   return report;
