@@ -14,9 +14,11 @@ describe('inferNodeProject', () => {
     const result = inferNodeProject('nodes/edge', files('nodes/edge/compose.yaml'));
     const project = result.projects?.['nodes/edge'];
     expect(project?.name).toBe('edge');
-    expect(Object.keys(project?.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
+    expect(Object.keys(project?.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs', 'report']);
     expect(project?.targets?.up.executor).toBe('nx-kubelet:up');
-    expect(project?.metadata?.targetGroups).toEqual({ 'Kubelet node': ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs'] });
+    expect(project?.metadata?.targetGroups).toEqual({
+      'Kubelet node': ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs', 'report'],
+    });
   });
 
   it("syncs a matrix's node before the targets that read its manifests (its copies of the matrix's), and only a matrix's node", () => {
@@ -46,7 +48,7 @@ describe('inferNodeProject', () => {
 
   it('uses the target names from the plugin options', () => {
     const targets = inferNodeProject('n', files('n/compose.yaml'), { buildTargetName: 'image', upTargetName: 'start' }).projects?.n.targets;
-    expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
+    expect(Object.keys(targets ?? {})).toEqual(['image', 'start', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs', 'report']);
     // up builds the node's image itself (no task of the node's runs first, whatever the targets are called); it runs
     // after the image builds of the projects it depends on (those that declare images its manifests run), and carries
     // the sync check as build does.
@@ -80,6 +82,7 @@ describe('inferNodeProject', () => {
       load: 'load',
       apply: 'apply',
       'export-logs': 'export-logs',
+      report: 'report',
     });
   });
 });

@@ -84,7 +84,18 @@ describe.each([
   it('is a project that nx sees, with its targets', () => {
     const result = nx(workspace, ['show', 'project', name, '--json']);
     expect(result.status).toBe(0);
-    expect(Object.keys(JSON.parse(result.stdout).targets).sort()).toEqual(['apply', 'build', 'down', 'export-logs', 'load', 'logs', 'shell', 'status', 'up']);
+    expect(Object.keys(JSON.parse(result.stdout).targets).sort()).toEqual([
+      'apply',
+      'build',
+      'down',
+      'export-logs',
+      'load',
+      'logs',
+      'report',
+      'shell',
+      'status',
+      'up',
+    ]);
   });
 });
 

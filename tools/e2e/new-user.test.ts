@@ -82,7 +82,7 @@ it('nx g kubelet-node (no collection prefix) creates a node whose targets are in
       .split('\n')
       .find((line) => line.startsWith('{'))!,
   );
-  expect(Object.keys(shown.targets).sort()).toEqual(['apply', 'build', 'down', 'export-logs', 'load', 'logs', 'shell', 'status', 'up']);
+  expect(Object.keys(shown.targets).sort()).toEqual(['apply', 'build', 'down', 'export-logs', 'load', 'logs', 'report', 'shell', 'status', 'up']);
   expect(shown.targets.build.executor).toBe('nx-kubelet:build');
   expect(shown.targets.build.cache).toBe(false);
 });

@@ -191,7 +191,7 @@ describe('the projen way', () => {
     );
     expect(registered.filter((path) => path.includes('manifests/'))).toEqual([]);
     const tasks = output['.projen/tasks.json'].tasks;
-    for (const operation of ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']) {
+    for (const operation of ['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs', 'report']) {
       expect(tasks[`ro-1:${operation}`].steps).toEqual([
         { execArgs: ['npx', '--no', 'kubelet-node', operation, 'packages/ro-1', '--name=ro-1'], receiveArgs: true },
       ]);

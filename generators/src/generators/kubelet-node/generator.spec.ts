@@ -142,7 +142,7 @@ describe('kubelet-node generator', () => {
     it('--explicitTargets writes the nine targets into project.json, with the sync generator on build', async () => {
       await kubeletNodeGenerator(tree, { name: 'explicit', explicitTargets: true });
       const project = readProjectConfiguration(tree, 'explicit');
-      expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs']);
+      expect(Object.keys(project.targets ?? {})).toEqual(['build', 'up', 'down', 'logs', 'status', 'shell', 'load', 'apply', 'export-logs', 'report']);
       for (const [name, target] of Object.entries(project.targets ?? {})) expect(target.executor).toBe(`nx-kubelet:${name}`);
       expect(project.targets?.build.syncGenerators).toEqual(['nx-kubelet:sync']);
     });

@@ -88,28 +88,41 @@ export const EXPORT_MARKER = '.kubelet-node-export-logs';
  * Refuses an output that is not a folder export-logs wrote before: a file, or a folder with other contents (e.g.
  * `--outputPath=packages/my-node`, which the export would otherwise overwrite in part). Changes nothing.
  */
-export function checkExportFolder(output: string, shown = output): void {
+export function checkExportFolder(output: string, shown = output, writer: OutputFolderWriter = EXPORT_LOGS_WRITER): void {
   if (!existsSync(output)) return;
   if (!statSync(output).isDirectory()) throw new Error(`${shown} is a file, not a folder: choose another --outputPath.`);
   const entries = readdirSync(output);
-  if (entries.length && !entries.includes(EXPORT_MARKER)) {
+  if (entries.length && !entries.includes(writer.marker)) {
     throw new Error(
-      `${shown} is not empty and export-logs did not write it (no ${EXPORT_MARKER} in it): export-logs replaces its output folder as a whole, so give it a new or empty folder (--outputPath).`,
+      `${shown} is not empty and ${writer.operation} did not write it (no ${writer.marker} in it): ${writer.operation} replaces its output folder as a whole, so give it a new or empty folder (--outputPath).`,
     );
   }
 }
 
+/**
+ * An operation that writes an output folder the same way (export-logs, report): its name for messages, and the marker
+ * file that says it wrote the folder (only such a folder, or an empty one, is replaced).
+ */
+export interface OutputFolderWriter {
+  operation: string;
+  marker: string;
+}
+const EXPORT_LOGS_WRITER: OutputFolderWriter = { operation: 'export-logs', marker: EXPORT_MARKER };
+
 /** A fresh folder beside `output` (same file system, so that it can be renamed into place), marked. */
-export function startExportFolder(output: string): string {
+export function startExportFolder(output: string, writer: OutputFolderWriter = EXPORT_LOGS_WRITER): string {
   mkdirSync(dirname(output), { recursive: true });
-  const temporary = mkdtempSync(join(dirname(output), `.${basename(output)}.export-`));
-  writeFileSync(join(temporary, EXPORT_MARKER), 'Written by kubelet-node export-logs: the next export into this folder replaces it as a whole.\n');
+  const temporary = mkdtempSync(join(dirname(output), `.${basename(output)}.${writer.operation}-`));
+  writeFileSync(
+    join(temporary, writer.marker),
+    `Written by kubelet-node ${writer.operation}: the next ${writer.operation} into this folder replaces it as a whole.\n`,
+  );
   return temporary;
 }
 
 /** Puts the finished export in place of `output`: a previous export (or an empty folder) goes, whole. */
-export function replaceExportFolder(temporary: string, output: string): void {
-  checkExportFolder(output); // again: something may have been written there meanwhile
+export function replaceExportFolder(temporary: string, output: string, writer: OutputFolderWriter = EXPORT_LOGS_WRITER): void {
+  checkExportFolder(output, output, writer); // again: something may have been written there meanwhile
   if (existsSync(output)) {
     const previous = `${temporary}.previous`;
     renameSync(output, previous);

@@ -30,6 +30,7 @@ const FS_ALLOWED: Record<string, { names: string[]; why: string }> = {
     names: ['existsSync', 'mkdirSync', 'mkdtempSync', 'readdirSync', 'readFileSync', 'renameSync', 'rmSync', 'statSync', 'writeFileSync'],
     why: "the export folder it writes, and the package's own package.json",
   },
+  'report.ts': { names: ['rmSync', 'writeFileSync'], why: 'the report folder it writes (report.json, junit.xml, report.html)' },
   'apply.ts': { names: ['existsSync', 'FSWatcher', 'watch'], why: 'watchReplaceableFolder: watches a folder (apply --watch), reads nothing' },
   'build-node.ts': {
     names: ['readFileSync', 'rmSync', 'unlinkSync', 'writeFileSync'],

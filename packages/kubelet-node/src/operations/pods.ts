@@ -26,6 +26,10 @@ export interface KubeletPod {
     phase?: string;
     reason?: string;
     message?: string;
+    /** When the kubelet accepted the pod. */
+    startTime?: string;
+    /** Ready, ContainersReady, Initialized, PodScheduled…, each with when it last changed. */
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
   };

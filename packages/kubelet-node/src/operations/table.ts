@@ -110,6 +110,12 @@ export const NODE_OPERATIONS = {
     seeAlso: 'journalctl --help',
     implementation: implementation(async () => (await import('./export-logs')).exportLogs),
   },
+  report: {
+    description:
+      "Report each static pod's outcome, its time to ready and the kubelet's warnings and errors (report.json, junit.xml, report.html in --outputPath).",
+    seeAlso: 'journalctl --help',
+    implementation: implementation(async () => (await import('./report')).report),
+  },
 } as const satisfies Record<string, NodeOperationSpec>;
 
 export type OperationName = keyof typeof NODE_OPERATIONS;
