@@ -116,26 +116,39 @@ describe('the report', () => {
   });
 
   it('report.json says the pod runs on the oldest and default versions and why it does not on the newest', () => {
+    expect(report.schema).toBe('kubelet-node/report/v1');
+    expect(report.ok).toBe(false);
     const nodeOf = (kubelet: RealKubelet) => report.nodes.find((node) => node.name === memberOf(kubelet))!;
+    const httpd = (kubelet: RealKubelet) => nodeOf(kubelet).pods.find((pod) => pod.key.includes('httpd'));
     for (const kubelet of [oldest, fallback!]) {
       const node = nodeOf(kubelet);
-      expect(node.versions.kubelet).toContain(kubelet.version);
-      const pod = node.pods.find((p) => p.name.startsWith('httpd'))!;
-      expect([pod.outcome, pod.phase, pod.ready]).toEqual(['passed', 'Running', true]);
-      expect(typeof pod.upToRunningSeconds).toBe('number');
+      expect(node.running.kubelet).toContain(kubelet.version);
+      expect(node.kubelet.healthy).toBe(true);
+      expect(httpd(kubelet)).toMatchObject({ outcome: 'ready', phase: 'Running' });
+      expect(typeof httpd(kubelet)?.readyAfterSeconds).toBe('number');
     }
-    expect(JSON.stringify(nodeOf(fallback!).messages)).toMatch(/Setting GA feature gate MemoryManager=true/);
-    expect(JSON.stringify(nodeOf(oldest).messages)).not.toMatch(/unrecognized feature gate/);
+    const gaWarning = nodeOf(fallback!).messages.find((message) => /Setting GA feature gate MemoryManager=true/.test(message.text));
+    expect(gaWarning).toMatchObject({ severity: 'warning', category: 'feature-gate' });
+    expect(JSON.stringify(nodeOf(oldest).messages)).not.toMatch(/MemoryManager/);
     const failed = nodeOf(newest);
-    expect(failed.pods.find((p) => p.name.startsWith('httpd'))?.outcome).toBe('failed');
-    expect(JSON.stringify(failed)).toMatch(/unrecognized feature gate: MemoryManager/);
+    expect(failed.kubelet.healthy).toBe(false);
+    expect(['failed', 'missing', 'unknown']).toContain(httpd(newest)?.outcome);
+    const refusal = failed.messages.find((message) => /unrecognized feature gate: MemoryManager/.test(message.text));
+    expect(refusal).toMatchObject({ severity: 'error', category: 'config-rejected' });
   });
 
-  it('junit.xml has a test case per pod and version, one of them failed with the reason', () => {
+  it('junit.xml has a test case per pod and version, and the failed one says why', () => {
     const junit = readFileSync(join(reportDir(), 'junit.xml'), 'utf8');
+    expect(junit.match(/<testsuite /g)?.length).toBe(3);
     expect(junit.match(/<testcase /g)?.length).toBeGreaterThanOrEqual(3);
-    expect(junit.match(/<failure /g)?.length).toBe(1);
-    expect(junit).toMatch(/<failure [^>]*>[^<]*unrecognized feature gate: MemoryManager/);
+    const failures = [...junit.matchAll(/<failure [\s\S]*?<\/failure>/g)].map((match) => match[0]);
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures.join('\n')).toMatch(/unrecognized feature gate: MemoryManager/);
+    // The two versions the pod runs on have no failure in their suites.
+    for (const kubelet of [oldest, fallback!]) {
+      const suite = new RegExp(`<testsuite [^>]*name="[^"]*${memberOf(kubelet)}[^"]*"[^>]*failures="0"`);
+      expect(junit).toMatch(suite);
+    }
   });
 
   it('the HTML page, opened in headless Chromium, shows versions as columns, the failed cell, and the kubelet message one click away', () => {
@@ -173,10 +186,13 @@ describe('the report', () => {
 });
 
 interface ReportJson {
+  schema: string;
+  ok: boolean;
   nodes: {
     name: string;
-    versions: { kubelet?: string };
-    messages: unknown[];
-    pods: { name: string; outcome: string; phase?: string; ready?: boolean; upToRunningSeconds?: number }[];
+    running: { kubelet?: string };
+    kubelet: { healthy: boolean };
+    messages: { severity: string; category: string; text: string }[];
+    pods: { key: string; outcome: string; phase?: string; readyAfterSeconds?: number }[];
   }[];
 }

@@ -212,6 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       dir,
       displayDir: shownDir,
       command: (operation, args) => hint(operation, args, shownDir),
+      commandFor: (_name, nodeDir) => (operation, args) => hint(operation, args, nodeDir, ''),
     },
     command.options,
     `kubelet-node ${command.operation}`,

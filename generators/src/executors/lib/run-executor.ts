@@ -26,6 +26,8 @@ export function nodeExecutor(operation: OperationName) {
         displayDir: project.root,
         workspaceRoot: context.root,
         command: (name, args) => `nx run ${projectName}:${name}${args ? ` ${args}` : ''}`,
+        // A matrix's report names its nodes' own targets.
+        commandFor: (node) => (name, args) => `nx run ${node}:${name}${args ? ` ${args}` : ''}`,
       },
       options,
       context.target?.executor ?? `nx-kubelet:${operation}`,

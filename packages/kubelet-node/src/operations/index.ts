@@ -5,7 +5,7 @@
  */
 import { checkOptionValues, refuseUnknownOptions } from '../options-check';
 import { log } from './log';
-import { loadNode, NodeContext, NodeRef } from './node-context';
+import { loadNode, matrixNodeRefs, NodeContext, NodeRef } from './node-context';
 import { operationOptions, operationSchema } from './schemas';
 import { NODE_OPERATIONS, OperationName } from './table';
 
@@ -24,6 +24,9 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
   try {
     refuseUnknownOptions(options, operationOptions(operation), what);
     checkOptionValues(options, operationSchema(operation));
+    // report on a matrix's folder reports every node of the matrix (one column each).
+    const members = operation === 'report' ? matrixNodeRefs(ref) : undefined;
+    if (members) return (await (await import('./report')).reportNodes(members, options, what)) ? 0 : 1;
     const run = await NODE_OPERATIONS[operation].implementation();
     // The node's files and the operation's options are checked before docker is reached. An operation that builds
     // the image may find it up to date and run no Compose command, others run none: Compose is looked for at the first.

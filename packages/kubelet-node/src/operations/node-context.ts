@@ -25,7 +25,19 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
-import { BIN_DIR, COMPOSE, composeFileOf, DOCKERFILE, KUBELET_DROPIN_DIR, KUBELET_UNIT, KUBELET_YAML, MANIFESTS_DIR, NodeFiles } from '../core/node-files';
+import {
+  BIN_DIR,
+  COMPOSE,
+  composeFileOf,
+  DOCKERFILE,
+  KUBELET_DROPIN_DIR,
+  KUBELET_UNIT,
+  KUBELET_YAML,
+  MANIFESTS_DIR,
+  MATRIX_RECORD,
+  NodeFiles,
+} from '../core/node-files';
+import { MatrixRecordError, readMatrixRecord } from '../core/matrix';
 import { isKubeletDropin, KUBELET_CONFIG_IN_NODE, KUBELET_FIELDS, KubeletConfig, kubeletConfig, KubeletField, kubeletFlags } from '../core/kubelet-config';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
@@ -81,6 +93,43 @@ export interface NodeRef {
   command(operation: string, args?: string): string;
   /** The workspace root, for messages about paths. @default the current directory */
   workspaceRoot?: string;
+  /**
+   * How the user runs an operation on ANOTHER node, by its name and folder (the nodes of a matrix, when the operation
+   * runs on the matrix's folder). @default this ref's own command
+   */
+  commandFor?(name: string, dir: string): (operation: string, args?: string) => string;
+}
+
+/**
+ * The nodes of the matrix whose folder `ref` names (its record, kubelet-matrix.yaml, lists them), as refs; undefined
+ * when the folder has no matrix record. A record that cannot be read, or a node folder that is missing or leads out
+ * of the matrix's folder, is an error naming it.
+ */
+export function matrixNodeRefs(ref: NodeRef): NodeRef[] | undefined {
+  const recordPath = join(ref.dir, MATRIX_RECORD);
+  if (!existsSync(recordPath)) return undefined;
+  const shown = ref.displayDir ?? ref.dir;
+  let record;
+  try {
+    record = readMatrixRecord(readFileSync(recordPath, 'utf8'), join(shown, MATRIX_RECORD));
+  } catch (error) {
+    if (error instanceof MatrixRecordError) throw new Error(error.message);
+    throw new Error(`${join(shown, MATRIX_RECORD)}: cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (record.members.length === 0) throw new Error(`${join(shown, MATRIX_RECORD)}: the matrix has no nodes.`);
+  return record.members.map((member) => {
+    checkInsideNode(ref.dir, shown, member.directory, `The matrix node folder`);
+    const dir = join(ref.dir, member.directory);
+    if (!existsSync(dir)) throw new Error(`${join(shown, member.directory)}: the folder of the matrix's node ${member.name} is missing.`);
+    const displayDir = join(shown, member.directory);
+    return {
+      name: member.name,
+      dir,
+      displayDir,
+      workspaceRoot: ref.workspaceRoot,
+      command: ref.commandFor ? ref.commandFor(member.name, displayDir) : ref.command,
+    };
+  });
 }
 
 /**

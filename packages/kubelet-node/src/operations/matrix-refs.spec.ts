@@ -1,0 +1,63 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runOperation } from '.';
+import { matrixNodeRefs, NodeRef } from './node-context';
+
+const record = (members: string) => `name: edge\nnode: {}\nmembers:\n${members}`;
+const member = (name: string, directory: string) =>
+  `  - name: ${name}\n    directory: ${directory}\n    kubeVersion: v1.29.15\n    criDockerdVersion: v0.4.3\n    kicbaseVersion: v0.0.47\n`;
+
+describe("a matrix's folder as the target of an operation", () => {
+  let dir: string;
+  const ref = (): NodeRef => ({
+    name: 'edge',
+    dir,
+    displayDir: 'packages/edge',
+    command: (op) => `run ${op} edge`,
+    commandFor: (name, shown) => (op) => `run ${op} ${name} in ${shown}`,
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'matrix-refs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is no matrix without a record', () => {
+    expect(matrixNodeRefs(ref())).toBeUndefined();
+  });
+
+  it("names each node with its folder and the front-end's command for it", () => {
+    mkdirSync(join(dir, '1-29'));
+    mkdirSync(join(dir, '1-37'));
+    writeFileSync(join(dir, 'kubelet-matrix.yaml'), record(member('edge-1-29', '1-29') + member('edge-1-37', '1-37')));
+    const refs = matrixNodeRefs(ref())!;
+    expect(refs.map((r) => [r.name, r.dir, r.displayDir])).toEqual([
+      ['edge-1-29', join(dir, '1-29'), 'packages/edge/1-29'],
+      ['edge-1-37', join(dir, '1-37'), 'packages/edge/1-37'],
+    ]);
+    expect(refs[1].command('up')).toBe('run up edge-1-37 in packages/edge/1-37');
+  });
+
+  it('refuses a record of the wrong type, a missing node folder, and one that leads out of the matrix', () => {
+    writeFileSync(join(dir, 'kubelet-matrix.yaml'), 'name: edge\nmembers: nope\n');
+    expect(() => matrixNodeRefs(ref())).toThrow(/packages\/edge\/kubelet-matrix\.yaml: members is not a list/);
+    writeFileSync(join(dir, 'kubelet-matrix.yaml'), record(member('edge-1-29', '1-29')));
+    expect(() => matrixNodeRefs(ref())).toThrow(/packages\/edge\/1-29: the folder of the matrix's node edge-1-29 is missing/);
+    const outside = mkdtempSync(join(tmpdir(), 'matrix-outside-'));
+    symlinkSync(outside, join(dir, '1-29'));
+    expect(() => matrixNodeRefs(ref())).toThrow(/outside the node's folder packages\/edge \(through a symbolic link\)/);
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('report on a matrix with a bad record fails with the reason, before any engine is asked', async () => {
+    writeFileSync(join(dir, 'kubelet-matrix.yaml'), 'name: [\n');
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      expect(await runOperation('report', ref(), {}, 'kubelet-node report')).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors.join('\n')).toMatch(/kubelet-matrix\.yaml: does not parse/);
+  });
+});
