@@ -87,14 +87,21 @@ it('nx g nx-kubelet:matrix makes one tagged node per version, with the shared wo
   expect(JSON.parse(shown.stdout).sort()).toEqual([oldest, fallback!, newest].map(memberOf).sort());
 });
 
-it('nx run-many -t up starts them all; the newest kubelet refuses the setting, so its node never gets healthy', () => {
-  const up = nx(workspace, ['run-many', '-t', 'up', `--projects=tag:matrix:${matrix}`, '--parallel=3', '--timeout=100', '--podTimeout=120']);
-  // nx sync ran first (up's sync generator): every node has the shared pod and setting.
+it("nx sync copies the matrix's workload and setting into every node; up would not run before it (Nx: out of sync)", () => {
+  const stale = nx(workspace, ['run', `${memberOf(oldest)}:up`]);
+  expect(output(stale)).toContain('The workspace is out of sync');
+  expect(stale.status).not.toBe(0);
+  const sync = nx(workspace, ['sync']);
+  expect(sync.status).toBe(0);
   for (const kubelet of [oldest, fallback!, newest]) {
     const dir = join(matrixDir, kubelet.minor.replace('.', '-'));
     expect(readFileSync(join(dir, 'manifests', 'httpd.yaml'), 'utf8')).toMatch(/^# Copied from \.\.\/manifests\/httpd\.yaml/);
     expect(readFileSync(join(dir, 'kubelet.conf.d', '50-matrix.conf'), 'utf8')).toContain('MemoryManager: true');
   }
+});
+
+it('nx run-many -t up starts them all; the newest kubelet refuses the setting, so its node never gets healthy', () => {
+  const up = nx(workspace, ['run-many', '-t', 'up', `--projects=tag:matrix:${matrix}`, '--parallel=3', '--timeout=100', '--podTimeout=120']);
   expect(up.status).not.toBe(0);
   expect(output(up)).toMatch(new RegExp(`Successfully ran target up for 2 projects|Ran target up for 3 projects[\\s\\S]*1 failed|${memberOf(newest)}`));
 });

@@ -9,10 +9,10 @@
 //   two engines   the same N nodes, half of them recorded on the second engine (--dockerHost)
 // Images are built before the timed runs (the build target runs inside `up` too, from cache). Each run starts from
 // stopped nodes with fresh /var volumes.
-const { copyFileSync, existsSync, readFileSync, rmSync } = require('node:fs');
+const { copyFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, memoryOf, removeNodes, run, seconds, table, withCleanup } = require('./lib');
 const { startSecondEngine, loadImages } = require('../docker-engine/second-engine');
 
 const root = join(__dirname, '..', '..');
@@ -34,35 +34,6 @@ const env = {
 const tag = process.pid.toString(36);
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });
-
-/**
- * MiB each node's container uses, read from its memory cgroup (usage minus inactive page cache, as `docker stats`
- * computes it; `docker stats` itself reads 0 B here, where systemd in the node moves itself into child cgroups).
- * Both engines run on this machine, so one cgroup tree holds every node.
- */
-function memoryOf(names, docker = ['docker']) {
-  const ids = names.flatMap((name) =>
-    run([...docker, 'ps', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.service=${name}`])
-      .stdout.split('\n')
-      .filter(Boolean),
-  );
-  return ids.map((id) => {
-    for (const dir of [`/sys/fs/cgroup/memory/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]) {
-      try {
-        const stat = Object.fromEntries(
-          readFileSync(join(dir, 'memory.stat'), 'utf8')
-            .split('\n')
-            .map((line) => line.split(' ')),
-        );
-        const usage = Number(readFileSync(join(dir, existsSync(join(dir, 'memory.current')) ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'));
-        return (usage - Number(stat.total_inactive_file ?? stat.inactive_file ?? 0)) / 1024 / 1024;
-      } catch {
-        // not this layout
-      }
-    }
-    return NaN;
-  });
-}
 
 const sets = {
   'one engine': Array.from({ length: count }, (_, i) => ({ name: `f1-${tag}-${i}`, remote: false })),

@@ -246,7 +246,38 @@ function removeNodes(names, docker = ['docker']) {
   }
 }
 
+
+/**
+ * MiB each node's container uses, read from its memory cgroup (usage minus inactive page cache, as `docker stats`
+ * computes it; `docker stats` itself reads 0 B here, where systemd in the node moves itself into child cgroups).
+ * Both engines run on this machine, so one cgroup tree holds every node.
+ */
+function memoryOf(names, docker = ['docker']) {
+  const ids = names.flatMap((name) =>
+    run([...docker, 'ps', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.service=${name}`])
+      .stdout.split('\n')
+      .filter(Boolean),
+  );
+  return ids.map((id) => {
+    for (const dir of [`/sys/fs/cgroup/memory/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]) {
+      try {
+        const stat = Object.fromEntries(
+          readFileSync(join(dir, 'memory.stat'), 'utf8')
+            .split('\n')
+            .map((line) => line.split(' ')),
+        );
+        const usage = Number(readFileSync(join(dir, existsSync(join(dir, 'memory.current')) ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'));
+        return (usage - Number(stat.total_inactive_file ?? stat.inactive_file ?? 0)) / 1024 / 1024;
+      } catch {
+        // not this layout
+      }
+    }
+    return NaN;
+  });
+}
+
 module.exports = {
+  memoryOf,
   installedWorkspace,
   nodeBinaries,
   installBinaries,
