@@ -27,6 +27,8 @@ let workspace: string;
 let dir: string;
 let container = '';
 let workload = '';
+let kubeletVersion = '';
+let criDockerdVersion = '';
 
 /** The node's container (its compose service is named after the node, which is unique to this run). */
 function findContainer(): string {
@@ -124,6 +126,8 @@ beforeAll(() => {
   const kubelet = index.kubelets.find((k) => k.minor === index.defaultMinor)!;
   const criDockerd = index.criDockerd[index.criDockerd.length - 1];
   workload = index.workloadImage;
+  kubeletVersion = kubelet.version;
+  criDockerdVersion = criDockerd.version;
   workspace = copyWorkspace();
   dir = join(workspace, 'packages', node);
 
@@ -206,6 +210,30 @@ describe('one running node with the real kubelet', () => {
     const status = nx(workspace, ['run', `${node}:status`]);
     expect(output(status)).toMatch(new RegExp(`default/app-${node}  Running  1/1 ready  0 restarts`));
     expect(status.status).toBe(0);
+  });
+
+  it("report: the pod ready with its time from the node's start, the real kubelet's and cri-dockerd's versions, the files; exit 0", () => {
+    const reported = nx(workspace, ['run', `${node}:report`]);
+    expect(output(reported)).toContain(`report: OK: 1 node, 1 pod; 1 ready (written to dist/kubelet-report/${node})`);
+    expect(reported.status).toBe(0);
+    const written = JSON.parse(readFileSync(join(workspace, 'dist', 'kubelet-report', node, 'report.json'), 'utf8'));
+    const [reportedNode] = written.nodes;
+    expect(reportedNode).toMatchObject({
+      problems: [],
+      running: { kubelet: kubeletVersion, criDockerd: criDockerdVersion },
+      declared: { kubelet: kubeletVersion, criDockerd: criDockerdVersion },
+      kubelet: { healthy: true, unit: 'active', podsRead: true },
+    });
+    const [pod] = reportedNode.pods;
+    expect(pod).toMatchObject({ key: 'default/app', kubeletName: `default/app-${node}`, outcome: 'ready', ready: '1/1', restarts: 0 });
+    // From the container's start to the pod's Ready condition: after systemd, dockerd and the kubelet came up.
+    expect(pod.readyAfterSeconds).toBeGreaterThan(0);
+    expect(pod.readyAfterSeconds).toBeLessThan(600);
+    // The real kubelet's journal was read and classified: it accepted its configuration.
+    expect(reportedNode.messages.filter((message: { category: string }) => message.category === 'config-rejected')).toEqual([]);
+    const junit = readFileSync(join(workspace, 'dist', 'kubelet-report', node, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<testsuite name="${node} (kubelet ${kubeletVersion}, cri-dockerd ${criDockerdVersion})"`);
+    expect(junit).not.toContain('<failure');
   });
 
   it("logs --pod reads the pod container's log in the node; a wrong container is named", () => {

@@ -23,6 +23,7 @@ import {
   nodePods,
   NodeVersions,
   parseKubeletJournal,
+  podMessages,
   renderHtml,
   renderJunit,
   renderTerminal,
@@ -257,7 +258,13 @@ export function readNodeAnswers(
               : "not started: the kubelet does not list it although its file is in the node (see the kubelet's messages)",
         }
     : { outcome: 'missing', reason: `not started: the kubelet is not running${why ? `: ${why}` : ''}` };
-  report.pods = nodePods(expected, pods, text('hostname')?.trim().toLowerCase() || undefined, startedAtMs, missing);
+  const host = text('hostname')?.trim().toLowerCase() || undefined;
+  report.pods = nodePods(expected, pods, host, startedAtMs, missing).map((pod) => {
+    // The kubelet's name for the pod: as it lists it, else as it would name it.
+    const kubeletName = pod.kubeletName?.split('/').pop() ?? (host ? `${pod.key.split('/').pop()}-${host}` : undefined);
+    const own = kubeletName ? podMessages(messages, kubeletName) : [];
+    return own.length ? { ...pod, messages: own } : pod;
+  });
   return report;
 }
 
