@@ -455,6 +455,21 @@ describe('one running node with the real kubelet', () => {
     expect(readFileSync(join(out, 'docker-info.txt'), 'utf8')).toContain('Server Version');
     const status = nx(workspace, ['run', `${node}:status`]);
     expect(status.status).not.toBe(0);
+
+    // report: the node NOT healthy, its pod not started, with the kubelet's own reason (its rejected configuration).
+    const reported = nx(workspace, ['run', `${node}:report`, `--outputPath=${join(workspace, 'failing-report')}`]);
+    expect(reported.status).not.toBe(0);
+    const [reportedNode] = JSON.parse(readFileSync(join(workspace, 'failing-report', 'report.json'), 'utf8')).nodes;
+    expect(reportedNode.kubelet.healthy).toBe(false);
+    expect(reportedNode.messages).toContainEqual(expect.objectContaining({ severity: 'error', category: 'config-rejected' }));
+    expect(reportedNode.pods).toEqual([
+      expect.objectContaining({
+        key: 'default/app',
+        outcome: 'missing',
+        reason: expect.stringMatching(/^not started: the kubelet is not running: .*kubelet config/),
+      }),
+    ]);
+    expect(readFileSync(join(workspace, 'failing-report', 'junit.xml'), 'utf8')).toContain('<failure type="missing"');
   });
 
   it('load and apply say that a stopped node is not running', () => {
