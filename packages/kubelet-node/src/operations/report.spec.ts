@@ -206,6 +206,10 @@ describe('reportNodes', () => {
       '--outputPth is not an option of report: did you mean --outputPath?',
     );
     await expect(reportNodes([ref('a', root), ref('a', root)])).rejects.toThrow('the node a is given twice');
+    await expect(reportNodes([{ ...ref('a', root), connection: { engine: 'lxc' } }])).rejects.toThrow('--engine "lxc" is not one of docker, podman.');
+    await expect(reportNodes([{ ...ref('a', root), connection: { dockerHots: 'x' } as object }])).rejects.toThrow(
+      '--dockerHots is not an option of report (node a): did you mean --dockerHost?',
+    );
     expect(existsSync(join(root, 'dist'))).toBe(false);
   });
 });

@@ -319,22 +319,38 @@ function checkReportOptions(options: ReportOptions, workspaceRoot: string, names
   return output;
 }
 
+/** A node of {@link reportNodes}, with how its engine is reached when that differs from the report's options. */
+export type ReportNodeRef = NodeRef & {
+  /** This node's --engine, --context, --dockerHost, --composeFile, --service (over the report's own). */
+  connection?: DockerConnectionOptions;
+};
+
+/** A node's own connection options: known options of the right type (the schema's), before anything runs. */
+function checkConnection(name: string, connection: DockerConnectionOptions, what: string): void {
+  const known = ['composeFile', 'service', 'engine', 'context', 'dockerHost'];
+  refuseUnknownOptions(connection, known, `${what} (node ${name})`);
+  checkOptionValues(connection, operationSchema('report'));
+}
+
 /**
  * The report of several nodes (the matrix: one column per node): checks the options, loads each node
  * (loadNode: its files, then its container), collects them in parallel and writes one report. A node that cannot be
  * loaded (its folder, its files, its engine) is a column that says why, and fails the report. Resolves true when every
  * node was read with a healthy kubelet and no pod failed or is missing. `what` names the operation in messages.
  */
-export async function reportNodes(refs: NodeRef[], options: ReportOptions = {}, what = 'report'): Promise<boolean> {
+export async function reportNodes(refs: ReportNodeRef[], options: ReportOptions = {}, what = 'report'): Promise<boolean> {
   if (refs.length === 0) throw new Error(`${what}: no nodes to report on.`);
   const names = refs.map((ref) => ref.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new Error(`${what}: the node ${duplicate} is given twice: each node is one column of the report.`);
   const output = checkReportOptions(options, resolve(refs[0].workspaceRoot ?? '.'), names, what);
+  for (const ref of refs) {
+    if (ref.connection) checkConnection(ref.name, ref.connection, what);
+  }
   const nodes = await Promise.all(
     refs.map(async (ref): Promise<NodeContext | NodeReport> => {
       try {
-        return await loadNode(ref, options, { composeWhenNeeded: true });
+        return await loadNode(ref, { ...options, ...ref.connection }, { composeWhenNeeded: true });
       } catch (error) {
         return {
           name: ref.name,
