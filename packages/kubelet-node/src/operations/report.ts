@@ -41,7 +41,7 @@ export interface ReportOptions extends DockerConnectionOptions {
    * dist/kubelet-report/<node> (several nodes: dist/kubelet-report/matrix)
    */
   outputPath?: string;
-  /** Seconds to wait for each node's pods to be Running and ready (or to fail) before reading them. @default 0 */
+  /** Seconds to wait for each node's kubelet (/healthz) and then its pods (Running and ready, or failed) before reading them. @default 0 */
   wait?: number;
 }
 
