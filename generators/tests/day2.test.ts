@@ -27,6 +27,8 @@ let workspace: string;
 let dir: string;
 let container = '';
 let workload = '';
+let kubeletVersion = '';
+let criDockerdVersion = '';
 
 /** The node's container (its compose service is named after the node, which is unique to this run). */
 function findContainer(): string {
@@ -124,6 +126,8 @@ beforeAll(() => {
   const kubelet = index.kubelets.find((k) => k.minor === index.defaultMinor)!;
   const criDockerd = index.criDockerd[index.criDockerd.length - 1];
   workload = index.workloadImage;
+  kubeletVersion = kubelet.version;
+  criDockerdVersion = criDockerd.version;
   workspace = copyWorkspace();
   dir = join(workspace, 'packages', node);
 
@@ -206,6 +210,30 @@ describe('one running node with the real kubelet', () => {
     const status = nx(workspace, ['run', `${node}:status`]);
     expect(output(status)).toMatch(new RegExp(`default/app-${node}  Running  1/1 ready  0 restarts`));
     expect(status.status).toBe(0);
+  });
+
+  it("report: the pod ready with its time from the node's start, the real kubelet's and cri-dockerd's versions, the files; exit 0", () => {
+    const reported = nx(workspace, ['run', `${node}:report`]);
+    expect(output(reported)).toContain(`report: OK: 1 node, 1 pod; 1 ready (written to dist/kubelet-report/${node})`);
+    expect(reported.status).toBe(0);
+    const written = JSON.parse(readFileSync(join(workspace, 'dist', 'kubelet-report', node, 'report.json'), 'utf8'));
+    const [reportedNode] = written.nodes;
+    expect(reportedNode).toMatchObject({
+      problems: [],
+      running: { kubelet: kubeletVersion, criDockerd: criDockerdVersion },
+      declared: { kubelet: kubeletVersion, criDockerd: criDockerdVersion },
+      kubelet: { healthy: true, unit: 'active', podsRead: true },
+    });
+    const [pod] = reportedNode.pods;
+    expect(pod).toMatchObject({ key: 'default/app', kubeletName: `default/app-${node}`, outcome: 'ready', ready: '1/1', restarts: 0 });
+    // From the container's start to the pod's Ready condition: after systemd, dockerd and the kubelet came up.
+    expect(pod.readyAfterSeconds).toBeGreaterThan(0);
+    expect(pod.readyAfterSeconds).toBeLessThan(600);
+    // The real kubelet's journal was read and classified: it accepted its configuration.
+    expect(reportedNode.messages.filter((message: { category: string }) => message.category === 'config-rejected')).toEqual([]);
+    const junit = readFileSync(join(workspace, 'dist', 'kubelet-report', node, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<testsuite name="${node} (kubelet ${kubeletVersion}, cri-dockerd ${criDockerdVersion})"`);
+    expect(junit).not.toContain('<failure');
   });
 
   it("logs --pod reads the pod container's log in the node; a wrong container is named", () => {
@@ -427,6 +455,21 @@ describe('one running node with the real kubelet', () => {
     expect(readFileSync(join(out, 'docker-info.txt'), 'utf8')).toContain('Server Version');
     const status = nx(workspace, ['run', `${node}:status`]);
     expect(status.status).not.toBe(0);
+
+    // report: the node NOT healthy, its pod not started, with the kubelet's own reason (its rejected configuration).
+    const reported = nx(workspace, ['run', `${node}:report`, `--outputPath=${join(workspace, 'failing-report')}`]);
+    expect(reported.status).not.toBe(0);
+    const [reportedNode] = JSON.parse(readFileSync(join(workspace, 'failing-report', 'report.json'), 'utf8')).nodes;
+    expect(reportedNode.kubelet.healthy).toBe(false);
+    expect(reportedNode.messages).toContainEqual(expect.objectContaining({ severity: 'error', category: 'config-rejected' }));
+    expect(reportedNode.pods).toEqual([
+      expect.objectContaining({
+        key: 'default/app',
+        outcome: 'missing',
+        reason: expect.stringMatching(/^not started: the kubelet is not running: .*kubelet config/),
+      }),
+    ]);
+    expect(readFileSync(join(workspace, 'failing-report', 'junit.xml'), 'utf8')).toContain('<failure type="missing"');
   });
 
   it('load and apply say that a stopped node is not running', () => {

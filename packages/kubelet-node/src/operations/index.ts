@@ -51,7 +51,7 @@ export type { ShellOptions } from './shell';
 export type { LoadOptions } from './load';
 export type { ApplyOptions } from './apply';
 export type { ExportLogsOptions } from './export-logs';
-export type { ReportOptions, Report, NodeReport, PodReport, PodOutcome, KubeletMessage, MessageCategory, NodeVersions } from './report';
+export type { ReportOptions, ReportNodeRef, Report, NodeReport, PodReport, PodOutcome, KubeletMessage, MessageCategory, NodeVersions } from './report';
 export { reportNodes, collectNodeReport, REPORT_SCHEMA, REPORT_FILES } from './report';
 export { ManifestError, manifestImages, normalizeImageRef, parseManifest, readManifestFolder } from '../core/manifests';
 export type { StaticPod } from '../core/manifests';

@@ -6,6 +6,7 @@ import {
   NodeReport,
   nodePods,
   parseKubeletJournal,
+  podMessages,
   podReport,
   renderHtml,
   renderJunit,
@@ -86,6 +87,24 @@ const pod = (name: string, status: KubeletPod['status']): KubeletPod => ({
 });
 const START = Date.parse('2026-12-02T10:00:00.000Z');
 
+describe("a pod's own messages", () => {
+  it('are the messages that name it as the kubelet does, whole', () => {
+    const messages = parseKubeletJournal(
+      [
+        'E1202 10:00:01.000000     123 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\"" pod="default/web-node1" podUID="abc"',
+        'E1202 10:00:02.000000     123 kuberuntime_sandbox.go:72] "Failed to create sandbox for pod" err="boom" pod="default/api-web-node1"',
+        'W1202 10:00:03.000000     123 kubelet.go:100] "Unable to attach or mount volumes" unmountedVolumes=[data] pod="web-node1_default(abc)"',
+        'W1202 10:00:04.000000     123 kubelet.go:100] "Pod web-node10 is slow"',
+      ].join('\n'),
+    );
+    expect(podMessages(messages, 'web-node1').map((message) => message.text.slice(0, 30))).toEqual([
+      '"Error syncing pod, skipping" ',
+      '"Unable to attach or mount vol',
+    ]);
+    expect(podMessages(messages, 'api-web-node1')).toHaveLength(1);
+  });
+});
+
 describe('each pod', () => {
   it('ready with its times from the node start; pending; failed; missing', () => {
     const running = pod('web-node1', {
@@ -160,7 +179,13 @@ function twoNodes(): NodeReport[] {
   broken.kubelet = { healthy: false, unit: 'activating', restarts: 7, podsRead: false };
   broken.problems = ['kubelet NOT healthy (/healthz did not answer; kubelet.service activating): failed to validate <config>'];
   broken.pods = [
-    { key: 'default/web<&">', outcome: 'missing', expected: true, reason: 'not started: the kubelet is not running: failed to validate <config>' },
+    {
+      key: 'default/web<&">',
+      outcome: 'missing',
+      expected: true,
+      reason: 'not started: the kubelet is not running: failed to validate <config>',
+      messages: [{ severity: 'error', category: 'other', text: 'Error syncing pod "web-b" <x>', count: 2 }],
+    },
   ];
   broken.messages = [{ severity: 'error', category: 'config-rejected', text: '"command failed" err="failed to validate <config>"', count: 1 }];
   return [base('a'), broken];
@@ -239,6 +264,7 @@ describe('the report', () => {
     const failures = elements.filter((element) => element.name === 'failure');
     expect(failures).toHaveLength(2);
     expect(failures[1].attributes).toMatchObject({ type: 'missing', message: 'MISSING: not started: the kubelet is not running: failed to validate <config>' });
+    expect(failures[1].text).toContain(`the kubelet's warnings and errors about this pod:\n[error other x2] Error syncing pod "web-b" <x>\n`);
     expect(failures[1].text).toContain(`the kubelet's warnings and errors:\n[error config-rejected] "command failed" err="failed to validate <config>"`);
     const properties = elements.filter((element) => element.name === 'property' && element.path.includes('testsuite'));
     expect(properties.find((property) => property.attributes.name === 'running.kubelet')?.attributes.value).toBe('v1.34.4');
@@ -266,6 +292,8 @@ describe('the report', () => {
       ['bad', 'missing', 'MISSING'],
     ]);
     expect(html).toContain('<p class="summary bad">FAILED: 2 nodes, 1 pod; 1 ready, 1 MISSING');
+    // The missing cell's own messages, one click away in it.
+    expect(html).toContain('<li class="bad">error other x2: <code>Error syncing pod &quot;web-b&quot; &lt;x&gt;</code></li>');
     // The broken node's messages are one click away, open because it has errors.
     expect(html).toMatch(/<section id="node-b"><details open><summary><strong>b<\/strong>: kubelet NOT healthy/);
   });

@@ -115,6 +115,18 @@ export interface PodReport {
   runningAfterSeconds?: number;
   /** Seconds from the node container's start until the pod's Ready condition turned True. */
   readyAfterSeconds?: number;
+  /** The kubelet's warnings and errors that name this pod (`pod="default/web-node1"`, `web-node1_default(…)`). */
+  messages?: KubeletMessage[];
+}
+
+/**
+ * The node's messages that name a pod by the kubelet's name for it (`<name>-<node name>`: in `pod="ns/name"`, in
+ * `name_ns(uid)`), whole (not `api-web-node1` for `web-node1`).
+ */
+export function podMessages(messages: KubeletMessage[], kubeletPodName: string): KubeletMessage[] {
+  const quoted = kubeletPodName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const named = new RegExp(`(^|[^A-Za-z0-9.-])${quoted}($|[^A-Za-z0-9.-])`);
+  return messages.filter((message) => named.test(message.text));
 }
 
 /** Seconds between two instants, to a tenth; undefined when either is unknown or unreadable. */
@@ -332,8 +344,8 @@ export function escapeXml(text: string): string {
   return text.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-function messageLines(node: NodeReport): string {
-  return node.messages.map((message) => `[${message.severity} ${message.category}${message.count > 1 ? ` x${message.count}` : ''}] ${message.text}`).join('\n');
+function messageLines(messages: KubeletMessage[]): string {
+  return messages.map((message) => `[${message.severity} ${message.category}${message.count > 1 ? ` x${message.count}` : ''}] ${message.text}`).join('\n');
 }
 
 /**
@@ -348,8 +360,8 @@ export function renderJunit(report: Report): string {
       .join('');
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const suites = report.nodes.map((node) => {
-    const cases: { name: string; time?: number; failure?: { type: string; message: string }; out?: string }[] = [];
-    const journal = messageLines(node);
+    const cases: { name: string; time?: number; failure?: { type: string; message: string }; out?: string; own?: KubeletMessage[] }[] = [];
+    const journal = messageLines(node.messages);
     cases.push({
       name: 'kubelet',
       failure: node.problems.length ? { type: 'node', message: node.problems.join('; ') } : undefined,
@@ -361,6 +373,7 @@ export function renderJunit(report: Report): string {
         name: pod.key,
         time: pod.readyAfterSeconds ?? pod.runningAfterSeconds,
         failure: failing ? { type: pod.outcome, message: `${OUTCOME_LABEL[pod.outcome]}: ${pod.reason ?? 'no reason given'}` } : undefined,
+        own: pod.messages,
         out: `${OUTCOME_LABEL[pod.outcome]}${pod.phase ? `, phase ${pod.phase}` : ''}${pod.ready ? `, ${pod.ready} ready` : ''}${pod.restarts !== undefined ? `, ${pod.restarts} restarts` : ''}${pod.reason ? `: ${pod.reason}` : ''}`,
       });
     }
@@ -370,7 +383,11 @@ export function renderJunit(report: Report): string {
         ...(testcase.failure
           ? [
               `      <failure${attributes({ type: testcase.failure.type, message: testcase.failure.message })}>${escapeXml(
-                [testcase.failure.message, ...(journal ? ["the kubelet's warnings and errors:", journal] : [])].join('\n'),
+                [
+                  testcase.failure.message,
+                  ...(testcase.own?.length ? ["the kubelet's warnings and errors about this pod:", messageLines(testcase.own)] : []),
+                  ...(journal ? ["the kubelet's warnings and errors:", journal] : []),
+                ].join('\n'),
               )}</failure>`,
             ]
           : []),
@@ -439,7 +456,15 @@ export function renderHtml(report: Report): string {
       ['ready after', pod.readyAfterSeconds === undefined ? undefined : `${pod.readyAfterSeconds} s from the node's start`],
       ['in manifests/', pod.expected ? 'yes' : 'no'],
     ].filter((row): row is [string, string] => row[1] !== undefined);
-    const journal = FAILING_OUTCOMES.has(pod.outcome) && node.messages.length ? `<p>The kubelet's warnings and errors: see ${e(node.name)} below.</p>` : '';
+    const own = pod.messages?.length
+      ? `<p>The kubelet about this pod:</p><ul class="messages">${pod.messages
+          .map(
+            (message) =>
+              `<li class="${message.severity === 'error' ? 'bad' : 'warn'}">${e(message.severity)} ${e(message.category)}${message.count > 1 ? ` x${message.count}` : ''}: <code>${e(message.text)}</code></li>`,
+          )
+          .join('')}</ul>`
+      : '';
+    const journal = `${own}${FAILING_OUTCOMES.has(pod.outcome) && node.messages.length ? `<p>All the kubelet's warnings and errors: under ${e(node.name)} below.</p>` : ''}`;
     return `<td class="${CELL_CLASS[pod.outcome]}" data-outcome="${pod.outcome}"><details><summary>${e(cellText(pod))}</summary><dl>${details
       .map(([name, value]) => `<dt>${e(name)}</dt><dd>${e(value)}</dd>`)
       .join('')}</dl>${journal}</details></td>`;
@@ -487,7 +512,7 @@ table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #999; padding: .35em .6em; vertical-align: top; text-align: left; }
 th .versions, .sub { font-weight: normal; font-size: .85em; color: #333; }
 td.ok { background: #c9f0c9; } td.warn, tr.warn { background: #fde9b0; } td.bad, tr.bad { background: #f8c4bf; }
-td.none { color: #666; } .bad-text { color: #a10000; }
+td.none { color: #666; } ul.messages { padding-left: 1.2em; } li.warn { background: #fde9b0; } li.bad { background: #f8c4bf; } .bad-text { color: #a10000; }
 summary { cursor: pointer; } dl { display: grid; grid-template-columns: max-content auto; gap: .1em .8em; margin: .4em 0; }
 dt { font-weight: 600; } dd { margin: 0; } code { white-space: pre-wrap; word-break: break-word; }
 </style>

@@ -52,6 +52,7 @@ function fakeNode(healthy = true): { node: NodeContext; calls: () => string[] } 
       // A journal line that looks like a marker of another run: never taken for an answer.
       '@@report 000000000000 end 0',
       'Flag --pod-infra-container-image has been deprecated, will be removed in 1.35.',
+      'E1202 10:00:05.000000     123 file.go:187] "Could not process manifest file" err="invalid pod" pod="default/db-node1"',
     ].join('\n'),
   );
   const scripts: Record<string, string> = {
@@ -111,7 +112,11 @@ describe('collectNodeReport', () => {
     expect(collected.messages.map((message) => [message.category, message.severity])).toEqual([
       ['feature-gate', 'warning'],
       ['deprecated', 'warning'],
+      ['other', 'error'],
     ]);
+    // The missing pod's own message, by the name the kubelet would give it.
+    expect(collected.pods[0].messages?.map((message) => message.text)).toEqual(['"Could not process manifest file" err="invalid pod" pod="default/db-node1"']);
+    expect(collected.pods[1].messages).toBeUndefined();
     const args = readFileSync(join(root, 'bin', 'journalctl-args'), 'utf8');
     expect(args).toMatch(/--unit kubelet\.service --since=@\d+\n/);
   });
@@ -201,6 +206,10 @@ describe('reportNodes', () => {
       '--outputPth is not an option of report: did you mean --outputPath?',
     );
     await expect(reportNodes([ref('a', root), ref('a', root)])).rejects.toThrow('the node a is given twice');
+    await expect(reportNodes([{ ...ref('a', root), connection: { engine: 'lxc' } }])).rejects.toThrow('--engine "lxc" is not one of docker, podman.');
+    await expect(reportNodes([{ ...ref('a', root), connection: { dockerHots: 'x' } as object }])).rejects.toThrow(
+      '--dockerHots is not an option of report (node a): did you mean --dockerHost?',
+    );
     expect(existsSync(join(root, 'dist'))).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ import {
   nodePods,
   NodeVersions,
   parseKubeletJournal,
+  podMessages,
   renderHtml,
   renderJunit,
   renderTerminal,
@@ -40,7 +41,7 @@ export interface ReportOptions extends DockerConnectionOptions {
    * dist/kubelet-report/<node> (several nodes: dist/kubelet-report/matrix)
    */
   outputPath?: string;
-  /** Seconds to wait for each node's pods to be Running and ready (or to fail) before reading them. @default 0 */
+  /** Seconds to wait for each node's kubelet (/healthz) and then its pods (Running and ready, or failed) before reading them. @default 0 */
   wait?: number;
 }
 
@@ -257,7 +258,13 @@ export function readNodeAnswers(
               : "not started: the kubelet does not list it although its file is in the node (see the kubelet's messages)",
         }
     : { outcome: 'missing', reason: `not started: the kubelet is not running${why ? `: ${why}` : ''}` };
-  report.pods = nodePods(expected, pods, text('hostname')?.trim().toLowerCase() || undefined, startedAtMs, missing);
+  const host = text('hostname')?.trim().toLowerCase() || undefined;
+  report.pods = nodePods(expected, pods, host, startedAtMs, missing).map((pod) => {
+    // The kubelet's name for the pod: as it lists it, else as it would name it.
+    const kubeletName = pod.kubeletName?.split('/').pop() ?? (host ? `${pod.key.split('/').pop()}-${host}` : undefined);
+    const own = kubeletName ? podMessages(messages, kubeletName) : [];
+    return own.length ? { ...pod, messages: own } : pod;
+  });
   return report;
 }
 
@@ -312,22 +319,38 @@ function checkReportOptions(options: ReportOptions, workspaceRoot: string, names
   return output;
 }
 
+/** A node of {@link reportNodes}, with how its engine is reached when that differs from the report's options. */
+export type ReportNodeRef = NodeRef & {
+  /** This node's --engine, --context, --dockerHost, --composeFile, --service (over the report's own). */
+  connection?: DockerConnectionOptions;
+};
+
+/** A node's own connection options: known options of the right type (the schema's), before anything runs. */
+function checkConnection(name: string, connection: DockerConnectionOptions, what: string): void {
+  const known = ['composeFile', 'service', 'engine', 'context', 'dockerHost'];
+  refuseUnknownOptions(connection, known, `${what} (node ${name})`);
+  checkOptionValues(connection, operationSchema('report'));
+}
+
 /**
  * The report of several nodes (the matrix: one column per node): checks the options, loads each node
  * (loadNode: its files, then its container), collects them in parallel and writes one report. A node that cannot be
  * loaded (its folder, its files, its engine) is a column that says why, and fails the report. Resolves true when every
  * node was read with a healthy kubelet and no pod failed or is missing. `what` names the operation in messages.
  */
-export async function reportNodes(refs: NodeRef[], options: ReportOptions = {}, what = 'report'): Promise<boolean> {
+export async function reportNodes(refs: ReportNodeRef[], options: ReportOptions = {}, what = 'report'): Promise<boolean> {
   if (refs.length === 0) throw new Error(`${what}: no nodes to report on.`);
   const names = refs.map((ref) => ref.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new Error(`${what}: the node ${duplicate} is given twice: each node is one column of the report.`);
   const output = checkReportOptions(options, resolve(refs[0].workspaceRoot ?? '.'), names, what);
+  for (const ref of refs) {
+    if (ref.connection) checkConnection(ref.name, ref.connection, what);
+  }
   const nodes = await Promise.all(
     refs.map(async (ref): Promise<NodeContext | NodeReport> => {
       try {
-        return await loadNode(ref, options, { composeWhenNeeded: true });
+        return await loadNode(ref, { ...options, ...ref.connection }, { composeWhenNeeded: true });
       } catch (error) {
         return {
           name: ref.name,
