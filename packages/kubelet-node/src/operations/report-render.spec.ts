@@ -73,6 +73,29 @@ describe('the kubelet journal', () => {
     expect(classifyMessage('"Unable to read config path" path="/etc/kubernetes/manifests"')).toBe('other');
   });
 
+  it("counts a library's logrus lines (runc's cgroup code) once per message, at their own level, without their time", () => {
+    const journal = [
+      'time="2026-12-02T22:24:28Z" level=warning msg="Failed to remove cgroup (will retry)" error="rmdir /sys/fs/cgroup/hugetlb/kubepods: device or resource busy"',
+      'time="2026-12-02T22:24:29Z" level=warning msg="Failed to remove cgroup (will retry)" error="rmdir /sys/fs/cgroup/hugetlb/kubepods: device or resource busy"',
+      'time="2026-12-02T22:24:30Z" level=error msg="Failed to remove cgroup" error="rmdir /sys/fs/cgroup/hugetlb/kubepods: device or resource busy"',
+      'time="2026-12-02T22:24:30Z" level=info msg="using the \\"x\\" runtime"',
+    ].join('\n');
+    expect(parseKubeletJournal(journal)).toEqual([
+      {
+        severity: 'warning',
+        category: 'other',
+        text: 'Failed to remove cgroup (will retry) error="rmdir /sys/fs/cgroup/hugetlb/kubepods: device or resource busy"',
+        count: 2,
+      },
+      {
+        severity: 'error',
+        category: 'other',
+        text: 'Failed to remove cgroup error="rmdir /sys/fs/cgroup/hugetlb/kubepods: device or resource busy"',
+        count: 1,
+      },
+    ]);
+  });
+
   it("says why the kubelet is down: its rejected configuration before systemd's exit line", () => {
     expect(whyKubeletDown(messages)).toContain('failed to validate kubelet configuration');
     expect(whyKubeletDown(parseKubeletJournal("kubelet.service: Failed with result 'exit-code'."))).toBe("kubelet.service: Failed with result 'exit-code'.");

@@ -56,6 +56,9 @@ export function classifyMessage(text: string): MessageCategory {
   return 'other';
 }
 
+/** logrus's line: `time="2026-12-02T22:24:28Z" level=warning msg="Failed to remove cgroup (will retry)" error="…"`. */
+const LOGRUS_LINE = /^time="[^"]*"\s+level=(\w+)\s+msg="((?:[^"\\]|\\.)*)"(.*)$/;
+
 /** Lines of the kubelet's journal (`journalctl -u kubelet -o cat`) that are not klog warnings or errors but matter. */
 const NOTABLE = /deprecated|unknown (field|flag)|strict decoding|feature gate|failed|error|code=exited|status=\d+\/\w+/i;
 
@@ -70,12 +73,19 @@ export function parseKubeletJournal(journal: string): KubeletMessage[] {
     const line = raw.trimEnd();
     if (!line.trim()) continue;
     const klog = KLOG_LINE.exec(line);
+    const logrus = klog ? null : LOGRUS_LINE.exec(line);
     let severity: KubeletMessage['severity'];
     let text: string;
     if (klog) {
       if (klog[1] === 'I') continue;
       severity = klog[1] === 'W' ? 'warning' : 'error';
       text = klog[2].trim();
+    } else if (logrus) {
+      // A library's logrus line (runc's cgroup code in the kubelet): its own level, and no time, so that repeats count once.
+      const level = logrus[1].toLowerCase();
+      if (!['warning', 'warn', 'error', 'fatal', 'panic'].includes(level)) continue;
+      severity = level.startsWith('warn') ? 'warning' : 'error';
+      text = `${logrus[2].replace(/\\"/g, '"')}${logrus[3]}`.trim();
     } else {
       if (!NOTABLE.test(line)) continue;
       text = line.trim();
