@@ -73,6 +73,9 @@ describe('matrix generator', () => {
     expect(await problemsOf(() => matrixGenerator(tree, { name: 'other', directory: 'packages/edge', kubeVersions: '1.29', skipFormat: true }))).toMatch(
       /record of matrix "edge", not "other"/,
     );
+    expect(await problemsOf(() => matrixGenerator(fresh, { name: 'num', kubeVersions: 1.3, skipFormat: true }))).toMatch(
+      /The nx CLI read --kubeVersions as the number 1\.3; .* --kubeVersions=v1\.30/,
+    );
     tree.write('packages/edge/kubelet-matrix.yaml', 'name: edge\nmembers: 3\n');
     expect(await problemsOf(() => matrixGenerator(tree, { name: 'edge', kubeVersions: '1.29', skipFormat: true }))).toMatch(/members is not a list/);
   });

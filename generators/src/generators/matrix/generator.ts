@@ -80,7 +80,7 @@ export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema)
   };
   if (kubeVersions === undefined) options.kubeVersions = undefined as never;
   const kept = new Map((existing?.members ?? []).map((member) => [member.name, member]));
-  const model = resolveMatrix(options, workspace, kept);
+  const model = withNumberHints(schema, () => resolveMatrix(options, workspace, kept));
   const templates = loadNodeTemplates();
 
   // The shared files: the existing matrix's (checked), or new ones.
@@ -147,6 +147,26 @@ export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema)
 }
 
 export default matrixGenerator;
+
+/**
+ * The nx CLI parses a lone number-like argument before the schema sees it: `--kubeVersions=1.30` arrives as 1.3. When
+ * such a list is refused, the message says how to write it so that it stays a string.
+ */
+function withNumberHints<T>(schema: MatrixGeneratorSchema, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    const numeric = (['kubeVersions', 'criDockerdVersions', 'kicbaseVersions'] as const).filter((key) => typeof schema[key] === 'number');
+    if (!(error instanceof InvalidNodeOptionsError) || numeric.length === 0) throw error;
+    throw new InvalidNodeOptionsError([
+      ...error.problems,
+      ...numeric.map(
+        (key) =>
+          `The nx CLI read --${key} as the number ${schema[key]}; if you meant a version ending in 0 (such as 1.30), write it with a prefix: --${key}=v1.30.`,
+      ),
+    ]);
+  }
+}
 
 function readRecord(tree: Tree, path: string, name: string) {
   const record = checkOrRefuse(() => readMatrixRecord(tree.read(path, 'utf-8') ?? '', path));
