@@ -50,6 +50,13 @@ describe('matrix generator', () => {
     expect(parse(read('packages/edge/kubelet-matrix.yaml')!).members.map((m: { name: string }) => m.name)).toEqual(['edge-1-29', 'edge-1-34']);
   });
 
+  it('makes a node of the record again when its folder is gone, and keeps the record entry of a node that stays', async () => {
+    tree.delete('packages/edge/1-37');
+    await matrixGenerator(tree, { name: ' edge ', kubeVersions: '1.29,1.37', skipFormat: true });
+    expect(read('packages/edge/1-37/Dockerfile.kicbase')).toMatch(/ARG KUBE_VERSION=v1\.37\./);
+    expect(() => readProjectConfiguration(tree, ' edge ')).toThrow();
+  });
+
   it('refuses to drop a node with your edits unless --force, and changes nothing', async () => {
     tree.write('packages/edge/1-37/Dockerfile.kicbase', `${read('packages/edge/1-37/Dockerfile.kicbase')}RUN echo mine\n`);
     const record = read('packages/edge/kubelet-matrix.yaml');
@@ -75,6 +82,9 @@ describe('matrix generator', () => {
     );
     expect(await problemsOf(() => matrixGenerator(fresh, { name: 'num', kubeVersions: 1.3, skipFormat: true }))).toMatch(
       /The nx CLI read --kubeVersions as the number 1\.3; .* --kubeVersions=v1\.30/,
+    );
+    expect(await problemsOf(() => matrixGenerator(fresh, { name: 'up', directory: 'packages/../..', kubeVersions: '1.29', skipFormat: true }))).toMatch(
+      /--directory "packages\/\.\.\/\.\." is not a folder inside the workspace/,
     );
     tree.write('packages/edge/kubelet-matrix.yaml', 'name: edge\nmembers: 3\n');
     expect(await problemsOf(() => matrixGenerator(tree, { name: 'edge', kubeVersions: '1.29', skipFormat: true }))).toMatch(/members is not a list/);

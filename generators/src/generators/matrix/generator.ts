@@ -1,3 +1,4 @@
+import { isAbsolute, posix } from 'node:path';
 import { addProjectConfiguration, formatFiles, joinPathFragments, logger, removeProjectConfiguration, Tree } from '@nx/devkit';
 import {
   declaredVersionsOf,
@@ -53,11 +54,13 @@ export const MATRIX_PROJECT_TAG = 'kubelet-matrix';
  */
 export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema) {
   refuseUnknownOptions(schema, schemaOptions(__dirname), 'nx-kubelet:matrix');
-  const { name, kubeVersions, criDockerdVersions, kicbaseVersions, directory, examplePod, force, skipFormat: _skipFormat, ...node } = schema;
-  const folder = (directory ?? `packages/${typeof name === 'string' ? name.trim() : ''}`).replace(/\/+$/, '');
+  const { name: _name, kubeVersions, criDockerdVersions, kicbaseVersions, directory, examplePod, force, skipFormat: _skipFormat, ...node } = schema;
+  const name = typeof schema.name === 'string' ? schema.name.trim() : schema.name;
+  const workspace = await workspaceFacts(tree);
+  // The folder is checked before anything in it is read: never a walk or a read outside the workspace.
+  const folder = insideWorkspace(directory ?? `packages/${typeof name === 'string' ? name : ''}`, workspace);
   const recordPath = joinPathFragments(folder, MATRIX_RECORD);
   const existing = tree.exists(recordPath) ? readRecord(tree, recordPath, name) : undefined;
-  const workspace = await workspaceFacts(tree);
   if (!existing) {
     const problems: string[] = [];
     if (workspace.hasProject(name))
@@ -81,6 +84,8 @@ export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema)
   if (kubeVersions === undefined) options.kubeVersions = undefined as never;
   const kept = new Map((existing?.members ?? []).map((member) => [member.name, member]));
   const model = withNumberHints(schema, () => resolveMatrix(options, workspace, kept));
+  // A node that stays keeps its record entry (its versions change with nx g nx-kubelet:upgrade, not here).
+  model.members = model.members.map((member) => kept.get(member.name) ?? member);
   const templates = loadNodeTemplates();
 
   // The shared files: the existing matrix's (checked), or new ones.
@@ -99,7 +104,8 @@ export async function matrixGenerator(tree: Tree, schema: MatrixGeneratorSchema)
       'Keep their versions in --kubeVersions, or pass --force to drop them anyway.',
     ]);
   }
-  const added = model.models.filter((member) => !kept.has(member.name));
+  // New nodes, and nodes of the record whose folder is gone (made again).
+  const added = model.models.filter((member) => !kept.has(member.name) || !tree.exists(joinPathFragments(member.directory, 'project.json')));
   const addedFiles = added.map((member) => ({ member, files: renderMatrixMember(member, shared, templates, NX_MATRIX_FRONT_END) }));
 
   // Nothing was written until here.
@@ -166,6 +172,18 @@ function withNumberHints<T>(schema: MatrixGeneratorSchema, body: () => T): T {
       ),
     ]);
   }
+}
+
+/** A workspace-relative folder, normalized; one outside the workspace (.., absolute, through a symbolic link) is refused. */
+function insideWorkspace(directory: string, workspace: { resolvesOutside?(directory: string): string | undefined }): string {
+  const normalized = typeof directory === 'string' ? posix.normalize(directory.replace(/\\/g, '/')).replace(/\/+$/, '') : '';
+  if (!normalized || normalized === '.' || normalized === '..' || normalized.startsWith('../') || isAbsolute(normalized))
+    throw new InvalidNodeOptionsError([
+      `--directory "${directory}" is not a folder inside the workspace: give a workspace-relative folder such as packages/edge.`,
+    ]);
+  const outside = workspace.resolvesOutside?.(normalized);
+  if (outside) throw new InvalidNodeOptionsError([`--directory "${directory}" resolves through a symbolic link to ${outside}, outside the workspace.`]);
+  return normalized;
 }
 
 function readRecord(tree: Tree, path: string, name: string) {

@@ -166,7 +166,7 @@ export interface ParsedNodeYaml {
   error?: { line: number; reason: string };
 }
 
-export function parseNodeYaml(text: string, options: { merge?: boolean } = {}): ParsedNodeYaml {
+export function parseNodeYaml(text: string, options: { merge?: boolean; version?: '1.1' | '1.2' } = {}): ParsedNodeYaml {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, ...options });
   const broken = document.errors[0];

@@ -186,3 +186,15 @@ describe("a member's image inputs", () => {
     expect(hashOf(withDropins(before, { 'README.md': 'changed' }))).toBe(hashOf(before));
   });
 });
+
+describe('kubelet settings read as the kubelet reads them (YAML 1.1)', () => {
+  const unit = '[Service]\nExecStart=/usr/bin/kubelet --config=/kubelet.yaml\n';
+  it('takes yes/on as true, as go-yaml v2 does', () => {
+    const files = { 'units/kubelet.service': unit, 'kubelet.yaml': 'authentication:\n  anonymous:\n    enabled: yes\n' };
+    expect(kubeletSetting(files, KUBELET_FIELDS.anonymousAuth).value).toBe('true');
+  });
+  it('refuses aliases and merge keys, which would hide where a value comes from', () => {
+    const merged = { 'units/kubelet.service': unit, 'kubelet.yaml': 'x: &o\n  anonymous:\n    enabled: true\nauthentication:\n  <<: *o\n' };
+    expect(() => kubeletSetting(merged, KUBELET_FIELDS.anonymousAuth)).toThrow(/alias|merge key/);
+  });
+});

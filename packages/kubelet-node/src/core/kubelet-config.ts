@@ -12,7 +12,7 @@
  * Only the node's own files are understood (`--config=/kubelet.yaml`, `--config-dir=/etc/kubernetes/kubelet.conf.d`):
  * anything else is {@link UnreadableNodeFileError}, never a guess.
  */
-import { isMap, isScalar, LineCounter, Node as YamlNode } from 'yaml';
+import { isMap, isScalar, LineCounter, Node as YamlNode, visit } from 'yaml';
 import { parseNodeYaml, UnreadableNodeFileError } from './exposure';
 import { execStartCommand } from './locators';
 import { KUBELET_DROPIN_DIR, KUBELET_DROPIN_DIR_IN_NODE, KUBELET_UNIT, KUBELET_YAML, NodeFiles } from './node-files';
@@ -153,8 +153,27 @@ export function kubeletConfig(files: NodeFiles, flags: KubeletFlags = kubeletFla
   const usesConfig = config !== undefined;
   const layers: ConfigLayer[] = [];
   const layer = (file: string, what: string) => {
-    const parsed = parseNodeYaml(files[file]);
+    // The kubelet reads its files as YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2): `yes`, `on` are true there.
+    const parsed = parseNodeYaml(files[file], { version: '1.1' });
     if (parsed.error) throw new UnreadableNodeFileError(file, parsed.error.line, `${parsed.error.reason}.`);
+    // Aliases and merge keys would make a value come from elsewhere in the file: refused rather than misread.
+    visit(parsed.document, {
+      Alias(_, node) {
+        throw new UnreadableNodeFileError(
+          file,
+          node.range ? parsed.lines.linePos(node.range[0]).line : undefined,
+          'uses a YAML alias (*name): write the kubelet settings out, so that what the kubelet runs with can be told.',
+        );
+      },
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === '<<')
+          throw new UnreadableNodeFileError(
+            file,
+            pair.key.range ? parsed.lines.linePos(pair.key.range[0]).line : undefined,
+            'uses a YAML merge key (<<): write the kubelet settings out, so that what the kubelet runs with can be told.',
+          );
+      },
+    });
     const contents = parsed.document.contents;
     if (contents !== null && !isMap(contents)) {
       const line = contents.range ? parsed.lines.linePos(contents.range[0]).line : undefined;

@@ -120,4 +120,33 @@ describe('a matrix of nodes', () => {
     expect(clash.problems.join('\n')).toMatch(/manifests\/own\.yaml is the node's own manifest/);
     expect(clash.files).toBe(member);
   });
+
+  it("never removes a node's own file that begins like a copy (a renamed copy, another matrix's), and refuses names it cannot copy", () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29' }, workspace);
+    const shared = renderMatrixFiles(model, templates, frontEnd);
+    const member = renderMatrixMember(model.models[0], shared, templates, frontEnd);
+    const custom = {
+      ...member,
+      'manifests/hello-custom.yaml': member['manifests/hello-world.yaml'],
+      'manifests/notes.yaml': '# Copied from ../manifests/base.yaml (matrix "upstream"): x\n',
+    };
+    const synced = syncMatrixMember('edge', shared, custom, frontEnd);
+    expect(synced.files['manifests/hello-custom.yaml']).toBeDefined();
+    expect(synced.files['manifests/notes.yaml']).toBeDefined();
+    expect(syncMatrixMember('edge', { ...shared, 'manifests/my pod.yaml': 'kind: Pod\n' }, member, frontEnd).problems.join('\n')).toMatch(
+      /manifests\/my pod\.yaml cannot be copied/,
+    );
+  });
+
+  it('refuses two versions that would be one node, and records of reserved, repeated or mistyped entries', () => {
+    expect(problemsOf(() => resolveMatrix({ name: 'p', kubeVersions: 'v1.33.1,v1.33.2' }, workspace)).join('\n')).toMatch(/would both be node "p-1-33"/);
+    const entry = (name: string, directory: string) =>
+      `  - name: ${name}\n    directory: ${directory}\n    kubeVersion: v1.29.15\n    criDockerdVersion: v0.4.3\n    kicbaseVersion: v0.0.47\n`;
+    expect(() => readMatrixRecord(`name: edge\nmembers:\n${entry('a', 'manifests')}`)).toThrow(/directory "manifests" is not a folder of the matrix's own/);
+    expect(() => readMatrixRecord(`name: edge\nmembers:\n${entry('a', 'x')}${entry('b', 'x')}`)).toThrow(/repeats another node's name or folder/);
+    expect(() => readMatrixRecord(`name: edge\nnode: {tags: 5}\nmembers: []\n`)).toThrow(/node: --tags must be a string/);
+    expect(() => readMatrixRecord(`name: edge\nnode: {hostname: evil}\nmembers: []\n`)).toThrow(
+      /node has options a matrix does not pass to its nodes: hostname/,
+    );
+  });
 });

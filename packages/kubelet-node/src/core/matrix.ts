@@ -13,7 +13,7 @@
 import { isMap, isSeq, parseDocument } from 'yaml';
 import type { FrontEnd } from './front-end';
 import type { NodeTemplates } from './front-end';
-import { InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, resolveNode, resolveVersionTag, WorkspaceFacts } from './node-model';
+import { InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, optionTypeProblems, resolveNode, resolveVersionTag, WorkspaceFacts } from './node-model';
 import { EXAMPLE_POD, KUBELET_DROPIN_DIR, MANIFESTS_DIR, MATRIX_RECORD, NodeFiles } from './node-files';
 
 export { MATRIX_RECORD };
@@ -54,6 +54,21 @@ export interface MatrixOptions {
   examplePod?: boolean;
 }
 
+/** The node options a matrix passes to its nodes (the rest are the matrix's own or per node). */
+export const MATRIX_NODE_OPTIONS = [
+  'tags',
+  'binarySource',
+  'kicbaseImage',
+  'engine',
+  'dockerContext',
+  'dockerHost',
+  'cpus',
+  'memory',
+  'allowUnknownVersions',
+  'kubeGoVersion',
+  'criDockerdGoVersion',
+] as const;
+
 /** One member of a matrix: its name, folder (relative to the matrix's) and versions. */
 export interface MatrixMember {
   name: string;
@@ -79,6 +94,8 @@ export interface MatrixModel extends MatrixRecord {
 }
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Names in a matrix's folder that are its own files, never a node's folder. */
+const RESERVED_DIRECTORIES = new Set(['manifests', 'kubelet.conf.d', 'bin', 'dist', 'report', 'node_modules']);
 
 /** `1.29,v1.33` or a list -> trimmed, unique, non-empty strings (numbers the nx CLI made become strings again). */
 export function versionList(value: unknown, option: string, problems: string[]): string[] | undefined {
@@ -150,6 +167,13 @@ export function resolveMatrix(options: MatrixOptions, workspace: WorkspaceFacts,
     resolve(cri, 'cri-dockerd', '--criDockerdVersions'),
     resolve(kicbase, 'kicbase', '--kicbaseVersions'),
   );
+  const byName = new Map<string, MatrixMember[]>();
+  for (const member of members) byName.set(member.name, [...(byName.get(member.name) ?? []), member]);
+  for (const [memberName, same] of byName)
+    if (same.length > 1)
+      problems.push(
+        `${same.map((m) => `Kubernetes ${m.kubeVersion}`).join(' and ')} would both be node "${memberName}": a matrix has one version per minor (and per cri-dockerd and kicbase version).`,
+      );
   if (problems.length > 0) throw new InvalidNodeOptionsError(problems);
 
   const models: NodeModel[] = [];
@@ -267,6 +291,14 @@ export function readMatrixRecord(text: string, file: string = MATRIX_RECORD): Ma
   if (typeof name !== 'string' || !DNS_LABEL.test(name)) throw new MatrixRecordError(file, `name is ${JSON.stringify(name)}, not a matrix name.`);
   const node = value.node ?? {};
   if (typeof node !== 'object' || node === null || Array.isArray(node)) throw new MatrixRecordError(file, 'node is not a mapping of node options.');
+  const unknown = Object.keys(node).filter((key) => !MATRIX_NODE_OPTIONS.includes(key as never));
+  if (unknown.length > 0)
+    throw new MatrixRecordError(
+      file,
+      `node has options a matrix does not pass to its nodes: ${unknown.join(', ')} (known: ${MATRIX_NODE_OPTIONS.join(', ')}).`,
+    );
+  const typeProblems = optionTypeProblems(node);
+  if (typeProblems.length > 0) throw new MatrixRecordError(file, `node: ${typeProblems.join(' ')}`);
   const members = document.get('members', true);
   if (!isSeq(members)) throw new MatrixRecordError(file, 'members is not a list.');
   const read: MatrixMember[] = [];
@@ -279,8 +311,13 @@ export function readMatrixRecord(text: string, file: string = MATRIX_RECORD): Ma
         throw new MatrixRecordError(file, `${where}.${key} is ${JSON.stringify(fields[key])}, not a string.`);
     }
     const directory = fields.directory as string;
-    if (!/^[a-z0-9][-a-z0-9.]*$/.test(directory) || directory.includes('..'))
-      throw new MatrixRecordError(file, `${where}.directory "${directory}" is not a folder of the matrix's own (one name, no "/" or "..").`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(directory) || RESERVED_DIRECTORIES.has(directory))
+      throw new MatrixRecordError(
+        file,
+        `${where}.directory "${directory}" is not a folder of the matrix's own (one name of lowercase letters, digits and dashes, not ${[...RESERVED_DIRECTORIES].join(', ')}).`,
+      );
+    if (read.some((other) => other.directory === directory || other.name === fields.name))
+      throw new MatrixRecordError(file, `${where} repeats another node's name or folder ("${fields.name}", "${directory}").`);
     if (!DNS_LABEL.test(fields.name as string)) throw new MatrixRecordError(file, `${where}.name "${fields.name}" is not a node name.`);
     read.push({
       name: fields.name as string,
@@ -294,16 +331,26 @@ export function readMatrixRecord(text: string, file: string = MATRIX_RECORD): Ma
 }
 
 /** A shared manifest's first line in a member: the mark of a copy (the member's own manifests have none). */
-const COPY_MARK = /^# Copied from \.\.\/manifests\/(\S+) \(matrix "[^"]*"\)/;
+const COPY_MARK = /^# Copied from \.\.\/manifests\/(\S+) \(matrix "([^"]*)"\)/;
 const copyHeader = (matrix: string, file: string, frontEnd: MatrixFrontEnd) =>
   `# Copied from ../manifests/${file} (matrix "${matrix}"): edit that file; ${frontEnd.matrixSync} copies it to every node of the matrix.\n`;
+
+/** A shared manifest's file name: a static pod file (not hidden) whose name the copy's first line can carry. */
+const SHARED_MANIFEST_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*\.(ya?ml|json)$/;
+
+/** Shared manifests whose names cannot be copied (spaces, newlines…): named as problems, never copied. */
+export function unsharedManifestNames(shared: NodeFiles): string[] {
+  return Object.keys(shared)
+    .map((path) => /^manifests\/([^/]+)$/.exec(path)?.[1])
+    .filter((name): name is string => name !== undefined && !name.startsWith('.') && !SHARED_MANIFEST_NAME.test(name));
+}
 
 /** The shared files a member copies: the manifests (top-level .yaml/.yml/.json of manifests/) and the settings. */
 export function sharedManifests(shared: NodeFiles): [string, string][] {
   return Object.entries(shared)
     .filter(([path]) => {
       const match = /^manifests\/([^/]+)$/.exec(path);
-      return match !== null && !match[1].startsWith('.') && /\.(ya?ml|json)$/.test(match[1]);
+      return match !== null && SHARED_MANIFEST_NAME.test(match[1]);
     })
     .map(([path, content]): [string, string] => [path.slice(`${MANIFESTS_DIR}/`.length), content])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -326,7 +373,10 @@ export interface MatrixMemberSync {
 export function syncMatrixMember(matrix: string, shared: NodeFiles, member: NodeFiles, frontEnd: MatrixFrontEnd): MatrixMemberSync {
   const files: NodeFiles = { ...member };
   const changes: string[] = [];
-  const problems: string[] = [];
+  const problems: string[] = unsharedManifestNames(shared).map(
+    (name) =>
+      `the matrix's manifests/${JSON.stringify(name).slice(1, -1)} cannot be copied: use letters, digits, ".", "_" and "-" in a manifest's name (ending .yaml, .yml or .json).`,
+  );
   const wanted = new Map(sharedManifests(shared).map(([file, content]) => [`${MANIFESTS_DIR}/${file}`, copyHeader(matrix, file, frontEnd) + content]));
   for (const [path, content] of wanted) {
     const current = member[path];
@@ -342,7 +392,10 @@ export function syncMatrixMember(matrix: string, shared: NodeFiles, member: Node
   }
   for (const [path, content] of Object.entries(member)) {
     const match = COPY_MARK.exec(content);
+    // Only this matrix's copy of that very file: a node's own file that begins like one (a copy renamed, another
+    // matrix's) is the node's.
     if (!path.startsWith(`${MANIFESTS_DIR}/`) || !match || wanted.has(path)) continue;
+    if (path !== `${MANIFESTS_DIR}/${match[1]}` || match[2] !== matrix) continue;
     delete files[path];
     changes.push(`${path}: removed (the matrix's manifests/ no longer has ${match[1]})`);
   }

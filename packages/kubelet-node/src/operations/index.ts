@@ -26,7 +26,7 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
     checkOptionValues(options, operationSchema(operation));
     // report on a matrix's folder reports every node of the matrix (one column each).
     const members = operation === 'report' ? matrixNodeRefs(ref) : undefined;
-    if (members) return (await (await import('./report')).reportNodes(members, options, what)) ? 0 : 1;
+    if (members) return (await (await import('./report')).reportNodes(members, options, what, ref.name)) ? 0 : 1;
     const run = await NODE_OPERATIONS[operation].implementation();
     // The node's files and the operation's options are checked before docker is reached. An operation that builds
     // the image may find it up to date and run no Compose command, others run none: Compose is looked for at the first.

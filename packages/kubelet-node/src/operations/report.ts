@@ -274,8 +274,8 @@ export function nodeFails(node: NodeReport): boolean {
 }
 
 /** Where the report goes: the folder, and as messages show it (workspace-relative when inside). */
-function outputOf(workspaceRoot: string, names: string[], outputPath: string | undefined): { final: string; shown: string } {
-  const path = outputPath ?? join('dist', 'kubelet-report', names.length === 1 ? names[0] : 'matrix');
+function outputOf(workspaceRoot: string, names: string[], outputPath: string | undefined, title?: string): { final: string; shown: string } {
+  const path = outputPath ?? join('dist', 'kubelet-report', title ?? (names.length === 1 ? names[0] : 'matrix'));
   const final = isAbsolute(path) ? path : join(workspaceRoot, path);
   const shown = relative(workspaceRoot, final).startsWith('..') ? final : relative(workspaceRoot, final) || '.';
   return { final, shown };
@@ -311,10 +311,10 @@ async function reportLoaded(nodes: (NodeContext | NodeReport)[], options: Report
  * Refuses bad options before anything is read or run: unknown options and values of the wrong type (the schema's),
  * and an output folder report may not replace (a file, or a folder with files report did not write).
  */
-function checkReportOptions(options: ReportOptions, workspaceRoot: string, names: string[], what: string): { final: string; shown: string } {
+function checkReportOptions(options: ReportOptions, workspaceRoot: string, names: string[], what: string, title?: string): { final: string; shown: string } {
   refuseUnknownOptions(options, operationOptions('report'), what);
   checkOptionValues(options, operationSchema('report'));
-  const output = outputOf(workspaceRoot, names, options.outputPath);
+  const output = outputOf(workspaceRoot, names, options.outputPath, title);
   checkExportFolder(output.final, output.shown, WRITER);
   return output;
 }
@@ -338,12 +338,12 @@ function checkConnection(name: string, connection: DockerConnectionOptions, what
  * loaded (its folder, its files, its engine) is a column that says why, and fails the report. Resolves true when every
  * node was read with a healthy kubelet and no pod failed or is missing. `what` names the operation in messages.
  */
-export async function reportNodes(refs: ReportNodeRef[], options: ReportOptions = {}, what = 'report'): Promise<boolean> {
+export async function reportNodes(refs: ReportNodeRef[], options: ReportOptions = {}, what = 'report', title?: string): Promise<boolean> {
   if (refs.length === 0) throw new Error(`${what}: no nodes to report on.`);
   const names = refs.map((ref) => ref.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new Error(`${what}: the node ${duplicate} is given twice: each node is one column of the report.`);
-  const output = checkReportOptions(options, resolve(refs[0].workspaceRoot ?? '.'), names, what);
+  const output = checkReportOptions(options, resolve(refs[0].workspaceRoot ?? '.'), names, what, title);
   for (const ref of refs) {
     if (ref.connection) checkConnection(ref.name, ref.connection, what);
   }
