@@ -77,7 +77,7 @@ afterAll(() => remove());
 
 const [a, b] = names;
 
-it('runs systemd as PID 1 with container=docker and stops on SIGRTMIN+3', () => {
+it('runs systemd as PID 1 with container=docker, and STOPSIGNAL is SIGRTMIN+3', () => {
   expect(nodeSh(a, 'cat /proc/1/comm').trim()).toBe('systemd');
   expect(nodeSh(a, "tr '\\0' '\\n' < /proc/1/environ").split('\n')).toContain('container=docker');
   expect(runOk('docker', ['image', 'inspect', '--format', '{{.Config.StopSignal}}', KICBASE_LIKE]).trim()).toBe('SIGRTMIN+3');
