@@ -5,8 +5,10 @@
  * pod (busybox httpd) to Running through cri-dockerd and the node's own dockerd. cri-dockerd's oldest and newest
  * served release are both tested for the default and the newest Kubernetes minor.
  *
- * STAND-INS and test-only parts, said plainly: the kicbase base image is the local stand-in (systemd + Docker 26 on
- * Debian, tools/images); the pause and workload images are built locally (pause.c of the same Kubernetes module;
+ * STAND-INS and test-only parts, said plainly: the kicbase base image is the local kicbase-like stand-in for
+ * kicbase v0.0.50 (systemd on Debian bookworm, Docker 28.5 with Docker 29's minimum API 1.44, containerd 2, an
+ * entrypoint that does what kicbase's does; tools/images/kicbase-like), so both cri-dockerd releases are proven
+ * against Docker 29's API floor; the pause and workload images are built locally (pause.c of the same Kubernetes module;
  * Debian's busybox-static) and side-loaded into the node's dockerd, since there is no registry; and a TEST-ONLY runc
  * wrapper (tools/real-binaries/runc-oom-clamp) clamps the negative oom_score_adj of pod sandboxes, because these VMs
  * lack CAP_SYS_RESOURCE. Everything else is real. Missing binaries or images fail the test; nothing is skipped.
@@ -14,7 +16,7 @@
 import { chmodSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_VERSIONS, KUBERNETES_MINORS } from 'kubelet-node';
-import { KICBASE_FLAG, leftovers, nodeContainer, removeProject, requireEngine } from './support/engine';
+import { KICBASE_LIKE_FLAGS, leftovers, nodeContainer, removeProject, requireEngine, requireKicbaseLike } from './support/engine';
 import {
   conformanceCases,
   httpdManifest,
@@ -45,6 +47,7 @@ const nodes: string[] = [];
 
 beforeAll(() => {
   requireEngine();
+  requireKicbaseLike();
   workspace = copyWorkspace();
 });
 
@@ -89,7 +92,7 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
         '--binarySource=local',
         `--kubeVersion=${kubelet.version}`,
         `--criDockerdVersion=${criDockerd.version}`,
-        KICBASE_FLAG,
+        ...KICBASE_LIKE_FLAGS,
         '--examplePod=false',
         ...(known ? [] : ['--allowUnknownVersions']),
       ];
@@ -165,9 +168,11 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
       const driver = nodeSh(container, "docker info --format '{{.CgroupDriver}}'").trim();
       expect(journal).toContain('Using cgroup driver setting received from the CRI runtime');
       expect(journal).toMatch(new RegExp(`cgroupDriver="${driver}"`));
+      // The node's Docker has Docker 29's API floor, which cri-dockerd passed.
+      expect(nodeSh(container, "docker version --format '{{.Server.MinAPIVersion}}'").trim()).toBe('1.44');
       process.stdout.write(
         `conformance: ${kubelet.version} + cri-dockerd ${criDockerd.version}: node dockerd cgroup driver ${driver}, ` +
-          `Docker ${nodeSh(container, "docker version --format '{{.Server.Version}}'").trim()}\n`,
+          `Docker ${nodeSh(container, "docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}}, min {{.Server.MinAPIVersion}})'").trim()}\n`,
       );
     });
 

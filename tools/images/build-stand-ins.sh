@@ -6,6 +6,9 @@
 #                                    name, never as the real gcr.io/k8s-minikube/kicbase: tests pass it to the
 #                                    generator with --kicbaseImage. A gcr.io tag an older version of this script left
 #                                    on a stand-in is removed.
+#   nx-kubelet/kicbase-like:<v>      a kicbase stand-in that behaves like kicbase (its entrypoint's steps, Docker at the API
+#                                    level of the release: v0.0.49/v0.0.50 with Docker 29's API floor 1.44), built by
+#                                    build-kicbase-like.sh; the conformance tests run on it
 #   nx-kubelet/engine-docker28:sid   not a stand-in but a test engine: Docker 28 with the containerd image store from
 #                                    Debian sid (tools/docker-engine/docker28-engine.js prepare).
 # Idempotent: an image is rebuilt only when its inputs change. Usage: build-stand-ins.sh [kicbase-version ...]
@@ -58,6 +61,10 @@ for version in "${versions[@]}"; do
   docker build --quiet --label "org.nx-kubelet.stand-in=$inputs_hash" --build-arg "BASE=$debian_image" --build-arg "DEBIAN_MIRROR=$mirror" \
     --tag "$tag" "$here/kicbase-stand-in" >/dev/null
 done
+
+# The kicbase-like stand-ins (tools/images/kicbase-like, build-kicbase-like.sh): about 3.5 min the first time, cached
+# by their inputs afterwards.
+"$here/build-kicbase-like.sh"
 
 # The test engine Docker 28 with the containerd image store (engine-docker28.test.ts): Debian sid's docker.io and
 # containerd in a debootstrapped root filesystem, imported as nx-kubelet/engine-docker28:sid (a few minutes the first

@@ -10,6 +10,24 @@ export const STAND_IN_BINARIES = `${REPO_ROOT}/tools/images/stand-in-binaries`;
  */
 export const KICBASE_STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 export const KICBASE_FLAG = `--kicbaseImage=${KICBASE_STAND_IN}`;
+/**
+ * The kicbase-like stand-in (tools/images/build-kicbase-like.sh) for kicbase v0.0.50: systemd on Debian bookworm,
+ * Docker 28.5 with Docker 29's API floor (1.44) and containerd 2, behind an entrypoint that does what kicbase's does.
+ * The conformance tests run their real kubelets on it, generated with {@link KICBASE_LIKE_FLAGS}.
+ */
+export const KICBASE_LIKE_VERSION = 'v0.0.50';
+export const KICBASE_LIKE = `nx-kubelet/kicbase-like:${KICBASE_LIKE_VERSION}`;
+export const KICBASE_LIKE_FLAGS = [`--kicbaseVersion=${KICBASE_LIKE_VERSION}`, `--kicbaseImage=${KICBASE_LIKE}`];
+
+/** Fails (never skips) when the kicbase-like stand-in is missing, saying how to build it. */
+export function requireKicbaseLike(): void {
+  const image = spawnSync('docker', ['image', 'inspect', KICBASE_LIKE], { encoding: 'utf8' });
+  if (image.status !== 0) {
+    throw new Error(
+      `The kicbase-like stand-in ${KICBASE_LIKE} is missing. Build it with tools/images/build-stand-ins.sh (or tools/images/build-kicbase-like.sh).`,
+    );
+  }
+}
 
 /**
  * Fails (never skips) when the engine or the stand-in base image is missing, saying how to provide them.

@@ -139,6 +139,40 @@ describe('resolveNode', () => {
     });
   });
 
+  describe('kicbase with cri-dockerd', () => {
+    it('refuses a cri-dockerd that cannot start on the kicbase release, naming both versions and why', () => {
+      const problems = problemsOf({ name: 'n', kubeVersion: '1.34', kicbaseVersion: 'v0.0.50', criDockerdVersion: 'v0.3.15' });
+      expect(problems).toContain(
+        `cri-dockerd v0.3.15 cannot start on kicbase v0.0.50: kicbase v0.0.50's Docker 29.2.1 refuses Docker API below 1.44, and cri-dockerd v0.3.15 asks for 1.43 (its vendored Docker client), so it stops at start with "client version 1.43 is too old". Use --criDockerdVersion=v0.3.16 (0.3 line) or v0.4.0 (0.4 line) or newer with it, or another --kicbaseVersion.`,
+      );
+      // The Kubernetes minor's own minimum is a separate problem.
+      expect(problems).toEqual([expect.stringContaining('is too old for Kubernetes 1.34'), expect.stringContaining('cannot start on kicbase v0.0.50')]);
+    });
+
+    it('refuses it on v0.0.49 too, and also with --allowUnknownVersions', () => {
+      const problems = problemsOf({ name: 'n', kicbaseVersion: '0.0.49', criDockerdVersion: 'v0.3.12', allowUnknownVersions: true });
+      expect(problems).toContainEqual(expect.stringMatching(/^cri-dockerd v0\.3\.12 cannot start on kicbase v0\.0\.49: .*refuses Docker API below 1\.44/));
+    });
+
+    it('lets an existing node keep it, with a warning', () => {
+      const model = resolveNode({ name: 'n', kubeVersion: '1.34', kicbaseVersion: 'v0.0.50', criDockerdVersion: 'v0.3.15' }, emptyWorkspace, true);
+      expect(model.warnings).toContainEqual(expect.stringContaining('cri-dockerd v0.3.15 cannot start on kicbase v0.0.50'));
+    });
+
+    it.each(['v0.3.17', 'v0.3.25', 'v0.4.0', 'v0.4.1', 'v0.4.3'])('accepts cri-dockerd %s on kicbase v0.0.50', (criDockerdVersion) => {
+      const model = resolveNode({ name: 'n', kicbaseVersion: 'v0.0.50', criDockerdVersion }, emptyWorkspace);
+      expect(model.kicbase.version).toBe('v0.0.50');
+      expect(model.criDockerd.version).toBe(criDockerdVersion);
+      expect(model.warnings).toEqual([]);
+    });
+
+    it('does not refuse the old cri-dockerd on a kicbase without the floor (only the minor does)', () => {
+      expect(problemsOf({ name: 'n', kubeVersion: '1.34', kicbaseVersion: 'v0.0.47', criDockerdVersion: 'v0.3.15' })).toEqual([
+        expect.stringContaining('is too old for Kubernetes 1.34'),
+      ]);
+    });
+  });
+
   describe('--kicbaseVersion', () => {
     it('accepts a known release with or without the v', () => {
       expect(resolveNode({ name: 'n', kicbaseVersion: '0.0.49' }, emptyWorkspace).kicbase).toMatchObject({

@@ -6,8 +6,10 @@ import {
   CRI_DOCKERD_RELEASES,
   DEFAULT_VERSIONS,
   GO_MINORS,
+  criDockerdFloorFor,
   KICBASE_RELEASES,
   KICBASE_REPOSITORY,
+  kicbaseCriDockerdProblem,
   KUBERNETES_MINORS,
   KubernetesMinor,
   PAUSE_REPOSITORY,
@@ -311,6 +313,15 @@ export function resolveNode(options: KubeletNodeOptions, workspace: WorkspaceFac
   if (kube && cri?.parsed && compareVersions(cri.parsed, parseVersion(kube.facts.minCriDockerd)!) < 0) {
     (existing ? warnings : problems).push(
       `cri-dockerd ${cri.tag} is too old for Kubernetes ${kube.minor}: ${kube.facts.minCriDockerdReason}. Use --criDockerdVersion=${kube.facts.minCriDockerd} or newer (default ${DEFAULT_VERSIONS.criDockerd}).`,
+    );
+  }
+
+  // The kicbase's Docker and cri-dockerd must agree on an API version, or cri-dockerd stops at start (version-matrix.ts).
+  const kicbaseProblem = kicbase && cri ? kicbaseCriDockerdProblem(kicbase.version, cri.tag) : undefined;
+  if (kicbase && cri && kicbaseProblem) {
+    const floors = criDockerdFloorFor(kicbase.version);
+    (existing ? warnings : problems).push(
+      `cri-dockerd ${cri.tag} cannot start on kicbase ${kicbase.version}: ${kicbaseProblem}. Use --criDockerdVersion=${floors.join(' (0.3 line) or ')}${floors.length > 1 ? ' (0.4 line)' : ''} or newer with it, or another --kicbaseVersion.`,
     );
   }
 
