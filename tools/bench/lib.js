@@ -246,7 +246,6 @@ function removeNodes(names, docker = ['docker']) {
   }
 }
 
-
 /**
  * MiB each node's container uses, read from its memory cgroup (usage minus inactive page cache, as `docker stats`
  * computes it; `docker stats` itself reads 0 B here, where systemd in the node moves itself into child cgroups).

@@ -23,9 +23,12 @@
 #                                matrix patch (v1.29.15), the matrix's default version itself (v1.34.11; asked for
 #                                on its own, since the proxy's version list may stop before it) and the newest
 #                                release the proxy serves; any subset of the three ("default,newest"); "all": the
-#                                newest patch of every minor the proxy serves from 1.29; or explicit versions
-#                                ("v1.35.4 v1.36.3").
+#                                newest patch of every minor the proxy serves from 1.29; "matrix": every minor of the
+#                                version matrix (KUBERNETES_MINORS) at its latestPatch (what `npm run conformance:all`
+#                                builds); or explicit versions ("v1.35.4 v1.36.3").
 #   NX_KUBELET_REAL_CRI_DOCKERD  "oldest,newest" (default) or explicit versions ("v0.3.17 v0.4.3").
+#   NX_KUBELET_REAL_INDEX        the index file to write (default $cache/index.json, the one the tests read unless
+#                                they are given another): a run for other versions need not replace the usual index.
 #   GOPROXY                      as usual; GOTOOLCHAIN is forced to local (never download another toolchain).
 #
 # Fails (non-zero, with the reason) when Go, gcc or the module proxy is missing or a build fails. It never skips
@@ -37,6 +40,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${NX_KUBELET_REAL_CACHE:-/var/cache/nx-kubelet/real-binaries}
 versions_spec=${NX_KUBELET_REAL_VERSIONS:-oldest,default,newest}
 cri_spec=${NX_KUBELET_REAL_CRI_DOCKERD:-oldest,newest}
+index_file=${NX_KUBELET_REAL_INDEX:-$cache/index.json}
 matrix="$repo/packages/kubelet-node/src/core/version-matrix.ts"
 # Bump when the recipe changes: cached results with another recipe are rebuilt.
 recipe=1
@@ -90,6 +94,13 @@ if [[ $versions_spec == all ]]; then
   for minor in $(echo "$kube_served" | sed -E 's/^v([0-9]+\.[0-9]+)\..*/\1/' | sort -uV); do
     version_ge "$minor" 1.29 && add_kube "$(newest_patch_of "$minor")"
   done
+elif [[ $versions_spec == matrix ]]; then
+  # Every row of the matrix at its latest patch, each asked for by name.
+  for row in $(sed -n "s/.*minor: '\([0-9.]*\)', latestPatch: \([0-9]*\),.*/v\1.\2/p" "$matrix"); do
+    kube_is_served "$row" || die "the module proxy does not serve k8s.io/kubernetes $row (a minor of the version matrix at its patch)."
+    add_kube "$row"
+  done
+  [ ${#kube_versions[@]} -gt 0 ] || die "could not read the minors of $matrix."
 elif [[ $versions_spec =~ ^(oldest|default|newest)(,(oldest|default|newest))*$ ]]; then
   if [[ $versions_spec == *oldest* ]]; then
     # The matrix's first row: its minor at the matrix's latest patch.
@@ -383,6 +394,6 @@ busybox_seconds=$(elapsed "$busybox_start")
   echo "  \"workloadImage\": \"$workload_image\","
   echo "  \"workloadSeconds\": $busybox_seconds"
   echo "}"
-} >"$cache/index.json.tmp"
-mv "$cache/index.json.tmp" "$cache/index.json"
-say "done in $(elapsed "$total_start") s; index: $cache/index.json"
+} >"$index_file.tmp"
+mv "$index_file.tmp" "$index_file"
+say "done in $(elapsed "$total_start") s; index: $index_file"
