@@ -46,7 +46,14 @@ matrix="$repo/packages/kubelet-node/src/core/version-matrix.ts"
 recipe=1
 
 say() { echo "real-binaries: $*" >&2; }
-die() { echo "real-binaries: ERROR: $*" >&2; exit 1; }
+# A kubelet build that dies leaves its reason in $cache/kubelet/<version>.failed (conformance-all.js --built-only
+# reports it); a later successful build removes it.
+failing_kubelet=""
+die() {
+  echo "real-binaries: ERROR: $*" >&2
+  if [ -n "$failing_kubelet" ]; then mkdir -p "$cache/kubelet" && printf '%s\n' "$*" >"$cache/kubelet/$failing_kubelet.failed" 2>/dev/null || true; fi
+  exit 1
+}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -195,6 +202,7 @@ declare -A kube_dirs=() kube_go=() kube_pause=() kube_seconds=() cri_seconds=() 
 build_kubelet() {
   local v=$1 dir="$cache/kubelet/$1" start info src gomod work minor patch staging ldflags date commit
   minor=$(minor_of "$v"); patch=${v##*.}
+  failing_kubelet=$v
   info=$(download "k8s.io/kubernetes@$v")
   src=$(echo "$info" | json_field Dir)
   gomod="$src/go.mod"
@@ -202,6 +210,7 @@ build_kubelet() {
   kube_go[$v]=$(go_directive "$gomod")
   kube_pause[$v]=$(sed -n 's/^\s*PauseVersion\s*=\s*"\([^"]*\)".*/\1/p' "$src/cmd/kubeadm/app/constants/constants.go" | head -n1)
   if cached "$dir" kubelet "Kubernetes $v"; then
+    failing_kubelet=""; rm -f "$cache/kubelet/$v.failed"
     kube_seconds[$v]=$(sed -n 's/^seconds=//p' "$dir/.built")
     say "kubelet $v: cached ($dir/kubelet)"
     return
@@ -253,6 +262,7 @@ build_kubelet() {
   cp "$work/go.mod" "$dir/go.mod"
   install -m 0755 "$work/kubelet" "$dir/kubelet.tmp" && mv "$dir/kubelet.tmp" "$dir/kubelet"
   printf 'recipe=%s\ngo=%s\nseconds=%s\n' "$recipe" "$go_version" "${kube_seconds[$v]}" >"$dir/.built"
+  failing_kubelet=""; rm -f "$cache/kubelet/$v.failed"
   say "kubelet $v: built in ${kube_seconds[$v]} s ($(du -h "$dir/kubelet" | cut -f1))"
 }
 

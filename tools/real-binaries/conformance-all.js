@@ -52,14 +52,30 @@ function builtKubelet(version) {
   return { seconds: seconds ? Number(seconds) : null };
 }
 
-/** build.sh for the given versions (or "matrix"), its output streamed; returns whether it succeeded. */
-function buildSh(versions) {
-  const result = spawnSync(join(__dirname, 'build.sh'), [], {
+/**
+ * build.sh for the given versions (space-separated), its output shown and kept; returns '' when it succeeded, else its
+ * reason: a version the module proxy refuses, or build.sh's ERROR line.
+ */
+function buildSh(versions, index = indexFile) {
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-all-build-'));
+  const log = join(dir, 'build.log');
+  const result = spawnSync('bash', ['-c', 'set -o pipefail; "$0" 2>&1 | tee "$1" >&2', join(__dirname, 'build.sh'), log], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NX_KUBELET_REAL_VERSIONS: versions, NX_KUBELET_REAL_INDEX: indexFile },
+    env: { ...process.env, NX_KUBELET_REAL_VERSIONS: versions, NX_KUBELET_REAL_INDEX: index },
   });
-  return result.status === 0;
+  const output = existsSync(log) ? readFileSync(log, 'utf8') : '';
+  rmSync(dir, { recursive: true, force: true });
+  if (result.status === 0) return '';
+  return failureReason(output) || `build.sh exited with ${result.status}`;
+}
+
+/** The short reason of a failed build: a version the module proxy refuses, or build.sh's ERROR line. */
+function failureReason(output) {
+  const refused = output.match(/reading https:\/\/\S+?\/([^@\s]+)\/@v\/(v[^/\s]+)\.(?:zip|mod|info): (\d{3})/);
+  if (refused) return `the module proxy refuses ${refused[1]} ${refused[2]} (${refused[3]})`;
+  const error = output.match(/real-binaries: ERROR: ([^\n]*)/) ?? output.match(/^([^\n]+)/);
+  return error ? error[1].slice(0, 160) : '';
 }
 
 function machineFacts() {
@@ -149,7 +165,7 @@ const cell = (value) =>
     .replace(/\s+/g, ' ')
     .slice(0, 240);
 
-function writeTable(rows, facts, started, buildOk) {
+function writeTable(rows, facts, started, buildOk, partial = false) {
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const passed = rows.filter((r) => r.result === 'pass').length;
   const lines = [
@@ -157,7 +173,7 @@ function writeTable(rows, facts, started, buildOk) {
     '',
     `<!-- Written by \`npm run conformance:all\` (tools/real-binaries/conformance-all.js); never edit by hand. -->`,
     '',
-    `Run on **${date}**, ${((Date.now() - started) / 60000).toFixed(0)} minutes in all${builtOnly ? ' (`--built-only`: no kubelet was built for this run)' : ''}.`,
+    `Run on **${date}**, ${((Date.now() - started) / 60000).toFixed(0)} minutes${partial ? ' so far (the run is still going or was stopped)' : ' in all'}${builtOnly ? ' (`--built-only`: no kubelet was built for this run)' : ''}.`,
     'Each row is `generators/tests/conformance.test.ts` for one real kubelet × cri-dockerd pair: the node generated with',
     '`--binarySource=local`, built and started with `nx run <node>:up`, a static pod (busybox httpd) Running through',
     "cri-dockerd and the node's own dockerd and answering, the cgroup driver taken from cri-dockerd, `status`, and",
@@ -192,46 +208,61 @@ function writeTable(rows, facts, started, buildOk) {
     '',
   ];
   writeFileSync(outputFile, lines.join('\n'));
-  say(`wrote ${relative(root, outputFile)}: ${passed} of ${rows.length} cases passed`);
+  if (!partial) say(`wrote ${relative(root, outputFile)}: ${passed} of ${rows.length} cases passed`);
 }
 
 function main() {
   const started = Date.now();
   const targets = matrixVersions();
   say(`minors ${targets.map((t) => t.minor).join(' ')} at ${targets.map((t) => t.version).join(' ')}`);
-  let buildOk = true;
+  const buildFailures = new Map();
   if (!builtOnly) {
-    say('building every kubelet of the matrix (build.sh, NX_KUBELET_REAL_VERSIONS=matrix)');
-    buildOk = buildSh('matrix');
+    // One kubelet at a time, so that one that fails (a module the proxy refuses) costs only its own row. The newest
+    // minor of the matrix goes along each time: build.sh compiles the pause images from the newest kubelet it builds.
+    const newest = targets[targets.length - 1].version;
+    const scratch = mkdtempSync(join(tmpdir(), 'conformance-all-index-'));
+    for (const target of targets.filter((t) => !builtKubelet(t.version))) {
+      say(`building kubelet ${target.version} (build.sh; 8-16 min cold on 2 cores)`);
+      const failure = buildSh([...new Set([target.version, newest])].join(' '), join(scratch, 'index.json'));
+      if (failure) buildFailures.set(target.version, failure);
+    }
+    rmSync(scratch, { recursive: true, force: true });
   }
+  const buildOk = buildFailures.size === 0;
   const built = targets.filter((t) => builtKubelet(t.version));
-  if (built.length === 0) throw new Error(`no kubelet of the matrix is built in ${cache}; run without --built-only`);
-  if (builtOnly || !buildOk) {
-    // The index of what is there (all cached: seconds).
-    say(`index of the built kubelets: ${built.map((t) => t.version).join(' ')}`);
-    if (!buildSh(built.map((t) => t.version).join(' ')))
-      throw new Error(`build.sh could not index the built kubelets ${built.map((t) => t.version).join(' ')}`);
-  }
+  if (built.length === 0) throw new Error(`no kubelet of the matrix is built in ${cache}${builtOnly ? '; run without --built-only' : ''}`);
+  // The index of what is built (all cached by now: seconds), for the conformance runs.
+  say(`index of the built kubelets: ${built.map((t) => t.version).join(' ')}`);
+  const indexing = buildSh(built.map((t) => t.version).join(' '));
+  if (indexing) throw new Error(`build.sh could not index the built kubelets ${built.map((t) => t.version).join(' ')}: ${indexing}`);
   const index = JSON.parse(readFileSync(indexFile, 'utf8'));
   const facts = machineFacts();
   const rows = [];
   let allPassed = buildOk;
+  const notBuilt = (target, build) => {
+    // This run's failure, or the one build.sh recorded when it last tried (--built-only).
+    const recorded = join(cache, 'kubelet', `${target.version}.failed`);
+    const failed = buildFailures.get(target.version) ?? (existsSync(recorded) ? failureReason(readFileSync(recorded, 'utf8')) || 'build.sh failed' : undefined);
+    const why = failed ?? (builtOnly ? 'not in the cache (--built-only)' : 'not in the index');
+    return { ...target, criDockerd: '', result: failed ? 'build failed' : 'not built', failure: why, up: '', pod: '', build };
+  };
   for (const target of targets) {
     const kubelet = builtKubelet(target.version);
     const build = kubelet?.seconds != null ? kubelet.seconds.toFixed(0) : '';
     if (!kubelet || !index.kubelets.some((k) => k.version === target.version)) {
-      rows.push({
-        ...target,
-        criDockerd: '',
-        result: 'not built',
-        failure: builtOnly ? 'not in the cache (--built-only)' : 'build.sh failed',
-        up: '',
-        pod: '',
-        build,
-      });
+      rows.push(notBuilt(target, build));
       allPassed = false;
       continue;
     }
+    // The table so far, in case the run is stopped: the kubelets still to run say so.
+    const pending = targets
+      .slice(targets.indexOf(target))
+      .map((t) =>
+        builtKubelet(t.version)
+          ? { ...t, criDockerd: '', result: 'not run', failure: 'the run stopped before this kubelet', up: '', pod: '', build: '' }
+          : notBuilt(t, ''),
+      );
+    writeTable([...rows, ...pending], facts, started, buildOk, true);
     say(`conformance of kubelet ${target.version}`);
     const run = runConformance(target.version);
     if (run.cases.length === 0 || run.error) allPassed = false;
