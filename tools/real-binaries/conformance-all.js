@@ -5,11 +5,13 @@
 //   node tools/real-binaries/conformance-all.js [--built-only] [--output docs/conformance-results.md]
 //
 // 1. Builds the real kubelet of every minor of the version matrix (KUBERNETES_MINORS in
-//    packages/kubelet-node/src/core/version-matrix.ts) at its latestPatch, with cri-dockerd's oldest and newest
-//    served release, pause and workload images: tools/real-binaries/build.sh with NX_KUBELET_REAL_VERSIONS=matrix
-//    (cached by version: a built kubelet takes seconds, a cold one 8-16 minutes on a 2-core machine). Its index goes
-//    to $cache/index-conformance-all.json, never over the index.json the other tests read.
-//    --built-only builds nothing new: the minors whose kubelet is not in the cache are listed as "not built".
+//    packages/kubelet-node/src/core/version-matrix.ts) at its latestPatch that is not in the cache yet, one at a time
+//    with tools/real-binaries/build.sh (8-16 minutes per cold kubelet on an idle 2-core machine; a kubelet that fails,
+//    e.g. a staging module the Go module proxy refuses, gets a "build failed" row with the reason), then indexes the
+//    built ones (build.sh, all cached: seconds; cri-dockerd's oldest and newest served release, pause and workload
+//    images) into $cache/index-conformance-all.json, never over the index.json the other tests read.
+//    --built-only builds nothing new: the minors whose kubelet is not in the cache are listed as "not built", or as
+//    "build failed" with the reason build.sh recorded when it last tried ($cache/kubelet/<version>.failed).
 // 2. Runs generators/tests/conformance.test.ts once per built kubelet (NX_KUBELET_REAL_INDEX=that index,
 //    NX_KUBELET_CONFORMANCE_VERSIONS=<version>), one after the other (never in parallel), with Jest's JSON report.
 // 3. Writes the table: the date, the machine's facts (kernel, cgroup mode, Docker, Go, CPUs), and per kubelet ×
