@@ -23,9 +23,12 @@
 #                                matrix patch (v1.29.15), the matrix's default version itself (v1.34.11; asked for
 #                                on its own, since the proxy's version list may stop before it) and the newest
 #                                release the proxy serves; any subset of the three ("default,newest"); "all": the
-#                                newest patch of every minor the proxy serves from 1.29; or explicit versions
-#                                ("v1.35.4 v1.36.3").
+#                                newest patch of every minor the proxy serves from 1.29; "matrix": every minor of the
+#                                version matrix (KUBERNETES_MINORS) at its latestPatch (what `npm run conformance:all`
+#                                builds); or explicit versions ("v1.35.4 v1.36.3").
 #   NX_KUBELET_REAL_CRI_DOCKERD  "oldest,newest" (default) or explicit versions ("v0.3.17 v0.4.3").
+#   NX_KUBELET_REAL_INDEX        the index file to write (default $cache/index.json, the one the tests read unless
+#                                they are given another): a run for other versions need not replace the usual index.
 #   GOPROXY                      as usual; GOTOOLCHAIN is forced to local (never download another toolchain).
 #
 # Fails (non-zero, with the reason) when Go, gcc or the module proxy is missing or a build fails. It never skips
@@ -37,12 +40,20 @@ repo=$(cd "$here/../.." && pwd)
 cache=${NX_KUBELET_REAL_CACHE:-/var/cache/nx-kubelet/real-binaries}
 versions_spec=${NX_KUBELET_REAL_VERSIONS:-oldest,default,newest}
 cri_spec=${NX_KUBELET_REAL_CRI_DOCKERD:-oldest,newest}
+index_file=${NX_KUBELET_REAL_INDEX:-$cache/index.json}
 matrix="$repo/packages/kubelet-node/src/core/version-matrix.ts"
 # Bump when the recipe changes: cached results with another recipe are rebuilt.
 recipe=1
 
 say() { echo "real-binaries: $*" >&2; }
-die() { echo "real-binaries: ERROR: $*" >&2; exit 1; }
+# A kubelet build that dies leaves its reason in $cache/kubelet/<version>.failed (conformance-all.js --built-only
+# reports it); a later successful build removes it.
+failing_kubelet=""
+die() {
+  echo "real-binaries: ERROR: $*" >&2
+  if [ -n "$failing_kubelet" ]; then mkdir -p "$cache/kubelet" && printf '%s\n' "$*" >"$cache/kubelet/$failing_kubelet.failed" 2>/dev/null || true; fi
+  exit 1
+}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -90,6 +101,13 @@ if [[ $versions_spec == all ]]; then
   for minor in $(echo "$kube_served" | sed -E 's/^v([0-9]+\.[0-9]+)\..*/\1/' | sort -uV); do
     version_ge "$minor" 1.29 && add_kube "$(newest_patch_of "$minor")"
   done
+elif [[ $versions_spec == matrix ]]; then
+  # Every row of the matrix at its latest patch, each asked for by name.
+  for row in $(sed -n "s/.*minor: '\([0-9.]*\)', latestPatch: \([0-9]*\),.*/v\1.\2/p" "$matrix"); do
+    kube_is_served "$row" || die "the module proxy does not serve k8s.io/kubernetes $row (a minor of the version matrix at its patch)."
+    add_kube "$row"
+  done
+  [ ${#kube_versions[@]} -gt 0 ] || die "could not read the minors of $matrix."
 elif [[ $versions_spec =~ ^(oldest|default|newest)(,(oldest|default|newest))*$ ]]; then
   if [[ $versions_spec == *oldest* ]]; then
     # The matrix's first row: its minor at the matrix's latest patch.
@@ -184,6 +202,7 @@ declare -A kube_dirs=() kube_go=() kube_pause=() kube_seconds=() cri_seconds=() 
 build_kubelet() {
   local v=$1 dir="$cache/kubelet/$1" start info src gomod work minor patch staging ldflags date commit
   minor=$(minor_of "$v"); patch=${v##*.}
+  failing_kubelet=$v
   info=$(download "k8s.io/kubernetes@$v")
   src=$(echo "$info" | json_field Dir)
   gomod="$src/go.mod"
@@ -191,6 +210,7 @@ build_kubelet() {
   kube_go[$v]=$(go_directive "$gomod")
   kube_pause[$v]=$(sed -n 's/^\s*PauseVersion\s*=\s*"\([^"]*\)".*/\1/p' "$src/cmd/kubeadm/app/constants/constants.go" | head -n1)
   if cached "$dir" kubelet "Kubernetes $v"; then
+    failing_kubelet=""; rm -f "$cache/kubelet/$v.failed"
     kube_seconds[$v]=$(sed -n 's/^seconds=//p' "$dir/.built")
     say "kubelet $v: cached ($dir/kubelet)"
     return
@@ -242,6 +262,7 @@ build_kubelet() {
   cp "$work/go.mod" "$dir/go.mod"
   install -m 0755 "$work/kubelet" "$dir/kubelet.tmp" && mv "$dir/kubelet.tmp" "$dir/kubelet"
   printf 'recipe=%s\ngo=%s\nseconds=%s\n' "$recipe" "$go_version" "${kube_seconds[$v]}" >"$dir/.built"
+  failing_kubelet=""; rm -f "$cache/kubelet/$v.failed"
   say "kubelet $v: built in ${kube_seconds[$v]} s ($(du -h "$dir/kubelet" | cut -f1))"
 }
 
@@ -383,6 +404,6 @@ busybox_seconds=$(elapsed "$busybox_start")
   echo "  \"workloadImage\": \"$workload_image\","
   echo "  \"workloadSeconds\": $busybox_seconds"
   echo "}"
-} >"$cache/index.json.tmp"
-mv "$cache/index.json.tmp" "$cache/index.json"
-say "done in $(elapsed "$total_start") s; index: $cache/index.json"
+} >"$index_file.tmp"
+mv "$index_file.tmp" "$index_file"
+say "done in $(elapsed "$total_start") s; index: $index_file"

@@ -96,19 +96,25 @@ export function upgradeNodes(tree: Tree, nodes: WorkspaceNode[], request: Versio
     } else {
       notes.push(`${node.name} has no project.json: its versions stay readable from ${DOCKERFILE}'s ARG defaults.`);
     }
-    const volumeStale = from.kicbase.version !== to.kicbase.version || from.kubernetes.minor !== to.kubernetes.minor;
+    // Only a new base image makes the /var volume stale: Docker fills a named volume from the image's /var once, when it
+    // is empty, so the old base image's /var would shadow the new one's. Nothing of a Kubernetes version is in /var but
+    // the kubelet's state, which a kubelet of another minor takes over (upgrade-real.test.ts: up and down, for real).
+    const volumeStale = from.kicbase.version !== to.kicbase.version || from.kicbase.image !== to.kicbase.image;
     const exposure = exposureWarning(tree, node.name, node.project.root, applied.files);
     return { node: node.name, changes, notes, nextSteps: nextSteps(node.name, volumeStale, changes.length > 0), ...(exposure ? { exposure } : {}) };
   });
 }
 
-function nextSteps(name: string, varChanges: boolean, changed: boolean): string[] {
+function nextSteps(name: string, newBaseImage: boolean, changed: boolean): string[] {
   if (!changed) return [];
-  return varChanges
+  return newBaseImage
     ? [
         `nx run ${name}:build`,
-        `nx run ${name}:down --volumes   (the /var volume holds state of the old versions and would shadow the new image's /var)`,
+        `nx run ${name}:down --volumes   (the /var volume was filled from the old base image's /var and would shadow the new one's)`,
         `nx run ${name}:up`,
       ]
-    : [`nx run ${name}:build`, `nx run ${name}:up   (recreates the container with the new image)`];
+    : [
+        `nx run ${name}:build`,
+        `nx run ${name}:up   (recreates the container with the new image on the same /var volume: the kubelet's state and the node's images stay)`,
+      ];
 }

@@ -9,6 +9,8 @@ import { run } from './validators';
 import { REPO_ROOT } from './workspace';
 
 export const REAL_BINARIES_CACHE = process.env.NX_KUBELET_REAL_CACHE ?? '/var/cache/nx-kubelet/real-binaries';
+/** The index the tests read: build.sh's NX_KUBELET_REAL_INDEX (conformance-all.js points it at its own index). */
+export const REAL_BINARIES_INDEX = process.env.NX_KUBELET_REAL_INDEX ?? join(REAL_BINARIES_CACHE, 'index.json');
 export const REAL_BINARIES_SCRIPT = `${REPO_ROOT}/tools/real-binaries/build.sh`;
 /** TEST-ONLY runc wrapper (see the file): clamps the negative oom_score_adj that these VMs cannot grant. */
 export const RUNC_OOM_CLAMP = `${REPO_ROOT}/tools/real-binaries/runc-oom-clamp`;
@@ -43,7 +45,7 @@ export interface RealBinaries {
  */
 export function readRealBinaries(): RealBinaries {
   const hint = `Build them with ${REAL_BINARIES_SCRIPT} (NX_KUBELET_REAL_CACHE=${REAL_BINARIES_CACHE}).`;
-  const indexPath = join(REAL_BINARIES_CACHE, 'index.json');
+  const indexPath = REAL_BINARIES_INDEX;
   if (!existsSync(indexPath)) throw new Error(`The real binaries are not built: ${indexPath} is missing. ${hint}`);
   const index = JSON.parse(readFileSync(indexPath, 'utf8')) as RealBinaries;
   if (!index.kubelets?.length || !index.criDockerd?.length) throw new Error(`${indexPath} lists no kubelet or no cri-dockerd. ${hint}`);
@@ -57,14 +59,31 @@ export function readRealBinaries(): RealBinaries {
   return index;
 }
 
-/** Newest patch per minor in the index, then: which kubelet × cri-dockerd pairs a conformance run covers. */
-export function conformanceCases(index: RealBinaries): { kubelet: RealKubelet; criDockerd: RealCriDockerd }[] {
+/**
+ * Newest patch per minor in the index, then: which kubelet × cri-dockerd pairs a conformance run covers. `only`
+ * (NX_KUBELET_CONFORMANCE_VERSIONS: kubelet versions or minors, separated by spaces or commas, e.g. "v1.30.14" or
+ * "1.30,1.37"; tools/real-binaries/conformance-all.js runs one kubelet at a time with it) keeps those kubelets' cases;
+ * a name that matches no kubelet in the index throws, so a run never passes by testing nothing.
+ */
+export function conformanceCases(
+  index: RealBinaries,
+  only: string | undefined = process.env.NX_KUBELET_CONFORMANCE_VERSIONS,
+): { kubelet: RealKubelet; criDockerd: RealCriDockerd }[] {
   const byVersion = (a: { version: string }, b: { version: string }) => a.version.localeCompare(b.version, undefined, { numeric: true });
   const cris = [...index.criDockerd].sort(byVersion);
   const kubelets = [...index.kubelets].sort(byVersion);
   const newestMinor = kubelets[kubelets.length - 1].minor;
+  const wanted = (only ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const name of wanted) {
+    if (!kubelets.some((k) => k.version === name || k.minor === name.replace(/^v/, ''))) {
+      throw new Error(
+        `NX_KUBELET_CONFORMANCE_VERSIONS names ${name}, which is not in the real binaries' index (${kubelets.map((k) => k.version).join(', ')}).`,
+      );
+    }
+  }
   const cases: { kubelet: RealKubelet; criDockerd: RealCriDockerd }[] = [];
   for (const kubelet of kubelets) {
+    if (wanted.length && !wanted.some((name) => kubelet.version === name || kubelet.minor === name.replace(/^v/, ''))) continue;
     // cri-dockerd's oldest and newest for the default and the newest minor; the newest for every other built minor.
     const both = kubelet.minor === index.defaultMinor || kubelet.minor === newestMinor;
     for (const criDockerd of both ? [cris[0], cris[cris.length - 1]].filter((c, i, all) => all.indexOf(c) === i) : [cris[cris.length - 1]]) {

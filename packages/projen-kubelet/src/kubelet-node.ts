@@ -68,8 +68,9 @@ export interface KubeletNodeOptions extends Customizations {
   /** Memory the node and its pods may use, e.g. 2g or 1536m (at least 512m). @default no limit */
   readonly memory?: string;
   /**
-   * Downgrade a node already synthesized in its folder to an older Kubernetes minor (kubelet state in /var may not
-   * survive that: run its down task with --volumes before up). Without it such a synth is refused.
+   * Downgrade a node already synthesized in its folder to an older Kubernetes minor, which Kubernetes does not support
+   * (keep the /var volume: the older kubelet takes over the newer one's state there; if it does not become healthy,
+   * run its down task with --volumes, then up). Without it such a synth is refused.
    * @default false
    */
   readonly force?: boolean;

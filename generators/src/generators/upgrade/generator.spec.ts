@@ -171,6 +171,33 @@ describe('upgrade generator', () => {
     expect(read(tree, 'Dockerfile.kicbase')).toContain('ARG KUBE_VERSION=v1.33.13');
   });
 
+  it('advises down --volumes for a new base image only: across minors, up and down, the /var volume stays', async () => {
+    const logged: string[] = [];
+    const info = jest.spyOn(logger, 'info').mockImplementation((message) => void logged.push(String(message)));
+    const warn = jest.spyOn(logger, 'warn').mockImplementation((message) => void logged.push(String(message)));
+    try {
+      await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.37' });
+      expect(logged.join('\n')).toContain('nx run n:up   (recreates the container with the new image on the same /var volume');
+      expect(logged.join('\n')).not.toContain('down --volumes');
+      logged.length = 0;
+      await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: '1.34' })).rejects.toThrow(
+        'which Kubernetes does not support. Pass --force to do it anyway: keep the /var volume',
+      );
+      await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.34', force: true });
+      expect(logged.join('\n')).toContain('note: A downgrade across a minor (Kubernetes 1.37 → 1.34): keep the /var volume');
+      expect(logged.join('\n')).toContain('if the kubelet does not become healthy, run down --volumes, then up');
+      expect(logged.join('\n')).not.toContain('nx run n:down --volumes');
+      logged.length = 0;
+      await upgradeGenerator(tree, { project: 'n', kicbaseVersion: 'v0.0.48' });
+      expect(logged.join('\n')).toContain(
+        "nx run n:down --volumes   (the /var volume was filled from the old base image's /var and would shadow the new one's)",
+      );
+    } finally {
+      info.mockRestore();
+      warn.mockRestore();
+    }
+  });
+
   it('validates like the node generator and writes nothing on error', async () => {
     const before = snapshot(tree);
     await expect(upgradeGenerator(tree, { project: 'n', kubeVersion: '1.99' })).rejects.toThrow("n: Kubernetes 1.99 is not in nx-kubelet's version matrix");

@@ -106,6 +106,13 @@ export function modelOfNode(node: ExistingNode, declared: DeclaredVersions, exis
   return resolveNode(options, { hasProject: () => false, directoryHasFiles: () => false }, existing);
 }
 
+/**
+ * What a downgrade across minors does with the /var volume, as the real test (generators/tests/upgrade-real.test.ts)
+ * found it: the older kubelet started on the newer kubelet's state in the kept volume and ran the static pods again.
+ */
+export const DOWNGRADE_VOLUME =
+  "keep the /var volume (build, then up: in nx-kubelet's real test the older kubelet starts on the newer one's state there and runs the static pods again); if the kubelet does not become healthy, run down --volumes, then up (a fresh /var: the node's images are loaded again).";
+
 export interface UpgradePlan {
   versions: DeclaredVersions;
   /** Decisions the user should know about (forced bumps, kept pins). */
@@ -127,9 +134,10 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest, 
   const toMinor = minorOf(parsedTo);
   if (compareMinors(toMinor, fromMinor) < 0 && !request.force) {
     throw new InvalidNodeOptionsError([
-      `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}); kubelet state in /var may not survive that. ${forceHow} to do it anyway (then run down --volumes before up).`,
+      `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}), which Kubernetes does not support. ${forceHow} to do it anyway: ${DOWNGRADE_VOLUME}`,
     ]);
   }
+  if (compareMinors(toMinor, fromMinor) < 0) notes.push(`A downgrade across a minor (Kubernetes ${fromMinor} → ${toMinor}): ${DOWNGRADE_VOLUME}`);
   const fromFacts = KUBERNETES_MINORS.find((k) => k.minor === fromMinor);
   const toFacts = KUBERNETES_MINORS.find((k) => k.minor === toMinor);
 

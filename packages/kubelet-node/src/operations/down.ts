@@ -18,7 +18,7 @@ export async function down(node: NodeContext, options: DownOptions): Promise<boo
   if (result.exitCode !== 0) throw new DockerCommandError(result, 'docker compose down');
   if (!options.volumes) {
     log.info(
-      `The node's /var volume is kept (its Docker images and kubelet state). After a rebuild that changes /var (a new kicbase or Kubernetes version), remove it: ${node.command('down', '--volumes')}`,
+      `The node's /var volume is kept (its Docker images and kubelet state). After a rebuild on a new base image (a new kicbase), remove it: ${node.command('down', '--volumes')}`,
     );
   }
   return true;
