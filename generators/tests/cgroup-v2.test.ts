@@ -182,11 +182,15 @@ for (const { kubelet, criDockerd } of realError ? [] : cases(index)) {
       renameSync(join(dir, 'manifests', '.httpd.yaml.tmp'), join(dir, 'manifests', 'httpd.yaml'));
     });
 
-    it('nx run :up builds the image on the VM engine and comes up healthy, its static pod Running (no runc wrapper)', async () => {
+    it('nx run :up builds the image on the VM engine, comes up healthy, loads the images and runs the static pod (no runc wrapper)', async () => {
       const started = Date.now();
-      const up = nx(workspace, ['run', `${node}:up`, '--waitForPods=false']);
+      // The whole of up, as a user runs it: build on the VM's engine, start, wait for /healthz, load the pause and
+      // workload images from the host's engine into the node (there is no registry), wait for the static pod. The
+      // timeouts are generous: under TCG on a loaded 2-core machine the node's systemd and kubelet are slow.
+      const up = nx(workspace, ['run', `${node}:up`, '--timeout=900', '--podTimeout=600']);
       const upSeconds = (Date.now() - started) / 1000;
       expect(output(up)).toMatch(/kubelet healthy after \d+ s/);
+      expect(output(up)).toMatch(/pods ready after [\d.]+ s/);
       expect(up.status).toBe(0);
       container = onVm(['ps', '--quiet', '--filter', `label=com.docker.compose.service=${node}`]).stdout.trim();
       expect(container).toMatch(/^[0-9a-f]{12}$/);
@@ -194,20 +198,18 @@ for (const { kubelet, criDockerd } of realError ? [] : cases(index)) {
       expect(onVm(['image', 'ls', '--quiet', `nx-kubelet-${node}`]).stdout.trim()).not.toBe('');
       expect(run('docker', ['image', 'ls', '--quiet', `nx-kubelet-${node}`]).stdout.trim()).toBe('');
       expect(nodeSh(container, 'kubelet --version').trim()).toBe(`Kubernetes ${kubelet.version}`);
-      const healthy = Date.now();
       const pod = await pollFor(
         () => runningPod(container, `httpd-${node}`),
-        300_000,
+        60_000,
         () => `pod httpd-${node} Running\n${diagnostics(container)}`,
         1000,
       );
-      const podSeconds = (Date.now() - healthy) / 1000;
       expect(nodeSh(container, `curl -fsS --max-time 10 http://${pod.status!.podIP}:8080/`).trim()).toBe(`on-cgroup2-${kubelet.minor}`);
       // No TEST-ONLY runc wrapper: the node's dockerd runs plain runc.
       expect(nodeSh(container, "docker info --format '{{.DefaultRuntime}}'").trim()).toBe('runc');
       timings.push(
         `${kubelet.version}: nx run :up (image build on the VM included) ${upSeconds.toFixed(1)} s, ${output(up).match(/kubelet healthy after \d+ s/)![0]}; ` +
-          `healthy -> first static pod Running ${podSeconds.toFixed(1)} s`,
+          `${output(up).match(/pods ready after [\d.]+ s/)?.[0] ?? 'no pods line'}`,
       );
     });
 
