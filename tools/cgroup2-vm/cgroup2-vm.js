@@ -292,6 +292,8 @@ async function startCgroup2Vm({ memoryMiB = 4096, cpus = 2, timeoutMs = 600_000,
     /** The VM engine's docker CLI argv prefix. */
     docker: (...args) => ['docker', '--host', vm.host, ...args],
     console: () => (existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : ''),
+    /** True while this VM's qemu runs (an exited qemu that its parent has not reaped yet is not running). */
+    running: () => !!vm.pid && alive(vm.pid) && isOurQemu(vm.pid, overlay),
     stop,
     remove,
   };
