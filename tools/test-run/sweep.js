@@ -9,6 +9,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { projectLabel, removeNode } = require('../docker-engine/leftovers');
+const { removeVmsIn } = require('../cgroup2-vm/cgroup2-vm');
 
 const RUN_FOLDER = 'NX_KUBELET_TEST_RUN_DIR';
 
@@ -42,7 +43,8 @@ function projectsIn(folder, cli = 'docker') {
 
 /**
  * Removes this run's compose projects, then the test engines it started in containers (docker28-engine.js labels
- * their container and data volume with the run's folder); returns the names of what it removed.
+ * their container and data volume with the run's folder) and the cgroup v2 VMs it booted (their state folder is in the
+ * run's folder); returns the names of what it removed.
  */
 function sweep(folder) {
   const projects = projectsIn(folder);
@@ -59,7 +61,9 @@ function sweep(folder) {
   if (engines.length) spawnSync('docker', ['rm', '--force', '--volumes', ...engines], { stdio: 'ignore' });
   const volumes = listed(['volume', 'ls'], '{{.Name}}');
   if (volumes.length) spawnSync('docker', ['volume', 'rm', '--force', ...volumes], { stdio: 'ignore' });
-  return [...projects, ...onPodman.map((project) => `${project} (Podman)`), ...engines.map((name) => `engine ${name}`)];
+  // The cgroup v2 VM (cgroup-v2.test.ts): its qemu and its overlay live in a folder of this run's (their nodes with them).
+  const vms = removeVmsIn(folder);
+  return [...projects, ...onPodman.map((project) => `${project} (Podman)`), ...engines.map((name) => `engine ${name}`), ...vms];
 }
 
 function globalSetup() {
