@@ -23,7 +23,7 @@ import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startDocker28Engine } = require('../../tools/docker-engine/docker28-engine');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { loadImages } = require('../../tools/docker-engine/second-engine');
+const { loadImages } = require('../../tools/docker-engine/lib');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeLeftovers = require('../../tools/docker-engine/leftovers');
 

@@ -15,7 +15,8 @@ import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startSecondEngine, loadImages } = require('../../tools/docker-engine/second-engine');
+const { startSecondEngine } = require('../../tools/docker-engine/second-engine');
+const { loadImages } = require('../../tools/docker-engine/lib');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startDocker28Engine } = require('../../tools/docker-engine/docker28-engine');
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -45,15 +45,16 @@ const {
   seconds,
   table,
   withCleanup,
+  STAND_IN,
+  nxEnv,
 } = require('./lib');
 const { httpdManifest } = require('../real-binaries/workload-pod');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
 const megabytes = arg('--mb', 100);
-const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const env = nxEnv();
 const id = process.pid.toString(36);
 const name = `bench-d2-${id}`;
 const bigImage = `nx-kubelet/day2-bench-${megabytes}mb:${id}`;

@@ -26,16 +26,31 @@ const { spawnSync } = require('node:child_process');
 const { appendFileSync, copyFileSync, mkdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, nodeBinaries, pairedRatio, removeNodes, rotate, run, seconds, table, withCleanup } = require('./lib');
-const { loadImages } = require('../docker-engine/second-engine');
+const {
+  arg,
+  checkpoint,
+  copyWorkspace,
+  flag,
+  median,
+  nodeBinaries,
+  pairedRatio,
+  removeNodes,
+  rotate,
+  run,
+  seconds,
+  table,
+  withCleanup,
+  STAND_IN,
+  nxEnv,
+} = require('./lib');
+const { loadImages } = require('../docker-engine/lib');
 const { startDocker28Engine } = require('../docker-engine/docker28-engine');
 const { httpdManifest } = require('../real-binaries/workload-pod');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 1);
-const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const baseEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const baseEnv = nxEnv();
 const tag = process.pid.toString(36);
 const BIG_IMAGE = `nx-kubelet/bench-engines-100mb:${tag}`;
 

@@ -12,25 +12,16 @@
 const { copyFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, memoryOf, removeNodes, run, seconds, table, withCleanup } = require('./lib');
-const { startSecondEngine, loadImages } = require('../docker-engine/second-engine');
+const { arg, checkpoint, copyWorkspace, flag, median, memoryOf, removeNodes, run, seconds, table, withCleanup, STAND_IN, nxEnv } = require('./lib');
+const { startSecondEngine } = require('../docker-engine/second-engine');
+const { loadImages } = require('../docker-engine/lib');
 
 const root = join(__dirname, '..', '..');
 const count = arg('--nodes', 10);
 const runs = arg('--runs', 1);
 const parallel = arg('--parallel', count);
-const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = {
-  ...process.env,
-  NX_DAEMON: 'false',
-  NX_NO_CLOUD: 'true',
-  NX_INTERACTIVE: 'false',
-  NX_SKIP_NX_CACHE: 'true',
-  FORCE_COLOR: '0',
-  NO_COLOR: '1',
-  CI: 'true',
-};
+const env = nxEnv({ CI: 'true' });
 const tag = process.pid.toString(36);
 
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });

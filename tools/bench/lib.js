@@ -275,7 +275,26 @@ function memoryOf(names, docker = ['docker']) {
   });
 }
 
+/** The kicbase stand-in the benchmarks build their nodes on (tools/images/build-stand-ins.sh). */
+const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
+
+/** The environment the benchmarks run nx in: no daemon, no Nx Cloud, no cache, no prompt, no colour; `extra` on top. */
+function nxEnv(extra = {}) {
+  return {
+    ...process.env,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_INTERACTIVE: 'false',
+    NX_SKIP_NX_CACHE: 'true',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
 module.exports = {
+  STAND_IN,
+  nxEnv,
   memoryOf,
   installedWorkspace,
   nodeBinaries,

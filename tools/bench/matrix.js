@@ -13,25 +13,15 @@ const { appendFileSync, chmodSync, copyFileSync, readFileSync, rmSync, writeFile
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, memoryOf, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, memoryOf, removeNodes, run, seconds, table, withCleanup, STAND_IN, nxEnv } = require('./lib');
 
 const root = join(__dirname, '..', '..');
 const sizes = String(arg('--sizes', '1,3,6,9'))
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = {
-  ...process.env,
-  NX_DAEMON: 'false',
-  NX_NO_CLOUD: 'true',
-  NX_INTERACTIVE: 'false',
-  NX_SKIP_NX_CACHE: 'true',
-  FORCE_COLOR: '0',
-  NO_COLOR: '1',
-  CI: 'true',
-};
+const env = nxEnv({ CI: 'true' });
 const tag = process.pid.toString(36);
 // Throws with the output when nx fails (lib's run).
 const nx = (ws, ...args) => run([process.execPath, nxBin, ...args], { cwd: ws, env });

@@ -16,14 +16,13 @@ const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { arg, checkpoint, copyWorkspace, flag, median, nodeBinaries, removeNodes, run, seconds, table, withCleanup } = require('./lib');
+const { arg, checkpoint, copyWorkspace, flag, median, nodeBinaries, removeNodes, run, seconds, table, withCleanup, STAND_IN, nxEnv } = require('./lib');
 const { removeNode } = require('../docker-engine/leftovers');
 
 const root = join(__dirname, '..', '..');
 const runs = arg('--runs', 3);
-const STAND_IN = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const env = nxEnv();
 const name = `bench-real-${process.pid.toString(36)}`;
 
 let probe = {};

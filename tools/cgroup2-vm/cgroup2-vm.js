@@ -17,6 +17,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { createServer } = require('node:net');
+const { sh, mirror, loadImages } = require('../docker-engine/lib');
 const {
   chmodSync,
   existsSync,
@@ -93,31 +94,11 @@ const DAEMON_JSON = { 'log-level': 'warn', 'storage-driver': 'overlay2' };
 /** Everything the image is made of; its hash is the cache key. Bump RECIPE when the steps below change. */
 const RECIPE = 2;
 
-function sh(argv, options = {}) {
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw new Error(`${argv.join(' ')} could not start: ${result.error.message}`);
-  if (result.status !== 0 && !options.allowFailure)
-    throw new Error(`${argv.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout || '').trim().slice(-3000)}`);
-  return result;
-}
-
 function imageKey() {
   return createHash('sha256')
     .update(JSON.stringify({ RECIPE, SUITE, PACKAGES, DISK_SIZE, NETWORK_UNIT, DOCKER_DROP_IN, DAEMON_JSON, KERNEL_CMDLINE }))
     .digest('hex')
     .slice(0, 16);
-}
-
-/** The Debian archive: NX_KUBELET_DEBIAN_MIRROR, else the one apt on this machine uses, else deb.debian.org. */
-function mirror() {
-  if (process.env.NX_KUBELET_DEBIAN_MIRROR) return process.env.NX_KUBELET_DEBIAN_MIRROR;
-  try {
-    const uris = readFileSync('/etc/apt/sources.list.d/debian.sources', 'utf8').match(/^URIs:\s*(\S+)/m);
-    if (uris) return uris[1];
-  } catch {
-    // no deb822 sources: the default
-  }
-  return 'http://deb.debian.org/debian';
 }
 
 const tool = (command, args = ['--version']) => {
@@ -423,22 +404,9 @@ function removeVmsIn(folder) {
   return removed;
 }
 
-/** Copies images from the host's engine into the VM's: `docker save` piped into `docker --host … load` (no shell, no file). */
+/** Copies images from the host's engine into the VM's (no shell, no file). */
 function loadImagesIntoVm(vm, images) {
-  return new Promise((resolve, reject) => {
-    const save = spawn('docker', ['save', ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const [command, ...args] = vm.docker('load', '--quiet');
-    const load = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let errors = '';
-    save.stderr.on('data', (chunk) => (errors += chunk));
-    load.stderr.on('data', (chunk) => (errors += chunk));
-    save.stdout.pipe(load.stdin);
-    const exits = [save, load].map((child) => new Promise((done) => child.on('close', (code) => done(code))));
-    Promise.all(exits).then(([saved, loaded]) => {
-      if (saved === 0 && loaded === 0) resolve();
-      else reject(new Error(`loading ${images.join(', ')} into the cgroup2 VM (${vm.host}) failed (save ${saved}, load ${loaded}): ${errors.trim()}`));
-    });
-  });
+  return loadImages({ docker: vm.docker, host: `the cgroup2 VM (${vm.host})` }, images);
 }
 
 module.exports = { startCgroup2Vm, prepareCgroup2VmImage, loadImagesIntoVm, removeVmsIn, CGROUP2_VM_PACKAGES: PACKAGES, CGROUP2_VM_STATE_PREFIX: STATE_PREFIX };

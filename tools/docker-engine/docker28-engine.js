@@ -18,6 +18,7 @@ const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } = require('node:fs');
 const { join } = require('node:path');
+const { sh, mirror } = require('./lib');
 
 const SUITE = 'sid';
 /** What the root filesystem gets beyond minbase (debootstrap resolves their dependencies: runc, libraries…). */
@@ -45,32 +46,12 @@ fi
 exec /usr/sbin/dockerd --host unix:///var/run/docker.sock --host "tcp://$address:2375" --tls=false
 `;
 
-function sh(argv, options = {}) {
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw new Error(`${argv.join(' ')} could not start: ${result.error.message}`);
-  if (result.status !== 0 && !options.allowFailure)
-    throw new Error(`${argv.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout || '').trim().slice(-3000)}`);
-  return result;
-}
-
 /** The cache key: what the image is made of. */
 function imageKey() {
   return createHash('sha256')
     .update(JSON.stringify({ suite: SUITE, packages: PACKAGES, entrypoint: ENTRYPOINT, daemon: DAEMON_JSON }))
     .digest('hex')
     .slice(0, 16);
-}
-
-/** The Debian archive: NX_KUBELET_DEBIAN_MIRROR, else the one apt on this machine uses, else deb.debian.org. */
-function mirror() {
-  if (process.env.NX_KUBELET_DEBIAN_MIRROR) return process.env.NX_KUBELET_DEBIAN_MIRROR;
-  try {
-    const uris = readFileSync('/etc/apt/sources.list.d/debian.sources', 'utf8').match(/^URIs:\s*(\S+)/m);
-    if (uris) return uris[1];
-  } catch {
-    // no deb822 sources: the default
-  }
-  return 'http://deb.debian.org/debian';
 }
 
 /**

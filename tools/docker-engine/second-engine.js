@@ -8,13 +8,7 @@
 // From a shell:     node tools/docker-engine/second-engine.js   (prints DOCKER_HOST; Ctrl-C stops and removes it)
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, openSync, readFileSync, rmSync } = require('node:fs');
-
-function sh(argv, options = {}) {
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', ...options });
-  if (result.error) throw new Error(`${argv.join(' ')} could not start: ${result.error.message}`);
-  if (result.status !== 0 && !options.allowFailure) throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stderr.trim()}`);
-  return result;
-}
+const { sh, loadImages } = require('./lib');
 
 function requirements() {
   if (process.getuid && process.getuid() !== 0) throw new Error('second-engine: needs root (network namespaces, a dockerd of its own).');
@@ -167,25 +161,7 @@ function alive(pid) {
   }
 }
 
-/** Copies images from the host's engine into another: `docker save` piped into its `docker load` (no shell, no file). */
-function loadImages(engine, images) {
-  return new Promise((resolve, reject) => {
-    const save = spawn('docker', ['save', ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const [command, ...args] = engine.docker('load', '--quiet');
-    const load = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let errors = '';
-    save.stderr.on('data', (chunk) => (errors += chunk));
-    load.stderr.on('data', (chunk) => (errors += chunk));
-    save.stdout.pipe(load.stdin);
-    const exits = [save, load].map((child) => new Promise((done) => child.on('close', (code) => done(code))));
-    Promise.all(exits).then(([saved, loaded]) => {
-      if (saved === 0 && loaded === 0) resolve();
-      else reject(new Error(`loading ${images.join(', ')} into ${engine.host} failed (save ${saved}, load ${loaded}): ${errors.trim()}`));
-    });
-  });
-}
-
-module.exports = { startSecondEngine, loadImages };
+module.exports = { startSecondEngine };
 
 if (require.main === module) {
   startSecondEngine().then((engine) => {
