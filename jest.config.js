@@ -1,5 +1,5 @@
 // Two kinds of tests: fast unit specs beside the code, and integration/e2e tests that drive real tools (nx CLI, docker,
-// projen, systemd-analyze). `npm test` runs all; `npm run test:unit` only the first. Tests use the packages' sources
+// projen, systemd-analyze). `npm test` runs both (and e2e), not the 'hosts' project of VM host modes (`npm run test:cgroup2`); `npm run test:unit` only the first. Tests use the packages' sources
 // (kubelet-node, projen-kubelet) through the mapper below; tests that need the packed packages build them first.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/generators/tsconfig.spec.json' }];
 // kubelet-node's entry points are its package.json `exports` (the package itself and light subpaths such as

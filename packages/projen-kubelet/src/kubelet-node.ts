@@ -186,7 +186,9 @@ export class KubeletNode extends Component {
 function refuseDowngrade(project: Project, model: NodeModel, force: boolean): void {
   const path = join(project.outdir, model.directory, DOCKERFILE);
   const current = existsSync(path) ? versionsFromDockerfile(readFileSync(path, 'utf8')) : undefined;
-  if (current) planUpgrade(current, { kubeVersion: model.kubernetes.version, force }, 'Set `force: true` in the KubeletNode options');
+  if (!current) return;
+  const plan = planUpgrade(current, { kubeVersion: model.kubernetes.version, force }, 'Set `force: true` in the KubeletNode options');
+  plan.notes.filter((note) => note.startsWith('A downgrade')).forEach((note) => project.logger.warn(`projen-kubelet: ${model.name}: ${note}`));
 }
 
 /** A synthesized node file: the node's rendering of `path`, with projen's marker as its provenance. */

@@ -192,6 +192,14 @@ describe('upgrade generator', () => {
       expect(logged.join('\n')).toContain(
         "nx run n:down --volumes   (the /var volume was filled from the old base image's /var and would shadow the new one's)",
       );
+      // A downgrade that changes the base image too: the note and the next steps agree that the volume goes.
+      logged.length = 0;
+      await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.37' });
+      logged.length = 0;
+      await upgradeGenerator(tree, { project: 'n', kubeVersion: '1.34', kicbaseVersion: 'v0.0.47', force: true });
+      expect(logged.join('\n')).toContain('note: A downgrade across a minor (Kubernetes 1.37 → 1.34): the base image changes too, so the /var volume goes');
+      expect(logged.join('\n')).not.toContain('keep the /var volume');
+      expect(logged.join('\n')).toContain('nx run n:down --volumes');
     } finally {
       info.mockRestore();
       warn.mockRestore();

@@ -137,7 +137,15 @@ export function planUpgrade(current: DeclaredVersions, request: VersionRequest, 
       `Kubernetes ${kubeVersion} would downgrade the node across a minor (from ${current.kubeVersion}), which Kubernetes does not support. ${forceHow} to do it anyway: ${DOWNGRADE_VOLUME}`,
     ]);
   }
-  if (compareMinors(toMinor, fromMinor) < 0) notes.push(`A downgrade across a minor (Kubernetes ${fromMinor} → ${toMinor}): ${DOWNGRADE_VOLUME}`);
+  if (compareMinors(toMinor, fromMinor) < 0) {
+    // A new base image makes the /var volume go anyway (the next steps say so); otherwise it can stay.
+    const newBase =
+      (request.kicbaseVersion !== undefined && request.kicbaseVersion !== current.kicbaseVersion) ||
+      (request.kicbaseImage !== undefined && request.kicbaseImage !== current.kicbaseImage);
+    notes.push(
+      `A downgrade across a minor (Kubernetes ${fromMinor} → ${toMinor}): ${newBase ? 'the base image changes too, so the /var volume goes (down --volumes, then up).' : DOWNGRADE_VOLUME}`,
+    );
+  }
   const fromFacts = KUBERNETES_MINORS.find((k) => k.minor === fromMinor);
   const toFacts = KUBERNETES_MINORS.find((k) => k.minor === toMinor);
 
