@@ -180,7 +180,7 @@ function writeTable(rows, facts, started, buildOk, partial = false) {
     '`--binarySource=local`, built and started with `nx run <node>:up`, a static pod (busybox httpd) Running through',
     "cri-dockerd and the node's own dockerd and answering, the cgroup driver taken from cri-dockerd, the node dockerd's",
     'minimum API, `status`, and `down --volumes` leaving nothing behind. The nodes are generated for kicbase v0.0.50 on',
-    'its kicbase-like stand-in `nx-kubelet/kicbase-like:v0.0.50` (Docker 28.5 with Docker 29\'s minimum API 1.44,',
+    "its kicbase-like stand-in `nx-kubelet/kicbase-like:v0.0.50` (Docker 28.5 with Docker 29's minimum API 1.44,",
     'containerd 2.1; [the kicbase stand-ins](contributing.md#the-kicbase-stand-ins)). The kubelets are built from the Go',
     'module proxy by `tools/real-binaries/build.sh` (static, version-stamped), at the matrix patch of each minor',
     '([version matrix](version-matrix.md)); the other test-only parts are those of conformance.test.ts (locally built',
