@@ -87,10 +87,20 @@ it('nx g nx-kubelet:matrix makes one tagged node per version, with the shared wo
   expect(JSON.parse(shown.stdout).sort()).toEqual([oldest, fallback!, newest].map(memberOf).sort());
 });
 
-it("nx sync copies the matrix's workload and setting into every node; up would not run before it (Nx: out of sync)", () => {
-  const stale = nx(workspace, ['run', `${memberOf(oldest)}:up`]);
+it("nx sync copies the matrix's workload and setting into every node; up would not run before it, in a terminal or in CI", () => {
+  // Outside CI, Nx runs the sync check of up's sync generator first (non-interactive: it stops).
+  const stale = nx(workspace, ['run', `${memberOf(oldest)}:up`], { CI: 'false' });
   expect(output(stale)).toContain('The workspace is out of sync');
   expect(stale.status).not.toBe(0);
+  // In CI Nx skips that check; up itself refuses a matrix node whose copies are behind, before it builds anything.
+  const staleInCi = nx(workspace, ['run', `${memberOf(oldest)}:up`], { CI: 'true' });
+  expect(output(staleInCi)).toContain(`is a node of matrix "${matrix}", and its copies of the matrix's manifests and settings are behind`);
+  expect(output(staleInCi)).toContain('manifests/httpd.yaml: not copied yet');
+  expect(output(staleInCi)).toContain('`nx sync`');
+  expect(output(staleInCi)).not.toContain('exporting to image');
+  expect(staleInCi.status).not.toBe(0);
+  // What a pipeline runs to stop on an out-of-sync workspace.
+  expect(nx(workspace, ['sync:check'], { CI: 'true' }).status).not.toBe(0);
   const sync = nx(workspace, ['sync']);
   expect(sync.status).toBe(0);
   for (const kubelet of [oldest, fallback!, newest]) {

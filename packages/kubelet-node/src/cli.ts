@@ -213,6 +213,7 @@ export async function main(argv: string[]): Promise<number> {
       displayDir: shownDir,
       command: (operation, args) => hint(operation, args, shownDir),
       commandFor: (_name, nodeDir) => (operation, args) => hint(operation, args, nodeDir, ''),
+      matrixSync: 'run `nx sync` in the workspace whose matrix generator made it (nx-kubelet makes and keeps matrices)',
     },
     command.options,
     `kubelet-node ${command.operation}`,

@@ -28,6 +28,7 @@ export function nodeExecutor(operation: OperationName) {
         command: (name, args) => `nx run ${projectName}:${name}${args ? ` ${args}` : ''}`,
         // A matrix's report names its nodes' own targets.
         commandFor: (node) => (name, args) => `nx run ${node}:${name}${args ? ` ${args}` : ''}`,
+        matrixSync: '`nx sync` (Nx runs it before a task only outside CI; in CI run `nx sync` or `nx sync:check` first)',
       },
       options,
       context.target?.executor ?? `nx-kubelet:${operation}`,

@@ -5,6 +5,7 @@ import {
   MATRIX_RECORD,
   MATRIX_SETTINGS,
   MatrixFrontEnd,
+  matrixCopiesBehind,
   matrixMembers,
   readMatrixRecord,
   renderMatrixFiles,
@@ -119,6 +120,34 @@ describe('a matrix of nodes', () => {
     const clash = syncMatrixMember('edge', { ...shared, 'manifests/own.yaml': 'kind: Pod\nmetadata: {}\n' }, member, frontEnd);
     expect(clash.problems.join('\n')).toMatch(/manifests\/own\.yaml is the node's own manifest/);
     expect(clash.files).toBe(member);
+  });
+
+  it('says which copies are behind the matrix, whatever front-end wrote them, and nothing when in step', () => {
+    const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29' }, workspace);
+    const shared = renderMatrixFiles(model, templates, frontEnd);
+    const member = { ...renderMatrixMember(model.models[0], shared, templates, frontEnd), 'manifests/own.yaml': 'kind: Pod\n' };
+    expect(matrixCopiesBehind('edge', shared, member)).toEqual([]);
+    // Copies another front-end wrote (another sync command in their first lines) are in step too.
+    const other = syncMatrixMember('edge', shared, renderMatrixMember(model.models[0], shared, templates, { ...frontEnd, matrixSync: 'OTHER' }), {
+      ...frontEnd,
+      matrixSync: 'OTHER',
+    }).files;
+    expect(matrixCopiesBehind('edge', shared, other)).toEqual([]);
+
+    const changed: Record<string, string> = { ...shared, 'manifests/web.yaml': 'kind: Pod\n', [MATRIX_SETTINGS]: 'maxPods: 5\n' };
+    changed['manifests/hello-world.yaml'] += '# edited\n';
+    expect(matrixCopiesBehind('edge', changed, member)).toEqual([
+      "manifests/hello-world.yaml: older than the matrix's",
+      'manifests/web.yaml: not copied yet',
+      `${MATRIX_DROPIN}: older than the matrix's kubelet.yaml`,
+    ]);
+    delete changed['manifests/hello-world.yaml'];
+    expect(matrixCopiesBehind('edge', changed, member)).toContain('manifests/hello-world.yaml: the matrix no longer has it');
+    // After the sync, nothing is behind; the node's own manifest never counts.
+    expect(matrixCopiesBehind('edge', changed, syncMatrixMember('edge', changed, member, frontEnd).files)).toEqual([]);
+    const withoutDropin: Record<string, string> = { ...member };
+    delete withoutDropin[MATRIX_DROPIN];
+    expect(matrixCopiesBehind('edge', shared, withoutDropin)).toEqual([`${MATRIX_DROPIN}: not copied yet`]);
   });
 
   it("never removes a node's own file that begins like a copy (a renamed copy, another matrix's), and refuses names it cannot copy", () => {

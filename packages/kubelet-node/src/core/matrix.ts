@@ -417,6 +417,33 @@ export function syncMatrixMember(matrix: string, shared: NodeFiles, member: Node
   return { files, changes, problems };
 }
 
+/**
+ * What of the matrix's shared manifests and settings a member's copies are behind on, whatever front-end wrote them
+ * (the copies' first lines name it): one line per file, [] when the member is in step. A node's own manifest with a
+ * shared manifest's name is not counted here (the sync names it as a problem).
+ */
+export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: NodeFiles): string[] {
+  const body = (text: string, header: number) => text.split('\n').slice(header).join('\n');
+  const behind: string[] = [];
+  const wanted = new Set<string>();
+  for (const [file, content] of sharedManifests(shared)) {
+    const path = `${MANIFESTS_DIR}/${file}`;
+    wanted.add(path);
+    const copy = member[path];
+    if (copy === undefined) behind.push(`${path}: not copied yet`);
+    else if (COPY_MARK.test(copy) && body(copy, 1) !== content) behind.push(`${path}: older than the matrix's`);
+  }
+  for (const [path, content] of Object.entries(member)) {
+    const match = COPY_MARK.exec(content);
+    if (!path.startsWith(`${MANIFESTS_DIR}/`) || !match || wanted.has(path)) continue;
+    if (path === `${MANIFESTS_DIR}/${match[1]}` && match[2] === matrix) behind.push(`${path}: the matrix no longer has it`);
+  }
+  const settings = shared[MATRIX_SETTINGS];
+  if (settings !== undefined && (member[MATRIX_DROPIN] === undefined || body(member[MATRIX_DROPIN], 2) !== settings))
+    behind.push(`${MATRIX_DROPIN}: ${member[MATRIX_DROPIN] === undefined ? 'not copied yet' : `older than the matrix's ${MATRIX_SETTINGS}`}`);
+  return behind;
+}
+
 /** The shared settings must parse as a mapping: checked before any member gets them. */
 export function checkMatrixSettings(text: string, file: string): void {
   const document = parseDocument(text);

@@ -5,9 +5,9 @@
  */
 import { checkOptionValues, refuseUnknownOptions } from '../options-check';
 import { log } from './log';
-import { loadNode, matrixNodeRefs, NodeContext, NodeRef } from './node-context';
+import { checkMatrixCopies, loadNode, matrixNodeRefs, NodeContext, NodeRef } from './node-context';
 import { operationOptions, operationSchema } from './schemas';
-import { NODE_OPERATIONS, OperationName } from './table';
+import { NODE_OPERATIONS, NodeOperationSpec, OperationName } from './table';
 
 export { NODE_OPERATIONS, OPERATION_NAMES, isOperation, operationSpec, camelCased } from './table';
 export type { OperationName, NodeOperationSpec, OperationImplementation, CamelCased } from './table';
@@ -27,6 +27,9 @@ export async function runOperation(operation: OperationName, ref: NodeRef, optio
     // report on a matrix's folder reports every node of the matrix (one column each).
     const members = operation === 'report' ? matrixNodeRefs(ref) : undefined;
     if (members) return (await (await import('./report')).reportNodes(members, options, what, ref.name)) ? 0 : 1;
+    // Operations that put the node's manifests and settings into it refuse a matrix node whose copies are behind.
+    const spec: NodeOperationSpec = NODE_OPERATIONS[operation];
+    if (spec.buildsImage || spec.needsWorkloadImages) checkMatrixCopies(ref);
     const run = await NODE_OPERATIONS[operation].implementation();
     // The node's files and the operation's options are checked before docker is reached. An operation that builds
     // the image may find it up to date and run no Compose command, others run none: Compose is looked for at the first.

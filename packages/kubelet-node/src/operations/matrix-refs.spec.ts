@@ -60,4 +60,42 @@ describe("a matrix's folder as the target of an operation", () => {
     }
     expect(errors.join('\n')).toMatch(/kubelet-matrix\.yaml: does not parse/);
   });
+
+  it('up, build, apply and load of a matrix node whose copies are behind are refused, naming what; status is not', async () => {
+    mkdirSync(join(dir, '1-29', 'manifests'), { recursive: true });
+    mkdirSync(join(dir, '1-29', 'kubelet.conf.d'));
+    mkdirSync(join(dir, 'manifests'));
+    writeFileSync(join(dir, 'kubelet-matrix.yaml'), record(member('edge-1-29', '1-29')));
+    writeFileSync(join(dir, 'kubelet.yaml'), 'maxPods: 5\n');
+    writeFileSync(join(dir, 'manifests', 'web.yaml'), 'kind: Pod\n');
+    writeFileSync(join(dir, '1-29', 'kubelet.conf.d', '50-matrix.conf'), '# Copied from ../kubelet.yaml (matrix "edge"): SYNC.\n# header\nmaxPods: 5\n');
+    const node = (): NodeRef => ({
+      name: 'edge-1-29',
+      dir: join(dir, '1-29'),
+      displayDir: 'packages/edge/1-29',
+      command: (op) => `run ${op}`,
+      matrixSync: 'SYNC IT',
+    });
+    const errorsOf = async (operation: 'up' | 'build' | 'apply' | 'load' | 'status') => {
+      const errors: string[] = [];
+      const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+      try {
+        return { code: await runOperation(operation, node(), {}, `kubelet-node ${operation}`), errors: errors.join('\n') };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    for (const operation of ['up', 'build', 'apply', 'load'] as const) {
+      const { code, errors } = await errorsOf(operation);
+      expect(code).toBe(1);
+      expect(errors).toContain('packages/edge/1-29 is a node of matrix "edge", and its copies of the matrix\'s manifests and settings are behind');
+      expect(errors).toContain('manifests/web.yaml: not copied yet');
+      expect(errors).toContain('Nothing was run. Copy them first: SYNC IT.');
+    }
+    // status reads the node as it runs: not refused for the copies (it fails later: the folder is no node).
+    expect((await errorsOf('status')).errors).not.toContain('copies of the matrix');
+    // In step: not refused for the copies either.
+    writeFileSync(join(dir, '1-29', 'manifests', 'web.yaml'), '# Copied from ../manifests/web.yaml (matrix "edge"): SYNC.\nkind: Pod\n');
+    expect((await errorsOf('up')).errors).not.toContain('copies of the matrix');
+  });
 });

@@ -21,7 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { execStartFlag, Locator, readComposeBuildArgs, readDockerfileArg } from '../core/locators';
 import { managedFact } from '../core/managed-facts';
 import { readManifestFolder, StaticPod } from '../core/manifests';
@@ -37,7 +37,7 @@ import {
   MATRIX_RECORD,
   NodeFiles,
 } from '../core/node-files';
-import { MatrixRecordError, readMatrixRecord } from '../core/matrix';
+import { MATRIX_DROPIN, MATRIX_SETTINGS, matrixCopiesBehind, MatrixRecordError, readMatrixRecord } from '../core/matrix';
 import { isKubeletDropin, KUBELET_CONFIG_IN_NODE, KUBELET_FIELDS, KubeletConfig, kubeletConfig, KubeletField, kubeletFlags } from '../core/kubelet-config';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
@@ -98,6 +98,63 @@ export interface NodeRef {
    * runs on the matrix's folder). @default this ref's own command
    */
   commandFor?(name: string, dir: string): (operation: string, args?: string) => string;
+  /**
+   * How the user copies a matrix's shared manifests and settings into its nodes again with this front-end (e.g. `nx
+   * sync`), for the message when a matrix node's copies are behind. @default a neutral wording
+   */
+  matrixSync?: string;
+}
+
+/**
+ * A node of a matrix whose copies of the matrix's shared manifests and settings are behind (edited since the last
+ * sync) is refused before anything runs: building or applying it would run the old workload without a word. Nx runs
+ * its sync check before a task only outside CI, and the CLI has none, so the operation checks itself. A folder
+ * whose parent has no matrix record, or whose record does not list it, is not a matrix node; a record that cannot be
+ * read is an error naming it.
+ */
+export function checkMatrixCopies(ref: NodeRef): void {
+  const dir = resolve(ref.dir);
+  const matrixDir = dirname(dir);
+  const recordPath = join(matrixDir, MATRIX_RECORD);
+  if (!existsSync(recordPath)) return;
+  const shownMatrix = dirname(ref.displayDir ?? ref.dir);
+  let record;
+  try {
+    record = readMatrixRecord(readFileSync(recordPath, 'utf8'), join(shownMatrix, MATRIX_RECORD));
+  } catch (error) {
+    if (error instanceof MatrixRecordError) throw new Error(error.message);
+    throw new Error(`${join(shownMatrix, MATRIX_RECORD)}: cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!record.members.some((member) => resolve(matrixDir, member.directory) === dir)) return;
+  const readFolder = (root: string, paths: string[]): NodeFiles => {
+    const files: NodeFiles = {};
+    for (const path of paths) {
+      try {
+        if (statSync(join(root, path)).isFile()) files[path] = readFileSync(join(root, path), 'utf8');
+      } catch {
+        // absent: not in the files
+      }
+    }
+    return files;
+  };
+  const manifestPaths = (root: string) => {
+    try {
+      return readdirSync(join(root, MANIFESTS_DIR)).map((name) => `${MANIFESTS_DIR}/${name}`);
+    } catch {
+      return [];
+    }
+  };
+  const shared = readFolder(matrixDir, [MATRIX_RECORD, MATRIX_SETTINGS, ...manifestPaths(matrixDir)]);
+  const member = readFolder(dir, [MATRIX_DROPIN, ...manifestPaths(dir)]);
+  const behind = matrixCopiesBehind(record.name, shared, member);
+  if (behind.length === 0) return;
+  throw new Error(
+    [
+      `${ref.displayDir ?? ref.dir} is a node of matrix "${record.name}", and its copies of the matrix's manifests and settings are behind (${shownMatrix}/${MATRIX_SETTINGS} or ${shownMatrix}/${MANIFESTS_DIR}/ changed since they were copied):`,
+      ...behind.map((line) => `  - ${line}`),
+      `Nothing was run. Copy them first: ${ref.matrixSync ?? 'run the sync of the tool that made the matrix'}.`,
+    ].join('\n'),
+  );
 }
 
 /**
