@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // A node with a REAL kubelet and cri-dockerd (tools/real-binaries/build.sh), measured side by side; asserts nothing.
-//   node tools/bench/real-kubelet.js [--runs 3] [--kube v1.34.4] [--cri v0.4.3] [--keep]
+//   node tools/bench/real-kubelet.js [--runs 3] [--kube v1.34.4] [--cri v0.4.3] [--base stand-in|kicbase-like] [--keep]
+// --base kicbase-like: the node on the kicbase-like stand-in of v0.0.50 (tools/images/kicbase-like) instead of the
+// older stand-in of v0.0.47, so the two can be set side by side.
 // Needs the engine, the kicbase stand-in, the real binaries and a built plugin (npm run build).
 //
 //   up, nx        nx run <node>:up, until it exits (it returns once the kubelet answers /healthz)
@@ -20,6 +22,13 @@ const { arg, checkpoint, copyWorkspace, flag, median, nodeBinaries, removeNodes,
 const { removeNode } = require('../docker-engine/leftovers');
 
 const root = join(__dirname, '..', '..');
+const BASES = {
+  'stand-in': { image: STAND_IN, flags: [`--kicbaseImage=${STAND_IN}`] },
+  'kicbase-like': { image: 'nx-kubelet/kicbase-like:v0.0.50', flags: ['--kicbaseVersion=v0.0.50', '--kicbaseImage=nx-kubelet/kicbase-like:v0.0.50'] },
+};
+const baseName = arg('--base', 'stand-in');
+const base = BASES[baseName];
+if (!base) throw new Error(`--base ${baseName}: one of ${Object.keys(BASES).join(', ')}`);
 const runs = arg('--runs', 3);
 const nxBin = require.resolve('nx/bin/nx', { paths: [root] });
 const env = nxEnv();
@@ -108,12 +117,12 @@ async function main() {
   const binaries = nodeBinaries.real({ kube: arg('--kube', ''), cri: arg('--cri', '') });
   const { index, kubelet, cri } = binaries;
   const pause = `registry.k8s.io/pause:${kubelet.pause}`;
-  console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, stand-in ${STAND_IN}`);
+  console.log(`real-kubelet bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, base ${base.image}`);
 
   ws = copyWorkspace('nx-kubelet-bench-real-');
   const dir = join(ws, 'packages', name);
   const results = { nx: [], hand: [], pod: [] };
-  nx(ws, 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', ...binaries.generatorArgs, `--kicbaseImage=${STAND_IN}`, '--examplePod=false');
+  nx(ws, 'g', 'nx-kubelet:kubelet-node', name, '--binarySource=local', ...binaries.generatorArgs, ...base.flags, '--examplePod=false');
   binaries.install(dir);
   const buildMs = await timed(() => nx(ws, 'run', `${name}:build`));
   console.log(`build (image with the real binaries): ${seconds(buildMs)}`);
