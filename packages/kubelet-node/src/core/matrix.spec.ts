@@ -125,7 +125,7 @@ describe('a matrix of nodes', () => {
   it('says which copies are behind the matrix, whatever front-end wrote them, and nothing when in step', () => {
     const model = resolveMatrix({ name: 'edge', kubeVersions: '1.29' }, workspace);
     const shared = renderMatrixFiles(model, templates, frontEnd);
-    const member = { ...renderMatrixMember(model.models[0], shared, templates, frontEnd), 'manifests/own.yaml': 'kind: Pod\n' };
+    const member: Record<string, string> = { ...renderMatrixMember(model.models[0], shared, templates, frontEnd), 'manifests/own.yaml': 'kind: Pod\n' };
     expect(matrixCopiesBehind('edge', shared, member)).toEqual([]);
     // Copies another front-end wrote (another sync command in their first lines) are in step too.
     const other = syncMatrixMember('edge', shared, renderMatrixMember(model.models[0], shared, templates, { ...frontEnd, matrixSync: 'OTHER' }), {
@@ -133,9 +133,16 @@ describe('a matrix of nodes', () => {
       matrixSync: 'OTHER',
     }).files;
     expect(matrixCopiesBehind('edge', shared, other)).toEqual([]);
+    // A copy a formatter laid out anew (Nx's formatFiles after a sync) holds the same data: in step.
+    const reformatted = {
+      ...member,
+      'manifests/hello-world.yaml': member['manifests/hello-world.yaml'].replace(/name: ([\w-]+)/, 'name: "$1"').replace('\nspec:', '\n\nspec:'),
+    };
+    expect(reformatted['manifests/hello-world.yaml']).not.toBe(member['manifests/hello-world.yaml']);
+    expect(matrixCopiesBehind('edge', shared, reformatted)).toEqual([]);
 
     const changed: Record<string, string> = { ...shared, 'manifests/web.yaml': 'kind: Pod\n', [MATRIX_SETTINGS]: 'maxPods: 5\n' };
-    changed['manifests/hello-world.yaml'] += '# edited\n';
+    changed['manifests/hello-world.yaml'] += 'x-edited: true\n';
     expect(matrixCopiesBehind('edge', changed, member)).toEqual([
       "manifests/hello-world.yaml: older than the matrix's",
       'manifests/web.yaml: not copied yet',

@@ -10,7 +10,7 @@
  *   over its own kubelet.yaml (`--config-dir`, on every minor the matrix supports; 1.29 with its alpha variable).
  * The matrix's record (`kubelet-matrix.yaml`) lists the members and the options they were made with.
  */
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { FrontEnd } from './front-end';
 import type { NodeTemplates } from './front-end';
 import { InvalidNodeOptionsError, KubeletNodeOptions, NodeModel, optionTypeProblems, resolveNode, resolveVersionTag, WorkspaceFacts } from './node-model';
@@ -424,6 +424,13 @@ export function syncMatrixMember(matrix: string, shared: NodeFiles, member: Node
  */
 export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: NodeFiles): string[] {
   const body = (text: string, header: number) => text.split('\n').slice(header).join('\n');
+  // The same text, or the same data (a formatter, e.g. Nx's formatFiles after a sync, may rewrite a copy's layout).
+  const data = (text: string) => {
+    const documents = parseAllDocuments(text);
+    if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return undefined;
+    return JSON.stringify(documents.map((d) => d.toJSON()));
+  };
+  const same = (copy: string, original: string) => copy === original || (data(copy) !== undefined && data(copy) === data(original));
   const behind: string[] = [];
   const wanted = new Set<string>();
   for (const [file, content] of sharedManifests(shared)) {
@@ -431,7 +438,7 @@ export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: No
     wanted.add(path);
     const copy = member[path];
     if (copy === undefined) behind.push(`${path}: not copied yet`);
-    else if (COPY_MARK.test(copy) && body(copy, 1) !== content) behind.push(`${path}: older than the matrix's`);
+    else if (COPY_MARK.test(copy) && !same(body(copy, 1), content)) behind.push(`${path}: older than the matrix's`);
   }
   for (const [path, content] of Object.entries(member)) {
     const match = COPY_MARK.exec(content);
@@ -439,7 +446,7 @@ export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: No
     if (path === `${MANIFESTS_DIR}/${match[1]}` && match[2] === matrix) behind.push(`${path}: the matrix no longer has it`);
   }
   const settings = shared[MATRIX_SETTINGS];
-  if (settings !== undefined && (member[MATRIX_DROPIN] === undefined || body(member[MATRIX_DROPIN], 2) !== settings))
+  if (settings !== undefined && (member[MATRIX_DROPIN] === undefined || !same(body(member[MATRIX_DROPIN], 2), settings)))
     behind.push(`${MATRIX_DROPIN}: ${member[MATRIX_DROPIN] === undefined ? 'not copied yet' : `older than the matrix's ${MATRIX_SETTINGS}`}`);
   return behind;
 }
