@@ -1,5 +1,5 @@
 // Two kinds of tests: fast unit specs beside the code, and integration/e2e tests that drive real tools (nx CLI, docker,
-// projen, systemd-analyze). `npm test` runs both (and e2e), not the 'hosts' project of VM host modes (`npm run test:cgroup2`); `npm run test:unit` only the first. Tests use the packages' sources
+// projen, systemd-analyze). `npm test` runs all (and the e2e and 'hosts' projects); `npm run test:unit` only the first. Tests use the packages' sources
 // (kubelet-node, projen-kubelet) through the mapper below; tests that need the packed packages build them first.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/generators/tsconfig.spec.json' }];
 // kubelet-node's entry points are its package.json `exports` (the package itself and light subpaths such as
@@ -39,8 +39,8 @@ module.exports = {
       testEnvironment: 'node',
     },
     {
-      // Other host modes in virtual machines of the tests' own (a cgroup v2-only host under qemu): `npm run
-      // test:cgroup2`, not `npm test` (a cold run has no room for the VM's image and emulation; docs/contributing.md).
+      // Other host modes in virtual machines of the tests' own (a cgroup v2-only host under qemu); `npm run
+      // test:cgroup2` runs only these.
       displayName: 'hosts',
       rootDir: __dirname,
       globalSetup: '<rootDir>/tools/test-run/global-setup.js',

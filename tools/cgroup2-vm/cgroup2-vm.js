@@ -1,5 +1,5 @@
 // A cgroup v2-only host for the tests, on a machine whose own kernel mounts cgroup v1 (this machine's cgroups are
-// never touched): a virtual machine under qemu-system-x86_64 (software emulation, TCG: there is no /dev/kvm), booting
+// never touched): a virtual machine under qemu-system-x86_64 (software emulation, TCG: it runs without /dev/kvm), booting
 // Debian trixie's kernel (linux-image-amd64, direct kernel boot with its initramfs) with the unified hierarchy only
 // (systemd 257, `systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all`), on a root filesystem made with debootstrap
 // (systemd, the kernel, docker.io 26 + containerd, iptables, iproute2, ca-certificates). Its dockerd listens on TCP
