@@ -17,7 +17,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { createServer } = require('node:net');
-const { sh, mirror, loadImages } = require('../docker-engine/lib');
+const { sh, mirror, loadImages, runFromShell } = require('../docker-engine/lib');
 const {
   chmodSync,
   existsSync,
@@ -412,34 +412,13 @@ function loadImagesIntoVm(vm, images) {
 module.exports = { startCgroup2Vm, prepareCgroup2VmImage, loadImagesIntoVm, removeVmsIn, CGROUP2_VM_PACKAGES: PACKAGES, CGROUP2_VM_STATE_PREFIX: STATE_PREFIX };
 
 if (require.main === module) {
-  if (process.argv[2] === 'prepare') {
-    try {
+  runFromShell({
+    prepare: () => {
       const prepared = prepareCgroup2VmImage();
-      console.log(
-        `cgroup2-vm: image ${prepared.key} (${prepared.suite}, kernel ${prepared.kernelVersion}, docker.io ${prepared.dockerVersion}) ${prepared.how} in ${prepared.seconds.toFixed(1)} s: ${prepared.dir}`,
-      );
-    } catch (error) {
-      console.error(error.message);
-      process.exit(1);
-    }
-  } else {
-    startCgroup2Vm().then(
-      (vm) => {
-        console.log(
-          `cgroup2 VM up in ${vm.bootSeconds.toFixed(0)} s: Docker ${vm.info.ServerVersion}, cgroup v${vm.info.CgroupVersion} (${vm.info.CgroupDriver}): DOCKER_HOST=${vm.host} (Ctrl-C stops and removes it)`,
-        );
-        const stop = () => {
-          vm.remove();
-          process.exit(0);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-        setInterval(() => undefined, 1 << 30);
-      },
-      (error) => {
-        console.error(error.message);
-        process.exit(1);
-      },
-    );
-  }
+      return `cgroup2-vm: image ${prepared.key} (${prepared.suite}, kernel ${prepared.kernelVersion}, docker.io ${prepared.dockerVersion}) ${prepared.how} in ${prepared.seconds.toFixed(1)} s: ${prepared.dir}`;
+    },
+    start: startCgroup2Vm,
+    describe: (vm) =>
+      `cgroup2 VM up in ${vm.bootSeconds.toFixed(0)} s: Docker ${vm.info.ServerVersion}, cgroup v${vm.info.CgroupVersion} (${vm.info.CgroupDriver}): DOCKER_HOST=${vm.host}`,
+  });
 }

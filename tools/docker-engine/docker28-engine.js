@@ -18,7 +18,7 @@ const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } = require('node:fs');
 const { join } = require('node:path');
-const { sh, mirror } = require('./lib');
+const { sh, mirror, runFromShell } = require('./lib');
 
 const SUITE = 'sid';
 /** What the root filesystem gets beyond minbase (debootstrap resolves their dependencies: runc, libraries…). */
@@ -198,32 +198,12 @@ async function startDocker28Engine({ name = `nxk-docker28-${process.pid.toString
 module.exports = { startDocker28Engine, prepareDocker28Image, DOCKER28_IMAGE: IMAGE, DOCKER28_PACKAGES: PACKAGES };
 
 if (require.main === module) {
-  if (process.argv[2] === 'prepare') {
-    try {
+  runFromShell({
+    prepare: () => {
       const prepared = prepareDocker28Image();
-      console.log(`engine-docker28: ${prepared.image} ${prepared.how} in ${prepared.seconds.toFixed(1)} s`);
-    } catch (error) {
-      console.error(error.message);
-      process.exit(1);
-    }
-  } else {
-    startDocker28Engine().then(
-      (engine) => {
-        console.log(
-          `Docker ${engine.info.ServerVersion} (containerd image store) up: DOCKER_HOST=${engine.host} (container ${engine.name}; Ctrl-C stops and removes it)`,
-        );
-        const stop = () => {
-          engine.remove();
-          process.exit(0);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-        setInterval(() => undefined, 1 << 30);
-      },
-      (error) => {
-        console.error(error.message);
-        process.exit(1);
-      },
-    );
-  }
+      return `engine-docker28: ${prepared.image} ${prepared.how} in ${prepared.seconds.toFixed(1)} s`;
+    },
+    start: startDocker28Engine,
+    describe: (engine) => `Docker ${engine.info.ServerVersion} (containerd image store) up: DOCKER_HOST=${engine.host} (container ${engine.name})`,
+  });
 }

@@ -46,4 +46,37 @@ function loadImages(engine, images) {
   });
 }
 
-module.exports = { sh, mirror, loadImages };
+/**
+ * Runs a test engine from a shell (`node <script>`, `node <script> prepare`): `prepare` makes its image and says how
+ * (`prepare()` returns that line); otherwise `start()` starts it, `describe(engine)` prints its DOCKER_HOST line, and it
+ * runs until Ctrl-C, which removes it. Failures print their message and exit 1.
+ */
+function runFromShell({ prepare, start, describe }) {
+  if (prepare && process.argv[2] === 'prepare') {
+    try {
+      console.log(prepare());
+    } catch (error) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    return;
+  }
+  start().then(
+    (engine) => {
+      console.log(`${describe(engine)} (Ctrl-C stops and removes it)`);
+      const stop = () => {
+        engine.remove();
+        process.exit(0);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      setInterval(() => undefined, 1 << 30);
+    },
+    (error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { sh, mirror, loadImages, runFromShell };

@@ -8,7 +8,7 @@
 // From a shell:     node tools/docker-engine/second-engine.js   (prints DOCKER_HOST; Ctrl-C stops and removes it)
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, openSync, readFileSync, rmSync } = require('node:fs');
-const { sh, loadImages } = require('./lib');
+const { sh, runFromShell } = require('./lib');
 
 function requirements() {
   if (process.getuid && process.getuid() !== 0) throw new Error('second-engine: needs root (network namespaces, a dockerd of its own).');
@@ -164,14 +164,5 @@ function alive(pid) {
 module.exports = { startSecondEngine };
 
 if (require.main === module) {
-  startSecondEngine().then((engine) => {
-    console.log(`second engine up: DOCKER_HOST=${engine.host} (namespace ${engine.id}; Ctrl-C stops and removes it)`);
-    const stop = () => {
-      engine.remove();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    setInterval(() => undefined, 1 << 30);
-  });
+  runFromShell({ start: startSecondEngine, describe: (engine) => `second engine up: DOCKER_HOST=${engine.host} (namespace ${engine.id})` });
 }
