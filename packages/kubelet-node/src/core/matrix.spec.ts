@@ -140,13 +140,20 @@ describe('a matrix of nodes', () => {
     };
     expect(reformatted['manifests/hello-world.yaml']).not.toBe(member['manifests/hello-world.yaml']);
     expect(matrixCopiesBehind('edge', shared, reformatted)).toEqual([]);
+    // Read as the kubelet reads YAML (1.1): yes is a boolean, 017 is octal, so these are changes.
+    const yaml11 = (value: string) => ({ ...member, [MATRIX_DROPIN]: member[MATRIX_DROPIN].replace(/\n$/, '') + `\nx: ${value}\n` });
+    const withX = { ...shared, [MATRIX_SETTINGS]: shared[MATRIX_SETTINGS].replace(/\n?$/, '\nx: "yes"\n') };
+    expect(matrixCopiesBehind('edge', withX, yaml11('yes'))).toEqual([`${MATRIX_DROPIN}: differs from the matrix's kubelet.yaml`]);
+    expect(matrixCopiesBehind('edge', withX, yaml11('"yes"'))).toEqual([]);
+    const with17 = { ...shared, [MATRIX_SETTINGS]: shared[MATRIX_SETTINGS].replace(/\n?$/, '\nx: 17\n') };
+    expect(matrixCopiesBehind('edge', with17, yaml11('017'))).toEqual([`${MATRIX_DROPIN}: differs from the matrix's kubelet.yaml`]);
 
     const changed: Record<string, string> = { ...shared, 'manifests/web.yaml': 'kind: Pod\n', [MATRIX_SETTINGS]: 'maxPods: 5\n' };
     changed['manifests/hello-world.yaml'] += 'x-edited: true\n';
     expect(matrixCopiesBehind('edge', changed, member)).toEqual([
-      "manifests/hello-world.yaml: older than the matrix's",
+      "manifests/hello-world.yaml: differs from the matrix's",
       'manifests/web.yaml: not copied yet',
-      `${MATRIX_DROPIN}: older than the matrix's kubelet.yaml`,
+      `${MATRIX_DROPIN}: differs from the matrix's kubelet.yaml`,
     ]);
     delete changed['manifests/hello-world.yaml'];
     expect(matrixCopiesBehind('edge', changed, member)).toContain('manifests/hello-world.yaml: the matrix no longer has it');
@@ -155,6 +162,11 @@ describe('a matrix of nodes', () => {
     const withoutDropin: Record<string, string> = { ...member };
     delete withoutDropin[MATRIX_DROPIN];
     expect(matrixCopiesBehind('edge', shared, withoutDropin)).toEqual([`${MATRIX_DROPIN}: not copied yet`]);
+    // A copy whose first line was taken away is the node's own file, in the way of the matrix's.
+    const unmarked = { ...member, 'manifests/hello-world.yaml': member['manifests/hello-world.yaml'].split('\n').slice(1).join('\n') };
+    expect(matrixCopiesBehind('edge', shared, unmarked)).toEqual([
+      'manifests/hello-world.yaml: the node\'s own file (no "# Copied from" first line) is in the way of the matrix\'s',
+    ]);
   });
 
   it("never removes a node's own file that begins like a copy (a renamed copy, another matrix's), and refuses names it cannot copy", () => {

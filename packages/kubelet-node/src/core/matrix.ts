@@ -419,14 +419,15 @@ export function syncMatrixMember(matrix: string, shared: NodeFiles, member: Node
 
 /**
  * What of the matrix's shared manifests and settings a member's copies are behind on, whatever front-end wrote them
- * (the copies' first lines name it): one line per file, [] when the member is in step. A node's own manifest with a
- * shared manifest's name is not counted here (the sync names it as a problem).
+ * (the copies' first lines name it): one line per file, [] when the member is in step. The data counts, not the
+ * layout or the comments. A node's own manifest with a shared manifest's name is in the way (the sync refuses it too).
  */
 export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: NodeFiles): string[] {
   const body = (text: string, header: number) => text.split('\n').slice(header).join('\n');
   // The same text, or the same data (a formatter, e.g. Nx's formatFiles after a sync, may rewrite a copy's layout).
   const data = (text: string) => {
-    const documents = parseAllDocuments(text);
+    // YAML 1.1, as the kubelet reads it (yes is true, 017 is 15).
+    const documents = parseAllDocuments(text, { version: '1.1' });
     if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return undefined;
     return JSON.stringify(documents.map((d) => d.toJSON()));
   };
@@ -438,7 +439,8 @@ export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: No
     wanted.add(path);
     const copy = member[path];
     if (copy === undefined) behind.push(`${path}: not copied yet`);
-    else if (COPY_MARK.test(copy) && !same(body(copy, 1), content)) behind.push(`${path}: older than the matrix's`);
+    else if (!COPY_MARK.test(copy)) behind.push(`${path}: the node's own file (no "# Copied from" first line) is in the way of the matrix's`);
+    else if (!same(body(copy, 1), content)) behind.push(`${path}: differs from the matrix's`);
   }
   for (const [path, content] of Object.entries(member)) {
     const match = COPY_MARK.exec(content);
@@ -447,7 +449,7 @@ export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: No
   }
   const settings = shared[MATRIX_SETTINGS];
   if (settings !== undefined && (member[MATRIX_DROPIN] === undefined || !same(body(member[MATRIX_DROPIN], 2), settings)))
-    behind.push(`${MATRIX_DROPIN}: ${member[MATRIX_DROPIN] === undefined ? 'not copied yet' : `older than the matrix's ${MATRIX_SETTINGS}`}`);
+    behind.push(`${MATRIX_DROPIN}: ${member[MATRIX_DROPIN] === undefined ? 'not copied yet' : `differs from the matrix's ${MATRIX_SETTINGS}`}`);
   return behind;
 }
 

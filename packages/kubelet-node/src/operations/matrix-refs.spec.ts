@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runOperation } from '.';
 import { matrixNodeRefs, NodeRef } from './node-context';
 
@@ -94,6 +94,36 @@ describe("a matrix's folder as the target of an operation", () => {
     }
     // status reads the node as it runs: not refused for the copies (it fails later: the folder is no node).
     expect((await errorsOf('status')).errors).not.toContain('copies of the matrix');
+    // The same node named as "." from inside it, and through a symbolic link: the same refusal, naming the matrix's files.
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(dir, '1-29'));
+      const here = { ...node(), dir: '.', displayDir: '.' };
+      const errors: string[] = [];
+      const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+      try {
+        expect(await runOperation('up', here, {}, 'kubelet-node up')).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(errors.join('\n')).toContain('they differ from ../kubelet.yaml or ../manifests/');
+    } finally {
+      process.chdir(cwd);
+    }
+    const link = join(mkdtempSync(join(tmpdir(), 'matrix-link-')), 'n');
+    symlinkSync(join(dir, '1-29'), link);
+    const viaLink = await (async () => {
+      const errors: string[] = [];
+      const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+      try {
+        return { code: await runOperation('up', { ...node(), dir: link, displayDir: link }, {}, 'kubelet-node up'), errors: errors.join('\n') };
+      } finally {
+        spy.mockRestore();
+      }
+    })();
+    expect(viaLink.code).toBe(1);
+    expect(viaLink.errors).toContain('manifests/web.yaml: not copied yet');
+    rmSync(dirname(link), { recursive: true, force: true });
     // In step: not refused for the copies either.
     writeFileSync(join(dir, '1-29', 'manifests', 'web.yaml'), '# Copied from ../manifests/web.yaml (matrix "edge"): SYNC.\nkind: Pod\n');
     expect((await errorsOf('up')).errors).not.toContain('copies of the matrix');

@@ -113,11 +113,17 @@ export interface NodeRef {
  * read is an error naming it.
  */
 export function checkMatrixCopies(ref: NodeRef): void {
-  const dir = resolve(ref.dir);
+  // The folder itself, not a link to it: a member reached through a symbolic link is still the matrix's.
+  let dir = resolve(ref.dir);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // missing: loadNode says so
+  }
   const matrixDir = dirname(dir);
   const recordPath = join(matrixDir, MATRIX_RECORD);
   if (!existsSync(recordPath)) return;
-  const shownMatrix = dirname(ref.displayDir ?? ref.dir);
+  const shownMatrix = relative(process.cwd(), matrixDir) || '.';
   let record;
   try {
     record = readMatrixRecord(readFileSync(recordPath, 'utf8'), join(shownMatrix, MATRIX_RECORD));
@@ -150,7 +156,7 @@ export function checkMatrixCopies(ref: NodeRef): void {
   if (behind.length === 0) return;
   throw new Error(
     [
-      `${ref.displayDir ?? ref.dir} is a node of matrix "${record.name}", and its copies of the matrix's manifests and settings are behind (${shownMatrix}/${MATRIX_SETTINGS} or ${shownMatrix}/${MANIFESTS_DIR}/ changed since they were copied):`,
+      `${ref.displayDir ?? ref.dir} is a node of matrix "${record.name}", and its copies of the matrix's manifests and settings are behind (they differ from ${join(shownMatrix, MATRIX_SETTINGS)} or ${join(shownMatrix, MANIFESTS_DIR)}/):`,
       ...behind.map((line) => `  - ${line}`),
       `Nothing was run. Copy them first: ${ref.matrixSync ?? 'run the sync of the tool that made the matrix'}.`,
     ].join('\n'),
