@@ -213,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
       displayDir: shownDir,
       command: (operation, args) => hint(operation, args, shownDir),
       commandFor: (_name, nodeDir) => (operation, args) => hint(operation, args, nodeDir, ''),
-      matrixSync: 'run `nx sync` in the workspace whose matrix generator made it (nx-kubelet makes and keeps matrices)',
+      matrixSync: "run the sync of the workspace whose matrix generator made the matrix (nx-kubelet's sync generator)",
     },
     command.options,
     `kubelet-node ${command.operation}`,
