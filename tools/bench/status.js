@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `kubelet-node status` of a running node beside what a user types by hand for it, `docker compose ps` (with the
-// compose project status names), taking turns round by round; `--compare <bin>` adds another build's CLI (e.g. a copy
+// `kubelet-node status` of a running node beside what a user types by hand for it, taking turns round by round: `docker
+// compose ps` (with the compose project status names; it says only whether the container runs), and the same answers
+// as status by hand (`docker compose ps`, then one `docker exec` of curl asking the kubelet's /healthz and /pods), and
+// the floor of any Node CLI that asks the node (`node -e ''`, then `docker exec <container> true`); `--compare <bin>` adds another build's CLI (e.g. a copy
 // of the repository before a change) to the same rounds. The node: a copy of the example node with the stand-in
 // kubelet and cri-dockerd (binarySource=local) on the kicbase stand-in, started once with `kubelet-node up`, removed at
 // the end (withCleanup). Needs the engine and tools/images/build-stand-ins.sh; asserts nothing.
@@ -20,12 +22,14 @@ const KICBASE = 'nx-kubelet/kicbase-stand-in:v0.0.47';
 const name = `bench-status-${process.pid.toString(36)}`;
 let workspace;
 
-function once([label, argv, expected], cwd) {
+/** Runs a variant's commands one after the other (each an argv, or [argv, expected exit code]); the time of all. */
+function once([label, steps, expected], cwd) {
   const start = performance.now();
-  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd });
-  const ms = performance.now() - start;
-  if (result.status !== expected) throw new Error(`${label}: exit ${result.status}, not ${expected}:\n${result.stdout}${result.stderr}`);
-  return ms;
+  for (const argv of Array.isArray(steps[0]) ? steps : [steps]) {
+    const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd });
+    if (result.status !== expected) throw new Error(`${label}: exit ${result.status}, not ${expected}:\n${result.stdout}${result.stderr}`);
+  }
+  return performance.now() - start;
 }
 
 async function main() {
@@ -47,11 +51,24 @@ async function main() {
   if (up.status !== 0) throw new Error(`up failed:\n${up.stdout}${up.stderr}`);
   const shown = spawnSync(process.execPath, [cli, 'status', node], { encoding: 'utf8' });
   const project = /compose project (\S+)/.exec(shown.stdout)?.[1];
-  if (!project) throw new Error(`status names no compose project:\n${shown.stdout}${shown.stderr}`);
+  const container = /container +(\S+) \(/.exec(shown.stdout)?.[1];
+  if (!project || !container) throw new Error(`status names no compose project or container:\n${shown.stdout}${shown.stderr}`);
+  const composePs = ['docker', 'compose', '--project-name', project, 'ps'];
+  // The kubelet's endpoints as the example node's kubelet.yaml has them (healthzPort, readOnlyPort).
+  const ask = ['docker', 'exec', container, 'curl', '-fsS', 'http://127.0.0.1:10248/healthz', '--next', '-fsS', 'http://127.0.0.1:10255/pods'];
 
   /** Each variant: its label, its argv and the exit code it ends with (a healthy node: 0). */
   const variants = [
-    ['docker compose ps (by hand)', ['docker', 'compose', '--project-name', project, 'ps'], 0],
+    ['docker compose ps (by hand)', composePs, 0],
+    ['by hand, the same answers: compose ps + docker exec curl /healthz /pods', [composePs, ask], 0],
+    [
+      "floor of a Node CLI: node -e '' + docker exec true",
+      [
+        [process.execPath, '-e', ''],
+        ['docker', 'exec', container, 'true'],
+      ],
+      0,
+    ],
     ['kubelet-node status --brief', [process.execPath, cli, 'status', node, '--brief'], 0],
     ['kubelet-node status', [process.execPath, cli, 'status', node], 0],
   ];
@@ -72,8 +89,13 @@ async function main() {
   }
   console.log(`status of a running node (stand-ins), median of ${runs} rounds, ratios are medians of the per-round ratios (range)`);
   table(
-    ['command', 'median', '÷ docker compose ps'],
-    variants.map(([label], index) => [label, `${median(times[index]).toFixed(0)} ms`, pairedRatio(times[index], times[0])]),
+    ['command', 'median', '÷ docker compose ps', '÷ the same answers by hand'],
+    variants.map(([label], index) => [
+      label,
+      `${median(times[index]).toFixed(0)} ms`,
+      pairedRatio(times[index], times[0]),
+      pairedRatio(times[index], times[1]),
+    ]),
   );
 }
 

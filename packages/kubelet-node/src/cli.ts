@@ -204,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dir = command.dir;
   const shownDir = relative(process.cwd(), resolve(dir)) || '.';
-  const { runOperation } = await import('./operations');
+  const { runOperation } = await import('./operations/run');
   return runOperation(
     command.operation,
     {

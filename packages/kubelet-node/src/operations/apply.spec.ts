@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apply, COMMIT_SCRIPT, diffManifests, reportWait, STAGE_FILE_SCRIPT, watchReplaceableFolder } from './apply';
+import { apply, COMMIT_SCRIPT, diffManifests, NODE_STATE_SCRIPT, reportWait, watchReplaceableFolder } from './apply';
 import { runCommand } from './docker-cli';
 import { endsWhenStdinCloses } from './node-probe';
 import type { NodeContext } from './node-context';
@@ -72,39 +72,54 @@ describe('scripts run in the node (run here with the local sh)', () => {
   const sh = (script: string, args: string[], options: Parameters<typeof runCommand>[1] = {}) =>
     runCommand(['sh', '-c', script, 'sh', ...args], { mode: 'capture', ...options });
 
-  it('STAGE_FILE_SCRIPT stages only a file with every byte, as a dotfile; a short input leaves the old file and nothing staged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apply-write-'));
+  it('NODE_STATE_SCRIPT prints the hostname, the pods line (empty when the API is off), then each file and its content in base64', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-state-'));
     try {
-      writeFileSync(join(dir, 'web.yaml'), 'old');
-      const text = 'kind: Pod # café\n';
-      const size = String(Buffer.byteLength(text));
-      expect((await sh(STAGE_FILE_SCRIPT, [dir, 'web.yaml', size], { input: text })).exitCode).toBe(0);
-      expect(readFileSync(join(dir, '.web.yaml.nx-kubelet-new'), 'utf8')).toBe(text);
-      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
-      const cut = await sh(STAGE_FILE_SCRIPT, [dir, 'web.yaml', String(Number(size) + 40)], { input: 'kind: Po' });
-      expect(cut.exitCode).toBe(4);
-      expect(cut.stderr).toContain(`got 8 of ${Number(size) + 40} bytes`);
-      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
-      expect(readdirSync(dir)).toEqual(['web.yaml']);
+      writeFileSync(join(dir, 'web.yaml'), 'kind: Pod\n');
+      writeFileSync(join(dir, '.hidden.yaml'), 'skipped');
+      const result = await sh(NODE_STATE_SCRIPT, [dir, '{{.Id}}', '-']);
+      expect(result.exitCode).toBe(0);
+      const [hostname, pods, file, content, end] = result.stdout.split('\n');
+      expect(hostname).toBe((await runCommand(['hostname'], { mode: 'capture' })).stdout.trim());
+      expect(pods).toBe('');
+      expect([file, Buffer.from(content, 'base64').toString(), end]).toEqual(['web.yaml', 'kind: Pod\n', '']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('COMMIT_SCRIPT removes files first, then renames the staged ones into place (names with spaces too)', async () => {
+  it('COMMIT_SCRIPT writes the files from stdin (each by its size), removes, then renames into place (names with spaces and colons too)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apply-commit-'));
     try {
       writeFileSync(join(dir, 'gone.yaml'), 'g');
       writeFileSync(join(dir, 'web.yaml'), 'old');
-      writeFileSync(join(dir, '.web.yaml.nx-kubelet-new'), 'new');
-      writeFileSync(join(dir, '.my pod.yaml.nx-kubelet-new'), 'mine');
+      const web = 'kind: Pod # café\n';
+      const mine = 'kind: Pod\nmetadata: {name: mine}\n';
+      const entries = [`${Buffer.byteLength(web)}:web.yaml`, `${Buffer.byteLength(mine)}:my pod:1.yaml`];
       // No pod names: nothing to wait for (with names it asks the node's dockerd and cgroups, see the day-2 tests).
-      const result = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '2', '2', '', 'gone.yaml', 'web.yaml', 'web.yaml', 'my pod.yaml'], { holdStdin: true });
+      const result = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '1', '2', '', 'gone.yaml', ...entries], { input: web + mine, holdStdin: true });
+      expect(result.stderr).toBe('');
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toBe('nx-kubelet-committed 0\n');
-      expect(readdirSync(dir).sort()).toEqual(['my pod.yaml', 'web.yaml']);
-      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('new');
-      expect(readFileSync(join(dir, 'my pod.yaml'), 'utf8')).toBe('mine');
+      expect(readdirSync(dir).sort()).toEqual(['my pod:1.yaml', 'web.yaml']);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe(web);
+      expect(readFileSync(join(dir, 'my pod:1.yaml'), 'utf8')).toBe(mine);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('COMMIT_SCRIPT changes nothing when a file gets fewer bytes than its size (a client killed mid-way): exit 4, no staged file left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-short-'));
+    try {
+      writeFileSync(join(dir, 'gone.yaml'), 'g');
+      writeFileSync(join(dir, 'web.yaml'), 'old');
+      const cut = await sh(COMMIT_SCRIPT, [dir, '5', '', '', '1', '2', '', 'gone.yaml', '4:a.yaml', '48:web.yaml'], { input: 'kinddone' });
+      expect(cut.exitCode).toBe(4);
+      expect(cut.stderr).toContain('got 4 of 48 bytes: web.yaml left as it was');
+      expect(cut.stdout).toBe('nx-kubelet-committed 4\n');
+      expect(readdirSync(dir).sort()).toEqual(['gone.yaml', 'web.yaml']);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

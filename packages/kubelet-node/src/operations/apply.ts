@@ -15,7 +15,7 @@ import { hostImages, IMAGE_INSPECT_FORMAT, ImageIdentity, loadImages, NODE_IMAGE
 import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
 import { DockerConnectionOptions, kubeletUrl, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
 import { journalTail } from './node-probe';
-import { KubeletPod, PodRef, PODS_POLL_SCRIPT, PodsExec, PodWait, readPods, summarizePod, waitForPods, findPod } from './pods';
+import { findPod, InterruptedError, KubeletPod, parsePods, PodRef, PODS_POLL_SCRIPT, PodsExec, PodWait, summarizePod, waitForPods } from './pods';
 import type { ChildProcess } from 'node:child_process';
 import type { RunResult } from './docker-cli';
 import { Progress } from './progress';
@@ -75,21 +75,25 @@ export const READ_FOLDER_SCRIPT = [
 ].join('\n');
 
 /**
- * Puts a changed or new manifest into the node's static pod folder in two steps, so that the kubelet never sees a
- * changed pod's new version before it has let go of the old one ({@link applyOnce} says why):
- *
- * {@link STAGE_FILE_SCRIPT} writes stdin to `$1/.$2.nx-kubelet-new` when it got all `$3` bytes (the kubelet ignores
- * dotfiles; a client killed mid-way closes our stdin as if the input had ended, and half a manifest must not stay:
- * exit 4, the staged file removed). {@link COMMIT_SCRIPT} then removes the files to remove, waits for the earlier pods
- * of the names given, and renames each staged file into place (a rename within a folder is atomic: the kubelet never
- * reads half a file). A staged file left by an apply killed between the two steps is a dotfile the kubelet ignores
- * and the next apply overwrites.
+ * Writes the new and changed manifests into the node's static pod folder, as {@link COMMIT_SCRIPT}'s first step
+ * (`stage <skip> <count> <args…>`): for each of the `count` `size:file` arguments after the first `skip`, the next
+ * `size` bytes of stdin go to `.<file>.nx-kubelet-new`, a dotfile the kubelet ignores (`head -c` reads no byte more
+ * than it is asked). A file that did not get all its bytes (a client killed mid-way closes stdin as if the input had
+ * ended) returns 4 before anything in the folder has changed; the commit then removes the staged files. It renames
+ * each staged file into place once the kubelet may start its pod (a rename within a folder is atomic: the kubelet
+ * never reads half a file).
  */
-export const STAGE_FILE_SCRIPT = [
-  'set -e; mkdir -p "$1"; cd "$1"; staged=".$2.nx-kubelet-new"',
-  'cat > "$staged"',
-  'size=$(wc -c < "$staged" | tr -d " ")',
-  'if [ "$size" != "$3" ]; then rm -f "$staged"; echo "got $size of $3 bytes: $2 left as it was" >&2; exit 4; fi',
+const STAGE_FILES = [
+  'stage() {',
+  '  skip=$1; count=$2; shift 2; shift "$skip"',
+  '  while [ "$count" -gt 0 ]; do',
+  '    file=${1#*:}; size=${1%%:*}',
+  '    head -c "$size" > ".$file.nx-kubelet-new" || return 4',
+  '    got=$(wc -c < ".$file.nx-kubelet-new" | tr -d " ")',
+  '    if [ "$got" != "$size" ]; then echo "got $got of $size bytes: $file left as it was" >&2; return 4; fi',
+  '    shift; count=$((count - 1))',
+  '  done',
+  '}',
 ].join('\n');
 
 /**
@@ -145,33 +149,41 @@ const WAIT_FOR_PREDECESSORS = [
 /**
  * Commits an apply in the node, in one `docker exec`: `$1` folder, `$2` seconds to wait at most, `$3` the read-only
  * API's /pods URL (empty when it is off), `$4` --gracePeriod (empty: the pods' own), `$5` how many files to remove,
- * `$6` how many staged files to put in place, `$7` 1 to go on polling the pods, then the files to remove, the staged
- * file names, then the `namespace/pod` names whose earlier pods to wait for
- * ({@link WAIT_FOR_PREDECESSORS}). Removes first, waits, then renames the staged files into place; a timeout of the
- * wait (exit 3) still puts them in place (the kubelet gets there later). The wait ends when stdin closes (Ctrl-C of
- * the client, `docker exec --interactive` with stdin held open; docker exec does not stop what it started): the
- * staged files are then removed and nothing new is written (exit status of the killed wait). Then it prints
- * `nx-kubelet-committed <status>`; with `$7` = 1 and the files in place (status 0 or 3) it goes on as
+ * `$6` how many files to write, `$7` 1 to go on polling the pods, then the files to remove, the files to write (as
+ * `size:file`, their contents one after the other on stdin), then the `namespace/pod` names whose earlier pods to
+ * wait for ({@link WAIT_FOR_PREDECESSORS}). Writes the new files beside the old ones first ({@link STAGE_FILES_SCRIPT}:
+ * nothing changes when one is short), removes, waits, then renames the staged files into place; a timeout of the wait
+ * (exit 3) still puts them in place (the kubelet gets there later). The wait ends when stdin closes (Ctrl-C of the
+ * client, `docker exec --interactive` with stdin held open after the contents; docker exec does not stop what it
+ * started): the staged files are then removed and nothing new is written (exit status of the killed wait). Then it
+ * prints `nx-kubelet-committed <status>`; with `$7` = 1 and the files in place (status 0 or 3) it goes on as
  * {@link PODS_POLL_SCRIPT} in the same exec (the pod wait without a docker exec of its own), else exits with that status.
  */
 export const COMMIT_SCRIPT = [
-  'cd "$1" || exit 2',
+  'mkdir -p "$1" && cd "$1" || exit 2',
   'end=$(( $(date +%s) + $2 )); seconds=$2; api=$3; grace=$4; removals=$5; staged=$6; poll=$7; shift 7',
-  'while [ "$removals" -gt 0 ]; do rm -f -- "$1"; shift; removals=$((removals - 1)); done',
+  STAGE_FILES,
+  'status=0; stage "$removals" "$staged" "$@" || status=$?',
+  'if [ "$status" = 0 ]; then',
+  '  while [ "$removals" -gt 0 ]; do rm -f -- "$1"; shift; removals=$((removals - 1)); done',
   // The wait runs as a job that a watcher of our stdin ends (see endsWhenStdinCloses), with the staged names skipped.
-  'exec 3<&0',
-  '(',
-  '  shift "$staged"',
+  '  exec 3<&0',
+  '  (',
+  '    shift "$staged"',
   WAIT_FOR_PREDECESSORS,
-  ') 3<&- &',
-  'job=$!',
-  '( cat >/dev/null; kill "$job" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
-  'watch=$!',
-  'exec 3<&-',
-  'wait "$job"; status=$?',
-  'kill "$watch" 2>/dev/null',
+  '  ) 3<&- &',
+  '  job=$!',
+  '  ( cat >/dev/null; kill "$job" 2>/dev/null ) <&3 >/dev/null 2>&1 &',
+  '  watch=$!',
+  '  exec 3<&-',
+  '  wait "$job"; status=$?',
+  '  kill "$watch" 2>/dev/null',
+  'else',
+  '  shift "$removals"',
+  'fi',
   'while [ "$staged" -gt 0 ]; do',
-  '  if [ "$status" = 0 ] || [ "$status" = 3 ]; then mv -f -- ".$1.nx-kubelet-new" "$1" || status=5; else rm -f -- ".$1.nx-kubelet-new"; fi',
+  '  file=${1#*:}',
+  '  if [ "$status" = 0 ] || [ "$status" = 3 ]; then mv -f -- ".$file.nx-kubelet-new" "$file" || status=5; else rm -f -- ".$file.nx-kubelet-new"; fi',
   '  shift; staged=$((staged - 1))',
   'done',
   'echo "nx-kubelet-committed $status"',
@@ -206,30 +218,57 @@ apply.check = (node: NodeDescription, options: ApplyOptions): void => {
 };
 
 export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
-  return (await readNodeState(node, id, folder, [])).files;
+  return (await readNodeState(node, id, folder, [], { pods: false })).files;
 }
 
 /**
- * The node's static pod folder ({@link READ_FOLDER_SCRIPT}) and, in the same `docker exec`, each of `images` as the
- * node's dockerd has it ({@link NODE_IMAGES_SCRIPT}: first, one line per image).
+ * What apply asks the node before it writes, in one `docker exec` ({@link readNodeState}): its hostname (one line),
+ * its pods from the read-only API's /pods (`$3`; `-`: off) in base64 on one line (empty: not answered), each image of
+ * `$@` ({@link NODE_IMAGES_SCRIPT}) and the static pod folder `$1` ({@link READ_FOLDER_SCRIPT}). `$2`: the image format.
  */
-async function readNodeState(
-  node: NodeContext,
-  id: string,
-  folder: string,
-  images: string[],
-): Promise<{ files: Map<string, string>; images: (ImageIdentity | undefined)[] }> {
-  const script = images.length ? ['folder=$1; format=$2; shift 2', NODE_IMAGES_SCRIPT, 'set -- "$folder"', READ_FOLDER_SCRIPT].join('\n') : READ_FOLDER_SCRIPT;
-  const args = images.length ? [folder, IMAGE_INSPECT_FORMAT, ...images] : [folder];
-  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', script, 'sh', ...args], { mode: 'capture' });
+export const NODE_STATE_SCRIPT = [
+  'folder=$1; format=$2; pods=$3; shift 3',
+  `printf '%s\n' "$(hostname 2>/dev/null)"`,
+  'if [ "$pods" != - ] && body=$(curl -fsS --max-time 3 "$pods" 2>/dev/null); then printf %s "$body" | base64 -w0; fi; echo',
+  NODE_IMAGES_SCRIPT,
+  'set -- "$folder"',
+  READ_FOLDER_SCRIPT,
+].join('\n');
+
+/** What {@link readNodeState} read: the folder's files, each image as the node has it, its hostname and its pods. */
+interface NodeState {
+  files: Map<string, string>;
+  images: (ImageIdentity | undefined)[];
+  /** The container's hostname; undefined when only the folder was read, or it printed none. */
+  hostname?: string;
+  /** The kubelet's pods from its read-only API; undefined when it is off, did not answer or was not asked. */
+  pods?: KubeletPod[];
+}
+
+/**
+ * The node's static pod folder and, in the same `docker exec` ({@link NODE_STATE_SCRIPT}), each of `images` as the
+ * node's dockerd has it, the container's hostname and, with `pods`, its kubelet's pods (as readPods reads them).
+ */
+async function readNodeState(node: NodeContext, id: string, folder: string, images: string[], { pods }: { pods: boolean }): Promise<NodeState> {
+  const url = pods && node.kubelet.readOnlyPort ? kubeletUrl(node, 'pods') : '-';
+  const result = await runDocker(node.target, ['exec', id, 'sh', '-c', NODE_STATE_SCRIPT, 'sh', folder, IMAGE_INSPECT_FORMAT, url, ...images], {
+    mode: 'capture',
+  });
+  if (result.interrupted) throw new InterruptedError(`reading ${folder} in ${node.name}`);
   if (result.exitCode !== 0) throw new DockerCommandError(result, `reading ${folder} in the node`);
   const lines = result.stdout.split('\n');
+  const [hostname, podList] = lines.splice(0, 2);
   const inNode = lines.splice(0, images.length).map((line) => parseImageInspect(line));
   const files = new Map<string, string>();
   for (let index = 0; index + 1 < lines.length; index += 2) {
     if (lines[index]) files.set(lines[index], Buffer.from(lines[index + 1], 'base64').toString('utf8'));
   }
-  return { files, images: inNode };
+  return {
+    files,
+    images: inNode,
+    hostname: hostname?.trim() || undefined,
+    pods: podList ? parsePods(Buffer.from(podList, 'base64').toString('utf8')) : undefined,
+  };
 }
 
 async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: () => boolean): Promise<boolean> {
@@ -241,20 +280,20 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     );
   }
   const pods = manifests.read();
-  const id = await runningContainer(node);
+  // The first apply's container is the one the operation's first query found; a later one (--watch) asks anew.
+  const id = await runningContainer(node, { atLoad: !cancelled });
   const folder = node.kubelet.staticPodPath;
-  // Independent questions to the node at once (each is a docker exec): its folder, its pods, its hostname. The images
-  // of every manifest (and the pause image) are checked meanwhile, in the node by the folder's exec: those of the pods
-  // to start must be there before they start.
+  // One docker exec asks the node everything apply needs before it writes: its folder, the images of every manifest
+  // (and the pause image: those of the pods to start must be there before they start), its hostname and its pods. The
+  // host's engine is asked for the same images meanwhile.
   const pause = node.pauseImage;
   const images = options.load === false ? [] : [...new Set([...manifestImages(pods), ...(pause ? [pause] : [])])];
   const onHost = hostImages(node, images);
   onHost.catch(() => undefined); // awaited below, unless there is nothing to apply
-  const [{ files: inNode, images: imagesInNode }, before, host] = await Promise.all([
-    readNodeState(node, id, folder, images),
-    readPods(node, id),
-    nodeName(node, id),
-  ]);
+  const state = await readNodeState(node, id, folder, images, { pods: true });
+  const { files: inNode, images: imagesInNode } = state;
+  const before = state.pods;
+  const host = await nodeName(node, id, state.hostname);
   const changes = diffManifests(new Map(pods.map((pod) => [pod.file, pod.text])), inNode);
   const touched = [...changes.added, ...changes.changed];
   if (touched.length === 0 && changes.removed.length === 0) {
@@ -265,25 +304,14 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   const touchedPods = touched.map((file) => byFile.get(file)!);
   const { wait, replaced } = podsToWaitFor(touchedPods, changes, inNode, before ?? [], host);
 
-  // The new files are staged (as dotfiles the kubelet ignores) while the images are checked and loaded: both must be
-  // done before any pod of this apply can start.
-  const stage = async (pod: StaticPod) => {
-    const size = String(Buffer.byteLength(pod.text));
-    const staged = await runDocker(node.target, ['exec', '--interactive', id, 'sh', '-c', STAGE_FILE_SCRIPT, 'sh', folder, pod.file, size], {
-      mode: 'capture',
-      input: pod.text,
-    });
-    if (staged.exitCode !== 0) throw new DockerCommandError(staged, `writing ${folder}/${pod.file} in the node`);
-  };
-  const load = async () => {
-    if (options.load === false) return;
+  // The images are checked and loaded before the commit writes anything: those of the pods to start must be there first.
+  if (options.load !== false) {
     await loadImages(node, id, [...new Set([...manifestImages(touchedPods), ...(pause ? [pause] : [])])], {
       required: false,
       quiet: true,
       inspected: (await onHost).map((identity, index) => ({ image: images[index], host: identity, inNode: imagesInNode[index] })),
     });
-  };
-  await Promise.all([load(), ...touchedPods.map(stage)]);
+  }
 
   // Removed files go first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
   // A changed pod is a new pod to the kubelet (its UID is a hash of the manifest) with the old one's name, and the
@@ -331,11 +359,14 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
       String(touchedPods.length),
       poll ? '1' : '',
       ...removals,
-      ...touchedPods.map((pod) => pod.file),
+      ...touchedPods.map((pod) => `${Buffer.byteLength(pod.text)}:${pod.file}`),
       ...names,
     ],
     {
       mode: 'capture',
+      // The new files' contents, one after the other (COMMIT_SCRIPT's first step reads each by its size); stdin then
+      // stays open: its end is Ctrl-C.
+      input: touchedPods.map((pod) => pod.text).join(''),
       holdStdin: true,
       onSpawn: (spawned) => {
         child = spawned;

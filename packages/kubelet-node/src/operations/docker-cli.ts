@@ -30,7 +30,10 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   mode?: OutputMode;
-  /** Data written to the child's stdin, which is then closed. Without it stdin is inherited ('inherit') or ignored. */
+  /**
+   * Data written to the child's stdin, which is then closed (with holdStdin: kept open after it). Without it stdin is
+   * inherited ('inherit') or ignored.
+   */
   input?: string;
   /** Keep stdin open as a pipe until the run ends; closing it tells an in-container wrapper to stop (see logs). */
   holdStdin?: boolean;
@@ -161,7 +164,10 @@ export function runCommand(argv: string[], options: RunOptions = {}): Promise<Ru
       tail.push(chunk.toString());
       if (mode === 'stream') process.stderr.write(chunk);
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (options.input !== undefined) {
+      if (options.holdStdin) child.stdin?.write(options.input);
+      else child.stdin?.end(options.input);
+    }
     child.stdin?.on('error', () => undefined); // the child may exit before reading its input
 
     // Forward Ctrl-C and termination to the child instead of dying and leaving it behind.

@@ -7,8 +7,7 @@ import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
 import { engineAdapter } from './engine-adapter';
 import { manifestImages } from '../core/manifests';
-import { DockerConnectionOptions, findContainer, NodeContext, NodeDescription, nodeManifests } from './node-context';
-import { containerState } from './node-probe';
+import { currentContainer, DockerConnectionOptions, NodeContext, NodeDescription, nodeManifests } from './node-context';
 
 export interface LoadOptions extends DockerConnectionOptions {
   /** Images to load, comma-separated (`a:1,b:2`) or a list. @default every image of the node's manifests and its pause image that the host has */
@@ -17,7 +16,7 @@ export interface LoadOptions extends DockerConnectionOptions {
 
 /** `load`: the named images, or by default those of the manifests and the pause image that the host has. */
 export async function load(node: NodeContext, options: LoadOptions): Promise<boolean> {
-  const id = await runningContainer(node);
+  const id = await runningContainer(node, { atLoad: true });
   const named = imageList(options.images);
   if (named.length) {
     await loadImages(node, id, named, { required: true });
@@ -51,13 +50,16 @@ export function imageList(images: string | string[] | undefined): string[] {
   return [...new Set(list.map((image) => image.trim()).filter(Boolean))];
 }
 
-/** The node's container when it runs; otherwise an error that says how to start it. */
-export async function runningContainer(node: NodeContext): Promise<string> {
-  const id = await findContainer(node);
-  if (!id) throw new Error(`${node.name} is not running (it has no container). Start it: ${node.command('up')}`);
-  const state = await containerState(node, id);
-  if (state !== 'running') throw new Error(`${node.name} is not running (its container is ${state}). Start it: ${node.command('up')}`);
-  return id;
+/**
+ * The node's container when it runs; otherwise an error that says how to start it. With `atLoad`, as the operation's
+ * first query found it a moment ago (NodeContext.containerAtLoad: no docker command); else asked anew (a later apply
+ * of `apply --watch`: the node may have been restarted meanwhile).
+ */
+export async function runningContainer(node: NodeContext, { atLoad = false }: { atLoad?: boolean } = {}): Promise<string> {
+  const container = atLoad ? node.containerAtLoad : await currentContainer(node);
+  if (!container) throw new Error(`${node.name} is not running (it has no container). Start it: ${node.command('up')}`);
+  if (container.state !== 'running') throw new Error(`${node.name} is not running (its container is ${container.state}). Start it: ${node.command('up')}`);
+  return container.id;
 }
 
 /**

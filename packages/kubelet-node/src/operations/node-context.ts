@@ -854,9 +854,14 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 
 /** The node's container ID, or undefined when it has not been created (asked anew: see NodeContext.containerAtLoad). */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
+  return (await currentContainer(node))?.id;
+}
+
+/** The node's container (ID, name, state) as the engine has it now; undefined when there is none or it cannot say. */
+export async function currentContainer(node: NodeContext): Promise<NodeContainer | undefined> {
   // What `docker compose ps --all --quiet <service>` gave, by Compose's labels, with no Compose process (~0.5 s).
   const listed = await listComposeContainers(node.target);
-  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service)?.id;
+  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service);
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */
@@ -917,13 +922,16 @@ const nodeNames = new WeakMap<object, Map<string, Promise<string>>>();
  * compose file's `hostname:` is only what it was created with, if it says anything), lower-cased as the kubelet does.
  * Asked once per container.
  */
-export function nodeName(node: Pick<NodeContext, 'target' | 'kubelet'>, id: string): Promise<string> {
+export function nodeName(node: Pick<NodeContext, 'target' | 'kubelet'>, id: string, hostname?: string): Promise<string> {
   if (node.kubelet?.hostnameOverride) return Promise.resolve(node.kubelet.hostnameOverride.toLowerCase());
   let byContainer = nodeNames.get(node);
   if (!byContainer) nodeNames.set(node, (byContainer = new Map()));
   let name = byContainer.get(id);
   if (!name) {
-    name = captureDocker(node.target, ['exec', id, 'hostname']).then((hostname) => hostname.trim().toLowerCase());
+    // The container's hostname as an exec that asked more already read it, else asked with one of its own.
+    name = (hostname !== undefined ? Promise.resolve(hostname) : captureDocker(node.target, ['exec', id, 'hostname'])).then((found) =>
+      found.trim().toLowerCase(),
+    );
     byContainer.set(id, name);
     name.catch(() => byContainer!.delete(id));
   }
