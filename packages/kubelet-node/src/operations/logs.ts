@@ -113,10 +113,14 @@ async function podLog(node: NodeContext, options: LogsOptions) {
   // The container as the operation's first query found it: logs only reads (no second docker ps).
   const id = node.containerAtLoad?.id;
   if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
+  // One exec: the node's hostname (its first line: the kubelet names its pods after it), then its pods' containers.
   const listed = await captureDocker(node.target, [
     'exec',
     id,
-    'docker',
+    'sh',
+    '-c',
+    `printf 'host:%s\\n' "$(hostname 2>/dev/null)"; exec docker "$@"`,
+    'sh',
     'ps',
     '--all',
     '--filter',
@@ -124,14 +128,15 @@ async function podLog(node: NodeContext, options: LogsOptions) {
     '--format',
     '{{.ID}}|{{.Label "io.kubernetes.pod.name"}}|{{.Label "io.kubernetes.pod.namespace"}}|{{.Label "io.kubernetes.container.name"}}',
   ]);
-  const containers = listed
-    .split('\n')
+  const [host, ...lines] = listed.split('\n');
+  const hostname = host.startsWith('host:') ? host.slice('host:'.length) || undefined : undefined;
+  const containers = lines
     .filter(Boolean)
     .map((line) => {
       const [cid, pod, namespace, container] = line.split('|');
       return { id: cid, pod, namespace, container };
     });
-  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, await nodeName(node, id));
+  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, await nodeName(node, id, hostname));
   const args = [
     'docker',
     'logs',
