@@ -130,13 +130,16 @@ async function podLog(node: NodeContext, options: LogsOptions) {
   ]);
   const [host, ...lines] = listed.split('\n');
   const hostname = host.startsWith('host:') ? host.slice('host:'.length) || undefined : undefined;
-  const containers = lines
-    .filter(Boolean)
-    .map((line) => {
-      const [cid, pod, namespace, container] = line.split('|');
-      return { id: cid, pod, namespace, container };
-    });
-  const chosen = pickPodContainer(containers, options.pod!, typeof options.container === 'string' ? options.container : undefined, await nodeName(node, id, hostname));
+  const containers = lines.filter(Boolean).map((line) => {
+    const [cid, pod, namespace, container] = line.split('|');
+    return { id: cid, pod, namespace, container };
+  });
+  const chosen = pickPodContainer(
+    containers,
+    options.pod!,
+    typeof options.container === 'string' ? options.container : undefined,
+    await nodeName(node, id, hostname),
+  );
   const args = [
     'docker',
     'logs',
