@@ -17,6 +17,8 @@ import {
   schemaOptions,
   checkMatrixSettings,
   MATRIX_SETTINGS,
+  FolderReader,
+  matrixFiles,
 } from 'kubelet-node';
 import { exposureWarning, imageBuildTargetName, nodeProjectConfiguration, NX_MATRIX_FRONT_END } from '../../lib/kubelet-nodes';
 import { registerPlugin } from '../../lib/register-plugin';
@@ -202,21 +204,17 @@ function checkOrRefuse<T>(read: () => T): T {
   }
 }
 
+/** The Tree as the core's {@link matrixFiles} reads it. */
+export function treeReader(tree: Tree): FolderReader {
+  return {
+    read: (path) => (tree.isFile(path) ? (tree.read(path, 'utf-8') ?? undefined) : undefined),
+    list: (path) => (tree.exists(path) && !tree.isFile(path) ? tree.children(path) : []),
+  };
+}
+
 /** The matrix's shared files as the Tree has them: its record, settings and manifests. */
 export function sharedFiles(tree: Tree, folder: string): NodeFiles {
-  const files: NodeFiles = {};
-  for (const path of [MATRIX_RECORD, MATRIX_SETTINGS]) {
-    const content = tree.read(joinPathFragments(folder, path), 'utf-8');
-    if (content !== null) files[path] = content;
-  }
-  const manifests = joinPathFragments(folder, 'manifests');
-  if (tree.exists(manifests) && !tree.isFile(manifests)) {
-    for (const child of tree.children(manifests)) {
-      const path = joinPathFragments(manifests, child);
-      if (tree.isFile(path)) files[`manifests/${child}`] = tree.read(path, 'utf-8') ?? '';
-    }
-  }
-  return files;
+  return matrixFiles(treeReader(tree), folder, 'shared');
 }
 
 /** How a dropped member's files differ from what the matrix would make of it now: one line per file. */

@@ -10,6 +10,7 @@ import {
   NodeFiles,
   readMatrixRecord,
   syncMatrixMember,
+  matrixFiles,
   syncNodeFiles,
   UnreadableNodeError,
 } from 'kubelet-node';
@@ -23,7 +24,7 @@ import {
   workspaceProjects,
   writeChangedFiles,
 } from '../../lib/kubelet-nodes';
-import { sharedFiles } from '../matrix/generator';
+import { sharedFiles, treeReader } from '../matrix/generator';
 
 /** What a sync generator returns (the shape of nx's SyncGeneratorResult, which @nx/devkit exports only internally). */
 export interface SyncResult {
@@ -142,15 +143,5 @@ function syncMatrices(tree: Tree, details: string[], problems: string[], writes:
 
 /** What a matrix's sync reads of a node: its manifests and its copy of the matrix's settings. */
 function memberFiles(tree: Tree, root: string): NodeFiles {
-  const files: NodeFiles = {};
-  const manifests = joinPathFragments(root, 'manifests');
-  if (tree.exists(manifests) && !tree.isFile(manifests)) {
-    for (const child of tree.children(manifests)) {
-      const path = joinPathFragments(manifests, child);
-      if (tree.isFile(path)) files[`manifests/${child}`] = tree.read(path, 'utf-8') ?? '';
-    }
-  }
-  const dropin = tree.read(joinPathFragments(root, MATRIX_DROPIN), 'utf-8');
-  if (dropin !== null) files[MATRIX_DROPIN] = dropin;
-  return files;
+  return matrixFiles(treeReader(tree), root, 'member');
 }

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { loadNodeTemplates } from './load-templates';
 import {
+  matrixFiles,
   MATRIX_DROPIN,
   MATRIX_RECORD,
   MATRIX_SETTINGS,
@@ -196,5 +197,29 @@ describe('a matrix of nodes', () => {
     expect(() => readMatrixRecord(`name: edge\nnode: {hostname: evil}\nmembers: []\n`)).toThrow(
       /node has options a matrix does not pass to its nodes: hostname/,
     );
+  });
+});
+
+describe('matrixFiles', () => {
+  // A folder as a map of paths: files are strings, folders are lists of names.
+  const folder: Record<string, string | string[]> = {
+    'm/kubelet-matrix.yaml': 'record',
+    'm/kubelet.yaml': 'settings',
+    'm/manifests': ['web.yaml', 'sub'],
+    'm/manifests/web.yaml': 'web',
+    'm/manifests/sub': ['x.yaml'],
+    'm/1-29/kubelet.conf.d/50-matrix.conf': 'dropin',
+    'm/1-29/manifests': ['web.yaml'],
+    'm/1-29/manifests/web.yaml': 'copy',
+  };
+  const reader = {
+    read: (path: string) => (typeof folder[path] === 'string' ? (folder[path] as string) : undefined),
+    list: (path: string) => (Array.isArray(folder[path]) ? (folder[path] as string[]) : []),
+  };
+
+  it("reads a matrix's record, settings and manifests, and a member's drop-in and manifests: files only", () => {
+    expect(matrixFiles(reader, 'm/', 'shared')).toEqual({ 'kubelet-matrix.yaml': 'record', 'kubelet.yaml': 'settings', 'manifests/web.yaml': 'web' });
+    expect(matrixFiles(reader, 'm/1-29', 'member')).toEqual({ 'kubelet.conf.d/50-matrix.conf': 'dropin', 'manifests/web.yaml': 'copy' });
+    expect(matrixFiles(reader, 'm/1-30', 'member')).toEqual({});
   });
 });

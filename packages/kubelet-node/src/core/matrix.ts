@@ -418,6 +418,34 @@ export function syncMatrixMember(matrix: string, shared: NodeFiles, member: Node
 }
 
 /**
+ * How a front-end reads a folder for {@link matrixFiles}: from disk (the operations) or from its own view of the
+ * workspace (Nx's Tree). Paths are joined with `/`.
+ */
+export interface FolderReader {
+  /** The file's text; undefined when it is not a file (missing, a folder). */
+  read(path: string): string | undefined;
+  /** The names in the folder; [] when it is not a folder. */
+  list(path: string): string[];
+}
+
+/**
+ * What of a matrix's folder its sync and its checks compare (one reader for every front-end): for `'shared'` the
+ * matrix's record, settings and manifests, for `'member'` a node's settings drop-in and manifests; each by its path in
+ * the folder (`manifests/<file>`), files only.
+ */
+export function matrixFiles(reader: FolderReader, folder: string, which: 'shared' | 'member'): NodeFiles {
+  const files: NodeFiles = {};
+  const at = (path: string) => `${folder.replace(/\/+$/, '')}/${path}`;
+  const own = which === 'shared' ? [MATRIX_RECORD, MATRIX_SETTINGS] : [MATRIX_DROPIN];
+  const manifests = reader.list(at(MANIFESTS_DIR)).map((name) => `${MANIFESTS_DIR}/${name}`);
+  for (const path of [...own, ...manifests]) {
+    const text = reader.read(at(path));
+    if (text !== undefined) files[path] = text;
+  }
+  return files;
+}
+
+/**
  * What of the matrix's shared manifests and settings a member's copies are behind on, whatever front-end wrote them
  * (the copies' first lines name it): one line per file, [] when the member is in step. The data counts, not the
  * layout or the comments. A node's own manifest with a shared manifest's name is in the way (the sync refuses it too).
@@ -431,7 +459,11 @@ export function matrixCopiesBehind(matrix: string, shared: NodeFiles, member: No
     if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return undefined;
     return JSON.stringify(documents.map((d) => d.toJSON()));
   };
-  const same = (copy: string, original: string) => copy === original || (data(copy) !== undefined && data(copy) === data(original));
+  const same = (copy: string, original: string) => {
+    if (copy === original) return true;
+    const parsed = data(copy);
+    return parsed !== undefined && parsed === data(original);
+  };
   const behind: string[] = [];
   const wanted = new Set<string>();
   for (const [file, content] of sharedManifests(shared)) {

@@ -37,7 +37,7 @@ import {
   MATRIX_RECORD,
   NodeFiles,
 } from '../core/node-files';
-import { MATRIX_DROPIN, MATRIX_SETTINGS, matrixCopiesBehind, MatrixRecordError, readMatrixRecord } from '../core/matrix';
+import { FolderReader, MATRIX_SETTINGS, matrixCopiesBehind, matrixFiles, MatrixRecordError, readMatrixRecord } from '../core/matrix';
 import { isKubeletDropin, KUBELET_CONFIG_IN_NODE, KUBELET_FIELDS, KubeletConfig, kubeletConfig, KubeletField, kubeletFlags } from '../core/kubelet-config';
 import { ExposureFinding, nodeExposure, parseDotEnv, ParsedNodeYaml, parseNodeYaml, UnreadableNodeFileError } from '../core/exposure';
 import { readEngineRecord, UnreadableNodeError } from '../core/node-records';
@@ -105,6 +105,24 @@ export interface NodeRef {
   matrixSync?: string;
 }
 
+/** The disk as {@link matrixFiles} reads it. */
+const DISK: FolderReader = {
+  read: (path) => {
+    try {
+      return statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      return undefined; // absent: not in the files
+    }
+  },
+  list: (path) => {
+    try {
+      return readdirSync(path);
+    } catch {
+      return [];
+    }
+  },
+};
+
 /**
  * A node of a matrix whose copies of the matrix's shared manifests and settings are behind (edited since the last
  * sync) is refused before anything runs: building or applying it would run the old workload without a word. Nx runs
@@ -132,26 +150,8 @@ export function checkMatrixCopies(ref: NodeRef): void {
     throw new Error(`${join(shownMatrix, MATRIX_RECORD)}: cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!record.members.some((member) => resolve(matrixDir, member.directory) === dir)) return;
-  const readFolder = (root: string, paths: string[]): NodeFiles => {
-    const files: NodeFiles = {};
-    for (const path of paths) {
-      try {
-        if (statSync(join(root, path)).isFile()) files[path] = readFileSync(join(root, path), 'utf8');
-      } catch {
-        // absent: not in the files
-      }
-    }
-    return files;
-  };
-  const manifestPaths = (root: string) => {
-    try {
-      return readdirSync(join(root, MANIFESTS_DIR)).map((name) => `${MANIFESTS_DIR}/${name}`);
-    } catch {
-      return [];
-    }
-  };
-  const shared = readFolder(matrixDir, [MATRIX_RECORD, MATRIX_SETTINGS, ...manifestPaths(matrixDir)]);
-  const member = readFolder(dir, [MATRIX_DROPIN, ...manifestPaths(dir)]);
+  const shared = matrixFiles(DISK, matrixDir, 'shared');
+  const member = matrixFiles(DISK, dir, 'member');
   const behind = matrixCopiesBehind(record.name, shared, member);
   if (behind.length === 0) return;
   throw new Error(
