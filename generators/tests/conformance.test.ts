@@ -27,6 +27,7 @@ import {
   RealBinaries,
   readRealBinaries,
   sideLoadImages,
+  realNodeArgs,
 } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
@@ -88,17 +89,7 @@ for (const { kubelet, criDockerd } of index ? conformanceCases(index) : []) {
   describe(`kubelet ${kubelet.version} with cri-dockerd ${criDockerd.version}`, () => {
     it('is generated with --binarySource=local, gets the real binaries and a static pod, and builds', () => {
       nodes.push(node);
-      const args = [
-        'g',
-        'nx-kubelet:kubelet-node',
-        node,
-        '--binarySource=local',
-        `--kubeVersion=${kubelet.version}`,
-        `--criDockerdVersion=${criDockerd.version}`,
-        ...KICBASE_LIKE_FLAGS,
-        '--examplePod=false',
-        ...(known ? [] : ['--allowUnknownVersions']),
-      ];
+      const args = realNodeArgs(node, kubelet, criDockerd, ...KICBASE_LIKE_FLAGS, ...(known ? [] : ['--allowUnknownVersions']));
       const generated = nx(workspace, args);
       expect(output(generated)).toContain(`CREATE packages/${node}/Dockerfile.kicbase`);
       expect(generated.status).toBe(0);

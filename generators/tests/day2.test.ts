@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, removeProject, requireEngine } from './support/engine';
-import { httpdManifest, kubeletPods, nodeSh, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
+import { httpdManifest, kubeletPods, nodeSh, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp, realNodeArgs } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, REPO_ROOT, removeWorkspace } from './support/workspace';
 
@@ -145,16 +145,7 @@ beforeAll(() => {
     }),
   );
 
-  const generated = nx(workspace, [
-    'g',
-    'nx-kubelet:kubelet-node',
-    node,
-    '--binarySource=local',
-    `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${criDockerd.version}`,
-    KICBASE_FLAG,
-    '--examplePod=false',
-  ]);
+  const generated = nx(workspace, realNodeArgs(node, kubelet, criDockerd, KICBASE_FLAG));
   if (generated.status !== 0) throw new Error(`nx g failed: ${output(generated)}`);
   putRealBinaries(dir, kubelet, criDockerd);
   bakeRuncOomClamp(dir, 'day2.test.ts');

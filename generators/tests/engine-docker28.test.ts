@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, KICBASE_STAND_IN, requireEngine } from './support/engine';
-import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
+import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp, realNodeArgs } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
@@ -106,17 +106,7 @@ beforeAll(async () => {
 
   workspace = copyWorkspace();
   dir = join(workspace, 'packages', node);
-  const generated = nx(workspace, [
-    'g',
-    'nx-kubelet:kubelet-node',
-    node,
-    '--binarySource=local',
-    `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${criDockerd.version}`,
-    `--dockerHost=${engine.host}`,
-    KICBASE_FLAG,
-    '--examplePod=false',
-  ]);
+  const generated = nx(workspace, realNodeArgs(node, kubelet, criDockerd, `--dockerHost=${engine.host}`, KICBASE_FLAG));
   if (generated.status !== 0) throw new Error(`nx g failed: ${output(generated)}`);
   putRealBinaries(dir, kubelet, criDockerd);
   bakeRuncOomClamp(dir, 'engine-docker28.test.ts');

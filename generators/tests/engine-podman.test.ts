@@ -13,7 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KICBASE_FLAG, KICBASE_STAND_IN } from './support/engine';
-import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp } from './support/real-node';
+import { httpdManifest, KubeletPod, pollFor, readRealBinaries, putRealBinaries, bakeRuncOomClamp, realNodeArgs } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
 
@@ -78,17 +78,7 @@ afterAll(() => {
 });
 
 it('generates a node with --engine=podman, with the real kubelet, and builds it with podman build', () => {
-  const generated = nx(workspace, [
-    'g',
-    'nx-kubelet:kubelet-node',
-    node,
-    '--engine=podman',
-    '--binarySource=local',
-    `--kubeVersion=${kubelet.version}`,
-    `--criDockerdVersion=${criDockerd.version}`,
-    KICBASE_FLAG,
-    '--examplePod=false',
-  ]);
+  const generated = nx(workspace, realNodeArgs(node, kubelet, criDockerd, '--engine=podman', KICBASE_FLAG));
   expect(generated.status).toBe(0);
   const dir = join(workspace, 'packages', node);
   const compose = readFileSync(join(dir, 'compose.yaml'), 'utf8');

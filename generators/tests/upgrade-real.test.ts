@@ -24,6 +24,7 @@ import {
   RealCriDockerd,
   RealKubelet,
   readRealBinaries,
+  realNodeArgs,
 } from './support/real-node';
 import { run } from './support/validators';
 import { copyWorkspace, nx, removeWorkspace } from './support/workspace';
@@ -90,16 +91,7 @@ it('the real binaries include the default minor and a newer one', () => {
 });
 
 it('a node on the default real kubelet, with a static pod and a layer of its own, runs the pod', () => {
-  const generated = nx(workspace, [
-    'g',
-    'nx-kubelet:kubelet-node',
-    node,
-    '--binarySource=local',
-    `--kubeVersion=${older.version}`,
-    `--criDockerdVersion=${criDockerd.version}`,
-    KICBASE_FLAG,
-    '--examplePod=false',
-  ]);
+  const generated = nx(workspace, realNodeArgs(node, older, criDockerd, KICBASE_FLAG));
   expect(generated.status).toBe(0);
   putRealBinaries(dir, older, criDockerd);
   bakeRuncOomClamp(dir, 'upgrade-real.test.ts');

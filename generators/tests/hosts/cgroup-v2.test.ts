@@ -18,7 +18,17 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KUBERNETES_MINORS } from 'kubelet-node';
 import { KICBASE_FLAG, KICBASE_STAND_IN, requireEngine } from '../support/engine';
-import { httpdManifest, KubeletPod, pollFor, putRealBinaries, readRealBinaries, RealBinaries, RealCriDockerd, RealKubelet } from '../support/real-node';
+import {
+  httpdManifest,
+  KubeletPod,
+  pollFor,
+  putRealBinaries,
+  readRealBinaries,
+  RealBinaries,
+  RealCriDockerd,
+  RealKubelet,
+  realNodeArgs,
+} from '../support/real-node';
 import { run } from '../support/validators';
 import { copyWorkspace, nx, removeWorkspace } from '../support/workspace';
 
@@ -170,18 +180,10 @@ for (const { kubelet, criDockerd } of realError ? [] : cases(index)) {
 
   describe(`kubelet ${kubelet.version} with cri-dockerd ${criDockerd.version} on the cgroup v2 VM`, () => {
     it('is generated with --dockerHost=<the VM>, gets the real binaries and a static pod', () => {
-      const generated = nx(workspace, [
-        'g',
-        'nx-kubelet:kubelet-node',
-        node,
-        '--binarySource=local',
-        `--kubeVersion=${kubelet.version}`,
-        `--criDockerdVersion=${criDockerd.version}`,
-        `--dockerHost=${vm!.host}`,
-        KICBASE_FLAG,
-        '--examplePod=false',
-        ...(known ? [] : ['--allowUnknownVersions']),
-      ]);
+      const generated = nx(
+        workspace,
+        realNodeArgs(node, kubelet, criDockerd, `--dockerHost=${vm!.host}`, KICBASE_FLAG, ...(known ? [] : ['--allowUnknownVersions'])),
+      );
       expect(output(generated)).toContain(`CREATE packages/${node}/Dockerfile.kicbase`);
       expect(generated.status).toBe(0);
       const dir = join(workspace, 'packages', node);

@@ -159,6 +159,23 @@ export async function pollFor<T>(condition: () => T | undefined, timeoutMs: numb
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const httpdManifest: (image: string, name?: string, body?: string) => string = require('../../../tools/real-binaries/workload-pod').httpdManifest;
 
+/**
+ * The `nx g` arguments of a node for the real binaries: --binarySource=local (the test copies them into bin/ with
+ * {@link putRealBinaries}), their versions, no example pod, then `flags` (the base image, an engine, …).
+ */
+export function realNodeArgs(node: string, kubelet: RealKubelet, criDockerd: RealCriDockerd, ...flags: string[]): string[] {
+  return [
+    'g',
+    'nx-kubelet:kubelet-node',
+    node,
+    '--binarySource=local',
+    `--kubeVersion=${kubelet.version}`,
+    `--criDockerdVersion=${criDockerd.version}`,
+    '--examplePod=false',
+    ...flags,
+  ];
+}
+
 /** Copies the real kubelet and cri-dockerd into a node's bin/ (its --binarySource=local binaries). */
 export function putRealBinaries(dir: string, kubelet: RealKubelet, criDockerd: RealCriDockerd): void {
   for (const [binary, from] of [
