@@ -34,6 +34,26 @@ describe('apply without a manifests/ folder', () => {
   });
 });
 
+describe('apply.check: file names apply cannot write in the node', () => {
+  it('refuses a name with a line break and one too long for its staged copy, before docker', async () => {
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n`;
+    const dir = mkdtempSync(join(tmpdir(), 'apply-names-'));
+    try {
+      mkdirSync(join(dir, 'manifests'));
+      const node = { name: 'n1', dir, displayDir: 'packages/n1', kubelet: { readOnlyPort: 10255 } } as unknown as NodeContext;
+      writeFileSync(join(dir, 'manifests', `${'a'.repeat(236)}.yaml`), pod('long'));
+      expect(() => apply.check(node, {})).toThrow('the file name is longer than apply can write in the node (239 bytes): shorten it.');
+      rmSync(join(dir, 'manifests', `${'a'.repeat(236)}.yaml`));
+      writeFileSync(join(dir, 'manifests', `${'a'.repeat(234)}.yaml`), pod('fits'));
+      expect(() => apply.check(node, {})).not.toThrow();
+      writeFileSync(join(dir, 'manifests', 'two\nlines.yaml'), pod('lines'));
+      expect(() => apply.check(node, {})).toThrow('packages/n1/manifests/"two\\nlines.yaml": a file name with a line break cannot be applied');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('watchReplaceableFolder', () => {
   const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,6 +139,21 @@ describe('scripts run in the node (run here with the local sh)', () => {
       expect(cut.stderr).toContain('got 4 of 48 bytes: web.yaml left as it was');
       expect(cut.stdout).toBe('nx-kubelet-committed 4\n');
       expect(readdirSync(dir).sort()).toEqual(['gone.yaml', 'web.yaml']);
+      expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('COMMIT_SCRIPT gives up on contents that do not arrive within its seconds (stdin held open): exit 4, nothing changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-stalled-'));
+    try {
+      writeFileSync(join(dir, 'web.yaml'), 'old');
+      const started = Date.now();
+      const stalled = await sh(COMMIT_SCRIPT, [dir, '1', '', '', '0', '1', '', '48:web.yaml'], { input: 'kind', holdStdin: true });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(stalled.exitCode).toBe(4);
+      expect(readdirSync(dir)).toEqual(['web.yaml']);
       expect(readFileSync(join(dir, 'web.yaml'), 'utf8')).toBe('old');
     } finally {
       rmSync(dir, { recursive: true, force: true });

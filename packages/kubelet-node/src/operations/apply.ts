@@ -76,19 +76,20 @@ export const READ_FOLDER_SCRIPT = [
 
 /**
  * Writes the new and changed manifests into the node's static pod folder, as {@link COMMIT_SCRIPT}'s first step
- * (`stage <skip> <count> <args…>`): for each of the `count` `size:file` arguments after the first `skip`, the next
- * `size` bytes of stdin go to `.<file>.nx-kubelet-new`, a dotfile the kubelet ignores (`head -c` reads no byte more
- * than it is asked). A file that did not get all its bytes (a client killed mid-way closes stdin as if the input had
+ * (`stage <skip> <count> <seconds> <args…>`): for each of the `count` `size:file` arguments after the first `skip`, the
+ * next `size` bytes of stdin go to `.<file>.nx-kubelet-new`, a dotfile the kubelet ignores (GNU coreutils' `head -c`,
+ * as kicbase's Ubuntu has it, reads no byte more than it is asked; BusyBox's would read ahead, which the size check
+ * then refuses), each within `seconds`. A file that did not get all its bytes (a client killed mid-way closes stdin as if the input had
  * ended) returns 4 before anything in the folder has changed; the commit then removes the staged files. It renames
  * each staged file into place once the kubelet may start its pod (a rename within a folder is atomic: the kubelet
  * never reads half a file).
  */
 const STAGE_FILES = [
   'stage() {',
-  '  skip=$1; count=$2; shift 2; shift "$skip"',
+  '  skip=$1; count=$2; bound=$3; shift 3; shift "$skip"',
   '  while [ "$count" -gt 0 ]; do',
   '    file=${1#*:}; size=${1%%:*}',
-  '    head -c "$size" > ".$file.nx-kubelet-new" || return 4',
+  '    timeout "$bound" head -c "$size" > ".$file.nx-kubelet-new" || return 4',
   '    got=$(wc -c < ".$file.nx-kubelet-new" | tr -d " ")',
   '    if [ "$got" != "$size" ]; then echo "got $got of $size bytes: $file left as it was" >&2; return 4; fi',
   '    shift; count=$((count - 1))',
@@ -151,7 +152,7 @@ const WAIT_FOR_PREDECESSORS = [
  * API's /pods URL (empty when it is off), `$4` --gracePeriod (empty: the pods' own), `$5` how many files to remove,
  * `$6` how many files to write, `$7` 1 to go on polling the pods, then the files to remove, the files to write (as
  * `size:file`, their contents one after the other on stdin), then the `namespace/pod` names whose earlier pods to
- * wait for ({@link WAIT_FOR_PREDECESSORS}). Writes the new files beside the old ones first ({@link STAGE_FILES_SCRIPT}:
+ * wait for ({@link WAIT_FOR_PREDECESSORS}). Writes the new files beside the old ones first ({@link STAGE_FILES}:
  * nothing changes when one is short), removes, waits, then renames the staged files into place; a timeout of the wait
  * (exit 3) still puts them in place (the kubelet gets there later). The wait ends when stdin closes (Ctrl-C of the
  * client, `docker exec --interactive` with stdin held open after the contents; docker exec does not stop what it
@@ -163,7 +164,7 @@ export const COMMIT_SCRIPT = [
   'mkdir -p "$1" && cd "$1" || exit 2',
   'end=$(( $(date +%s) + $2 )); seconds=$2; api=$3; grace=$4; removals=$5; staged=$6; poll=$7; shift 7',
   STAGE_FILES,
-  'status=0; stage "$removals" "$staged" "$@" || status=$?',
+  'status=0; stage "$removals" "$staged" "$seconds" "$@" || status=$?',
   'if [ "$status" = 0 ]; then',
   '  while [ "$removals" -gt 0 ]; do rm -f -- "$1"; shift; removals=$((removals - 1)); done',
   // The wait runs as a job that a watcher of our stdin ends (see endsWhenStdinCloses), with the staged names skipped.
@@ -214,8 +215,17 @@ apply.check = (node: NodeDescription, options: ApplyOptions): void => {
       `${manifests.shown} does not exist: apply refuses to read that as "no static pods" (it would remove every pod from ${node.name}). Restore the folder; to remove every pod, leave it empty.`,
     );
   }
-  manifests.read();
+  for (const { file } of manifests.read()) {
+    // Written in the node as `.<file>.nx-kubelet-new` first (a file name has at most 255 bytes), listed one per line.
+    if (/[\r\n]/.test(file)) throw new Error(`${manifests.shown}/${JSON.stringify(file)}: a file name with a line break cannot be applied: rename it.`);
+    if (Buffer.byteLength(file) > MAX_FILE_NAME) {
+      throw new Error(`${manifests.shown}/${file}: the file name is longer than apply can write in the node (${MAX_FILE_NAME} bytes): shorten it.`);
+    }
+  }
 };
+
+/** The longest manifest file name apply writes: 255 bytes with `.` before and `.nx-kubelet-new` after it. */
+const MAX_FILE_NAME = 255 - '..nx-kubelet-new'.length;
 
 export async function readNodeFolder(node: NodeContext, id: string, folder: string): Promise<Map<string, string>> {
   return (await readNodeState(node, id, folder, [], { pods: false })).files;
@@ -280,8 +290,9 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     );
   }
   const pods = manifests.read();
-  // The first apply's container is the one the operation's first query found; a later one (--watch) asks anew.
-  const id = await runningContainer(node, { atLoad: !cancelled });
+  // One apply: the container the operation's first query found. Under --watch every apply asks anew (the node may
+  // have been restarted since).
+  const id = await runningContainer(node, { atLoad: !options.watch });
   const folder = node.kubelet.staticPodPath;
   // One docker exec asks the node everything apply needs before it writes: its folder, the images of every manifest
   // (and the pause image: those of the pods to start must be there before they start), its hostname and its pods. The
@@ -320,6 +331,8 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   // every new or changed pod is put in place once the kubelet has finished with any earlier pod of its name (also one
   // removed by a previous apply a moment ago): COMMIT_SCRIPT, one docker exec. The old pod stops as the kubelet stops
   // it, with its terminationGracePeriodSeconds, unless --gracePeriod says otherwise.
+  // --watch stopped (Ctrl-C) while the images loaded: nothing has changed in the node yet, and nothing will.
+  if (cancelled?.()) return false;
   const removals = [...changes.removed, ...replaced];
   const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
   // Only pods that start anew: a file whose pod the kubelet sees unchanged (comments, formatting) has no predecessor.
@@ -390,8 +403,18 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
     };
   } else {
     const committed = await running;
-    if (committed.interrupted)
-      throw new Error(`interrupted while applying to ${node.name}: nothing new was written (removed files stay removed; apply again).`);
+    if (committed.interrupted) {
+      // What the node had done by then, as its commit reported it (nothing reported: it may not have started).
+      const done =
+        status === 0 || status === 3
+          ? 'the new files are in place'
+          : status === 4
+            ? 'nothing in the node was changed'
+            : status === undefined
+              ? 'how far it got is not known'
+              : 'removed and replaced files are gone, nothing new was written';
+      throw new Error(`interrupted while applying to ${node.name}: ${done} (apply again to bring the node in line with manifests/).`);
+    }
     // A timeout of the wait (3) is no failure: the files are in place and the kubelet still gets there, later; the pod
     // wait below reports what happens.
     if (committed.exitCode !== 0 && committed.exitCode !== 3) throw new DockerCommandError(committed, `applying the manifests to ${folder} in the node`);

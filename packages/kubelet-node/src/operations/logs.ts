@@ -1,3 +1,4 @@
+import { runningContainer } from './load';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
 import { DockerConnectionOptions, NodeContext, NodeDescription, nodeName, runCompose } from './node-context';
 
@@ -111,8 +112,7 @@ export function pickPodContainer(containers: PodContainer[], pod: string, contai
 /** A pod container's log, read by the node's own dockerd (cri-dockerd keeps the logs there, json-file). */
 async function podLog(node: NodeContext, options: LogsOptions) {
   // The container as the operation's first query found it: logs only reads (no second docker ps).
-  const id = node.containerAtLoad?.id;
-  if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
+  const id = await runningContainer(node, { atLoad: true });
   // One exec: the node's hostname (its first line: the kubelet names its pods after it), then its pods' containers.
   const listed = await captureDocker(node.target, [
     'exec',
@@ -166,8 +166,7 @@ function containerLog(node: NodeContext, options: LogsOptions) {
 
 async function journal(node: NodeContext, options: LogsOptions) {
   // The container as the operation's first query found it: logs only reads (no second docker ps).
-  const id = node.containerAtLoad?.id;
-  if (!id) throw new Error(`${node.name} has no container. Start it: ${node.command('up')}`);
+  const id = await runningContainer(node, { atLoad: true });
   const args = journalctlArgs(options);
   if (!options.follow) return runDocker(node.target, ['exec', id, 'journalctl', ...args]);
   return runDocker(node.target, ['exec', '--interactive', id, ...followWrapper(args)], { holdStdin: true });

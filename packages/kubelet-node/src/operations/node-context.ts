@@ -854,14 +854,22 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 
 /** The node's container ID, or undefined when it has not been created (asked anew: see NodeContext.containerAtLoad). */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
-  return (await currentContainer(node))?.id;
+  const listed = await listComposeContainers(node.target);
+  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service)?.id;
 }
 
-/** The node's container (ID, name, state) as the engine has it now; undefined when there is none or it cannot say. */
+/**
+ * The node's container (ID, name, state) as the engine has it now; undefined when it has none. A query that failed is
+ * an error that says why (the daemon not reachable, or the query's own), never "no container".
+ */
 export async function currentContainer(node: NodeContext): Promise<NodeContainer | undefined> {
   // What `docker compose ps --all --quiet <service>` gave, by Compose's labels, with no Compose process (~0.5 s).
   const listed = await listComposeContainers(node.target);
-  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service);
+  if (listed instanceof DockerCommandError) {
+    await daemonCheck(node.target);
+    throw listed;
+  }
+  return serviceContainer(listed, node.composeProject, node.service);
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */
