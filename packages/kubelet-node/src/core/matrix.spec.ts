@@ -221,5 +221,6 @@ describe('matrixFiles', () => {
     expect(matrixFiles(reader, 'm/', 'shared')).toEqual({ 'kubelet-matrix.yaml': 'record', 'kubelet.yaml': 'settings', 'manifests/web.yaml': 'web' });
     expect(matrixFiles(reader, 'm/1-29', 'member')).toEqual({ 'kubelet.conf.d/50-matrix.conf': 'dropin', 'manifests/web.yaml': 'copy' });
     expect(matrixFiles(reader, 'm/1-30', 'member')).toEqual({});
+    expect(Object.keys(matrixFiles({ read: (path) => (path === 'kubelet.yaml' ? 's' : undefined), list: () => [] }, '.', 'shared'))).toEqual(['kubelet.yaml']);
   });
 });

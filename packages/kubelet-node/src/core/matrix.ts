@@ -435,7 +435,7 @@ export interface FolderReader {
  */
 export function matrixFiles(reader: FolderReader, folder: string, which: 'shared' | 'member'): NodeFiles {
   const files: NodeFiles = {};
-  const at = (path: string) => `${folder.replace(/\/+$/, '')}/${path}`;
+  const at = (path: string) => (folder === '' || folder === '.' ? path : `${folder.replace(/\/+$/, '')}/${path}`);
   const own = which === 'shared' ? [MATRIX_RECORD, MATRIX_SETTINGS] : [MATRIX_DROPIN];
   const manifests = reader.list(at(MANIFESTS_DIR)).map((name) => `${MANIFESTS_DIR}/${name}`);
   for (const path of [...own, ...manifests]) {
