@@ -2,7 +2,6 @@ import { formatFiles, logger, Tree } from '@nx/devkit';
 import { joinPathFragments } from '@nx/devkit';
 import {
   checkMatrixSettings,
-  MATRIX_DROPIN,
   MATRIX_RECORD,
   MATRIX_SETTINGS,
   MatrixRecordError,

@@ -11,9 +11,9 @@ import { existsSync, FSWatcher, watch as watchFolder } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { log } from './log';
 import { DockerCommandError, runDocker } from './docker-cli';
-import { hostImages, IMAGE_INSPECT_FORMAT, ImageIdentity, loadImages, NODE_IMAGES_SCRIPT, parseImageInspect, runningContainer } from './load';
+import { hostImages, IMAGE_INSPECT_FORMAT, ImageIdentity, loadImages, NODE_IMAGES_SCRIPT, parseImageInspect } from './load';
 import { manifestImages, parseManifest, samePod, StaticPod } from '../core/manifests';
-import { DockerConnectionOptions, kubeletUrl, NodeContext, NodeDescription, nodeManifests, nodeName } from './node-context';
+import { DockerConnectionOptions, kubeletUrl, NodeContext, NodeDescription, nodeManifests, nodeName, runningContainer } from './node-context';
 import { journalTail } from './node-probe';
 import { findPod, InterruptedError, KubeletPod, parsePods, PodRef, PODS_POLL_SCRIPT, PodsExec, PodWait, summarizePod, waitForPods } from './pods';
 import type { ChildProcess } from 'node:child_process';
@@ -79,10 +79,10 @@ export const READ_FOLDER_SCRIPT = [
  * (`stage <skip> <count> <seconds> <args…>`): for each of the `count` `size:file` arguments after the first `skip`, the
  * next `size` bytes of stdin go to `.<file>.nx-kubelet-new`, a dotfile the kubelet ignores (GNU coreutils' `head -c`,
  * as kicbase's Ubuntu has it, reads no byte more than it is asked; BusyBox's would read ahead, which the size check
- * then refuses), each within `seconds`. A file that did not get all its bytes (a client killed mid-way closes stdin as if the input had
- * ended) returns 4 before anything in the folder has changed; the commit then removes the staged files. It renames
- * each staged file into place once the kubelet may start its pod (a rename within a folder is atomic: the kubelet
- * never reads half a file).
+ * then refuses), each within `seconds`. A file that did not get all its bytes (a client killed mid-way closes stdin
+ * as if the input had ended) returns 4 before anything in the folder has changed; the commit then removes the staged
+ * files. It renames each staged file into place once the kubelet may start its pod (a rename within a folder is
+ * atomic: the kubelet never reads half a file).
  */
 const STAGE_FILES = [
   'stage() {',
@@ -323,6 +323,8 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
       inspected: (await onHost).map((identity, index) => ({ image: images[index], host: identity, inNode: imagesInNode[index] })),
     });
   }
+  // --watch stopped (Ctrl-C) while the images loaded: nothing has changed in the node yet, and nothing will.
+  if (cancelled?.()) return false;
 
   // Removed files go first: a pod that moves to another file must not exist twice (the kubelet would run one of them).
   // A changed pod is a new pod to the kubelet (its UID is a hash of the manifest) with the old one's name, and the
@@ -331,8 +333,6 @@ async function applyOnce(node: NodeContext, options: ApplyOptions, cancelled?: (
   // every new or changed pod is put in place once the kubelet has finished with any earlier pod of its name (also one
   // removed by a previous apply a moment ago): COMMIT_SCRIPT, one docker exec. The old pod stops as the kubelet stops
   // it, with its terminationGracePeriodSeconds, unless --gracePeriod says otherwise.
-  // --watch stopped (Ctrl-C) while the images loaded: nothing has changed in the node yet, and nothing will.
-  if (cancelled?.()) return false;
   const removals = [...changes.removed, ...replaced];
   const seconds = String(Math.max(1, Math.round(options.timeout ?? 120)));
   // Only pods that start anew: a file whose pod the kubelet sees unchanged (comments, formatting) has no predecessor.

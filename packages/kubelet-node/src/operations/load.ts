@@ -7,7 +7,7 @@ import { log } from './log';
 import { DockerCommandError, DockerTarget, pipeDocker, runDocker } from './docker-cli';
 import { engineAdapter } from './engine-adapter';
 import { manifestImages } from '../core/manifests';
-import { currentContainer, DockerConnectionOptions, NodeContext, NodeDescription, nodeManifests } from './node-context';
+import { DockerConnectionOptions, NodeContext, NodeDescription, nodeManifests, runningContainer } from './node-context';
 
 export interface LoadOptions extends DockerConnectionOptions {
   /** Images to load, comma-separated (`a:1,b:2`) or a list. @default every image of the node's manifests and its pause image that the host has */
@@ -48,18 +48,6 @@ export function defaultImages(node: Pick<NodeDescription, 'dir' | 'displayDir' |
 export function imageList(images: string | string[] | undefined): string[] {
   const list = Array.isArray(images) ? images : typeof images === 'string' ? images.split(',') : [];
   return [...new Set(list.map((image) => image.trim()).filter(Boolean))];
-}
-
-/**
- * The node's container when it runs; otherwise an error that says how to start it. With `atLoad`, as the operation's
- * first query found it a moment ago (NodeContext.containerAtLoad: no docker command); else asked anew (a later apply
- * of `apply --watch`: the node may have been restarted meanwhile).
- */
-export async function runningContainer(node: NodeContext, { atLoad = false }: { atLoad?: boolean } = {}): Promise<string> {
-  const container = atLoad ? node.containerAtLoad : await currentContainer(node);
-  if (!container) throw new Error(`${node.name} is not running (it has no container). Start it: ${node.command('up')}`);
-  if (container.state !== 'running') throw new Error(`${node.name} is not running (its container is ${container.state}). Start it: ${node.command('up')}`);
-  return container.id;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { runningContainer } from './load';
 import { captureDocker, DockerCommandError, runDocker } from './docker-cli';
-import { DockerConnectionOptions, NodeContext, NodeDescription, nodeName, runCompose } from './node-context';
+import { DockerConnectionOptions, NodeContext, NodeDescription, nodeName, runCompose, runningContainer } from './node-context';
 
 export type LogUnit = 'kubelet' | 'cri-docker' | 'docker' | 'all';
 

@@ -710,12 +710,6 @@ async function composeProjectOf(target: DockerTarget, name: string, dir: string,
   const scoped = scopedProjectName(name, dir);
   const folders = new Set([dir, realPath(dir)]);
   const listed = await listComposeContainers(target);
-  // A failed query says why when the daemon is not reachable (the preflight check, folded into this first call);
-  // otherwise the failure itself: which container is the node's cannot be told, never "it has none".
-  if (listed instanceof DockerCommandError) {
-    await daemonCheck(target);
-    throw listed;
-  }
   const projects = new Set(listed.filter((row) => folders.has(row.workingDir)).map((row) => row.project));
   if (projects.has(name) && projects.has(scoped)) {
     throw new Error(
@@ -737,9 +731,10 @@ interface ComposeContainer extends NodeContainer {
 /**
  * Every container of the engine that Compose made (by its project label), with its project, service, working folder,
  * name, full ID and state: one `docker ps` answers both which project is the node's and which container is its own.
- * The error when the query failed.
+ * A failed query throws, saying why when the daemon is not reachable (the preflight check, folded into the operation's
+ * first call), otherwise with the failure itself: which container is the node's cannot be told, never "it has none".
  */
-async function listComposeContainers(target: DockerTarget): Promise<ComposeContainer[] | DockerCommandError> {
+async function listComposeContainers(target: DockerTarget): Promise<ComposeContainer[]> {
   // The working folder last: it is the only field that may hold any character (a tab too).
   const format = ['project', 'service'].map((label) => `{{.Label "com.docker.compose.${label}"}}`).join('\t');
   const result = await runDocker(
@@ -755,7 +750,10 @@ async function listComposeContainers(target: DockerTarget): Promise<ComposeConta
     ],
     { mode: 'capture' },
   );
-  if (result.exitCode !== 0) return new DockerCommandError(result, 'docker ps');
+  if (result.exitCode !== 0) {
+    await daemonCheck(target);
+    throw new DockerCommandError(result, 'docker ps');
+  }
   return result.stdout
     .split('\n')
     .filter(Boolean)
@@ -854,8 +852,7 @@ export async function runCompose(node: NodeContext, args: string[], options: Com
 
 /** The node's container ID, or undefined when it has not been created (asked anew: see NodeContext.containerAtLoad). */
 export async function findContainer(node: NodeContext): Promise<string | undefined> {
-  const listed = await listComposeContainers(node.target);
-  return listed instanceof DockerCommandError ? undefined : serviceContainer(listed, node.composeProject, node.service)?.id;
+  return (await currentContainer(node).catch(() => undefined))?.id;
 }
 
 /**
@@ -864,12 +861,19 @@ export async function findContainer(node: NodeContext): Promise<string | undefin
  */
 export async function currentContainer(node: NodeContext): Promise<NodeContainer | undefined> {
   // What `docker compose ps --all --quiet <service>` gave, by Compose's labels, with no Compose process (~0.5 s).
-  const listed = await listComposeContainers(node.target);
-  if (listed instanceof DockerCommandError) {
-    await daemonCheck(node.target);
-    throw listed;
-  }
-  return serviceContainer(listed, node.composeProject, node.service);
+  return serviceContainer(await listComposeContainers(node.target), node.composeProject, node.service);
+}
+
+/**
+ * The node's container when it runs; otherwise an error that says how to start it. With `atLoad`, as the operation's
+ * first query found it a moment ago (NodeContext.containerAtLoad: no docker command); else asked anew (a later apply
+ * of `apply --watch`: the node may have been restarted meanwhile).
+ */
+export async function runningContainer(node: NodeContext, { atLoad = false }: { atLoad?: boolean } = {}): Promise<string> {
+  const container = atLoad ? node.containerAtLoad : await currentContainer(node);
+  if (!container) throw new Error(`${node.name} is not running (it has no container). Start it: ${node.command('up')}`);
+  if (container.state !== 'running') throw new Error(`${node.name} is not running (its container is ${container.state}). Start it: ${node.command('up')}`);
+  return container.id;
 }
 
 /** A kubelet endpoint as seen from inside the node: /healthz, the read-only API's /pods, the main API's /configz. */
