@@ -128,4 +128,29 @@ describe("a matrix's folder as the target of an operation", () => {
     writeFileSync(join(dir, '1-29', 'manifests', 'web.yaml'), '# Copied from ../manifests/web.yaml (matrix "edge"): SYNC.\nkind: Pod\n');
     expect((await errorsOf('up')).errors).not.toContain('copies of the matrix');
   });
+
+  it('a node beside a matrix record that cannot be read is refused before docker, saying why that file matters and the ways out', async () => {
+    mkdirSync(join(dir, 'mine'));
+    const node: NodeRef = { name: 'mine', dir: join(dir, 'mine'), displayDir: 'packages/edge/mine', command: (op) => `run ${op}` };
+    for (const [text, reason] of [
+      ['name: [\n', /kubelet-matrix\.yaml: does not parse/],
+      ['name: edge\nmembers: 3\n', /kubelet-matrix\.yaml: members is not a list/],
+    ] as const) {
+      writeFileSync(join(dir, 'kubelet-matrix.yaml'), text);
+      const errors: string[] = [];
+      const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+      try {
+        // A docker that is not there: the refusal comes first.
+        expect(await runOperation('up', node, { dockerHost: 'unix:///nonexistent/docker.sock' }, 'kubelet-node up')).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(errors.join('\n')).toMatch(reason);
+      expect(errors.join('\n')).toContain(
+        "packages/edge/mine is in the folder of that matrix record, so whether it is one of the matrix's nodes (whose copies of the matrix's manifests and settings must be in step before it runs) cannot be told. Nothing was run.",
+      );
+      expect(errors.join('\n')).toMatch(/Fix .*kubelet-matrix\.yaml, or move the node out of /);
+      expect(errors.join('\n')).not.toMatch(/nonexistent|daemon/);
+    }
+  });
 });

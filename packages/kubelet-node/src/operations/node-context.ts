@@ -146,8 +146,14 @@ export function checkMatrixCopies(ref: NodeRef): void {
   try {
     record = readMatrixRecord(readFileSync(recordPath, 'utf8'), join(shownMatrix, MATRIX_RECORD));
   } catch (error) {
-    if (error instanceof MatrixRecordError) throw new Error(error.message);
-    throw new Error(`${join(shownMatrix, MATRIX_RECORD)}: cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    // The node may not be the matrix's at all: say why a file beside its folder stops it, and the two ways out.
+    const reason =
+      error instanceof MatrixRecordError
+        ? error.message
+        : `${join(shownMatrix, MATRIX_RECORD)}: cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    throw new Error(
+      `${reason}\n${ref.displayDir ?? ref.dir} is in the folder of that matrix record, so whether it is one of the matrix's nodes (whose copies of the matrix's manifests and settings must be in step before it runs) cannot be told. Nothing was run. Fix ${join(shownMatrix, MATRIX_RECORD)}, or move the node out of ${shownMatrix}.`,
+    );
   }
   if (!record.members.some((member) => resolve(matrixDir, member.directory) === dir)) return;
   const shared = matrixFiles(DISK, matrixDir, 'shared');
