@@ -6,6 +6,11 @@
 // for the changed and the new pod ("CLI (other)"), on the same node: before/after under the same load.
 // --no-nx: leave out the nx ways (nx's own start-up is measured in the lifecycle benchmark).
 // --new-pod-only: only the new pod (with --apply-only: no changed pod, no rebuild, no load).
+// --kubelet <version>: that kubelet of tools/real-binaries' index (default: its default minor).
+// --grace0: every apply of a changed pod (this CLI's and --compare-cli's) with --gracePeriod=0, and no separate way for it.
+// --gap <s>: wait that long before each apply of a changed pod (default 0: right after the last one's pod ran).
+// --changed-only: only the changed pod (with --apply-only: no new pod, no rebuild, no load); every round's time is in
+// the last line, where the levels the kubelet's 2 s housekeeping gives them show.
 // Needs the engine, the kicbase stand-in, the real binaries and a built plugin (npm run build).
 //
 //   manifest edit -> pod Running (the pod's answer changes; timed until the new pod answers)
@@ -69,7 +74,7 @@ const timed = (fn) => {
 let ws;
 
 async function main() {
-  const binaries = nodeBinaries.real();
+  const binaries = nodeBinaries.real({ kube: arg('--kubelet', undefined) });
   const { index, kubelet, cri } = binaries;
   const workload = index.workloadImage;
   console.log(`day-2 bench: kubelet ${kubelet.version}, cri-dockerd ${cri.version}, ${runs} rounds, ${megabytes} MB image, stand-in ${STAND_IN}`);
@@ -140,14 +145,17 @@ async function main() {
   for (let round = 0; round < runs; round++) {
     await checkpoint();
     // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
-    for (const way of flag('--new-pod-only') ? [] : rotate(ways(['applyNx', 'applyCli', 'applyGrace0', 'applyOther']), round)) {
+    const grace = flag('--grace0') ? ['--gracePeriod=0'] : [];
+    const changedWays = ['applyNx', 'applyCli', ...(grace.length ? [] : ['applyGrace0']), 'applyOther'];
+    for (const way of flag('--new-pod-only') ? [] : rotate(ways(changedWays), round)) {
       const body = `v${++version}`;
+      spawnSync('sleep', [String(arg('--gap', 0))]);
       results[way].push(
         timed(() => {
           write('web.yaml', manifest('web', body));
-          if (way === 'applyNx') nx('run', `${name}:apply`);
-          else if (way === 'applyCli') kubeletNode('apply', `packages/${name}`);
-          else if (way === 'applyOther') run([process.execPath, otherCli, 'apply', `packages/${name}`], { cwd: ws, env });
+          if (way === 'applyNx') nx('run', `${name}:apply`, ...grace);
+          else if (way === 'applyCli') kubeletNode('apply', `packages/${name}`, ...grace);
+          else if (way === 'applyOther') run([process.execPath, otherCli, 'apply', `packages/${name}`, ...grace], { cwd: ws, env });
           else kubeletNode('apply', `packages/${name}`, '--gracePeriod=0');
         }),
       );
@@ -156,7 +164,7 @@ async function main() {
 
     // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
     // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
-    for (const way of rotate(ways(['addNx', 'addCli', 'addHand', 'addOther']), round)) {
+    for (const way of flag('--changed-only') ? [] : rotate(ways(['addNx', 'addCli', 'addHand', 'addOther']), round)) {
       const podName = `extra${++version}`;
       if (way === 'addHand') {
         write('extra.yaml', manifest(podName, podName));
@@ -223,7 +231,7 @@ async function main() {
     ],
     [
       ['changed pod', m('applyNx'), m('applyCli'), m('applyGrace0'), m('rebuild'), paired('rebuild', 'applyNx'), paired('rebuild', 'applyCli'), runs],
-      ['new pod', m('addNx'), m('addCli'), '', '', '', '', runs],
+      ...(flag('--changed-only') ? [] : [['new pod', m('addNx'), m('addCli'), '', '', '', '', runs]]),
     ],
   );
   if (otherCli) {
@@ -232,25 +240,29 @@ async function main() {
       [`this CLI beside ${otherCli} (median)`, 'this CLI', 'other CLI', 'this / other', 'other - own start', 'this - own start'],
       [
         ['changed pod', m('applyCli'), m('applyOther'), paired('applyCli', 'applyOther'), '', ''],
-        ['new pod', m('addCli'), m('addOther'), paired('addCli', 'addOther'), over('addOther', 'addHand'), over('addCli', 'addHand')],
+        ...(flag('--changed-only')
+          ? []
+          : [['new pod', m('addCli'), m('addOther'), paired('addCli', 'addOther'), over('addOther', 'addHand'), over('addCli', 'addHand')]]),
       ],
     );
   }
-  console.log('');
-  table(
-    ['a new pod (median)', "the pod's own start (by hand in the node)", 'apply, CLI', 'CLI - own start', 'CLI / own start', 'apply, nx', 'nx - own start'],
-    [
+  if (!flag('--changed-only')) {
+    console.log('');
+    table(
+      ['a new pod (median)', "the pod's own start (by hand in the node)", 'apply, CLI', 'CLI - own start', 'CLI / own start', 'apply, nx', 'nx - own start'],
       [
-        'manifest -> Running',
-        m('addHand'),
-        m('addCli'),
-        over('addCli', 'addHand'),
-        paired('addCli', 'addHand'),
-        m('addNx'),
-        results.addNx.length ? over('addNx', 'addHand') : '',
+        [
+          'manifest -> Running',
+          m('addHand'),
+          m('addCli'),
+          over('addCli', 'addHand'),
+          paired('addCli', 'addHand'),
+          m('addNx'),
+          results.addNx.length ? over('addNx', 'addHand') : '',
+        ],
       ],
-    ],
-  );
+    );
+  }
   if (!applyOnly) {
     console.log('');
     table(

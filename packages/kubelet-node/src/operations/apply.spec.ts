@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apply, COMMIT_SCRIPT, diffManifests, NODE_STATE_SCRIPT, reportWait, watchReplaceableFolder } from './apply';
+import { apply, COMMIT_SCRIPT, diffManifests, NODE_STATE_SCRIPT, reportWait, watchReplaceableFolder, WORKERS_DONE } from './apply';
 import { runCommand } from './docker-cli';
 import { endsWhenStdinCloses } from './node-probe';
 import type { NodeContext } from './node-context';
@@ -158,6 +158,36 @@ describe('scripts run in the node (run here with the local sh)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("workers_done reads the kubelet's kubelet_working_pods gauge: no orphaned static pod, or (every old cgroup seen and gone) only terminating ones", async () => {
+    // The gauge as a kubelet prints it on /metrics (labels in Prometheus' order), with the other series around it.
+    const metrics = (orphans: Record<string, number>, extra = '') =>
+      [
+        '# HELP kubelet_working_pods [ALPHA] Number of pods the kubelet is actually running, broken down by lifecycle phase.',
+        '# TYPE kubelet_working_pods gauge',
+        ...['sync', 'terminating', 'terminated'].flatMap((lifecycle) => [
+          `kubelet_working_pods{config="desired",lifecycle="${lifecycle}",static="true"} ${lifecycle === 'sync' ? 2 : 0}`,
+          `kubelet_working_pods{config="orphan",lifecycle="${lifecycle}",static="true"} ${orphans[lifecycle] ?? 0}`,
+          `kubelet_working_pods{config="orphan",lifecycle="${lifecycle}",static=""} 0`,
+          `kubelet_working_pods{config="runtime_only",lifecycle="${lifecycle}",static="unknown"} ${lifecycle === 'terminating' ? 1 : 0}`,
+        ]),
+        'kubelet_running_pods 2',
+        extra,
+      ].join('\n');
+    const done = async (input: string, cgroups: string) => (await sh(`${WORKERS_DONE}\nworkers_done "$1"`, [cgroups], { input })).exitCode === 0;
+    // No orphaned static pod: done, whether the cgroups were seen or not.
+    expect(await done(metrics({}), '')).toBe(true);
+    expect(await done(metrics({}), '1')).toBe(true);
+    // Only terminating ones: their workers removed their own cgroups (no pass has seen them terminated) -- when seen.
+    expect(await done(metrics({ terminating: 1 }), '1')).toBe(true);
+    expect(await done(metrics({ terminating: 1 }), '')).toBe(false);
+    // A pass saw one terminated (it may have removed the cgroup itself) or still syncing: not yet.
+    expect(await done(metrics({ terminating: 1, terminated: 1 }), '1')).toBe(false);
+    expect(await done(metrics({ terminated: 1 }), '1')).toBe(false);
+    expect(await done(metrics({ sync: 1 }), '1')).toBe(false);
+    // The kubelet did not answer: as before, the cgroups alone decide.
+    expect(await done('', '')).toBe(true);
   });
 
   it('COMMIT_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {

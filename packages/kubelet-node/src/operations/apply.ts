@@ -98,6 +98,17 @@ const STAGE_FILES = [
 ].join('\n');
 
 /**
+ * `workers_done <cgroups>`, with the kubelet's /metrics on stdin: succeeds when the `kubelet_working_pods` gauge
+ * counts no orphaned static pod, or (`<cgroups>` not empty: every old pod's cgroup was seen, and is gone) only
+ * terminating ones; see {@link WAIT_FOR_PREDECESSORS}. Nothing on stdin (the kubelet did not answer) counts as none.
+ */
+export const WORKERS_DONE = [
+  'workers_done() {',
+  `  awk -v cgroups="$1" '/^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ { n += $NF; if (!/lifecycle="terminating"/) other += $NF } END { exit !(n == 0 || (cgroups != "" && other == 0)) }'`,
+  '}',
+].join('\n');
+
+/**
  * The waiting part of {@link COMMIT_SCRIPT}, for `$@` = `namespace/pod` names as the kubelet names its pods, until
  * `$end` (seconds since the epoch; exit 3 past it), polling every 100 ms: until the kubelet has finished with every
  * earlier pod of those names, so that the new one is allowed to start at its first attempt.
@@ -109,17 +120,24 @@ const STAGE_FILES = [
  * its default verbosity changes at that moment, so two things are watched:
  * - the old pods (found by the node dockerd's `io.kubernetes.pod.uid` labels) have no cgroup left (`pod<uid>` under
  *   /sys/fs/cgroup, any driver; without one, e.g. cgroupsPerQOS off, their /var/lib/kubelet/pods/<uid> folder);
- * - and, when the read-only API (`$api`, its /pods URL) answers, its /metrics: the `kubelet_working_pods` gauge
- *   counts no orphaned static pod (one whose manifest is gone but whose worker is not done). The kubelet's housekeeping (every 2 s) may
- *   remove a stopped pod's cgroup itself before its worker completes; it sets that gauge just before, in the same
- *   pass, so a gauge read after the cgroup is gone is never older than that pass.
+ * - and, when the read-only API (`$api`, its /pods URL) answers, its /metrics: the `kubelet_working_pods` gauge,
+ *   which the kubelet's housekeeping (every 2 s) sets for each pod worker it knows: by its lifecycle (sync,
+ *   terminating, terminated) and config (desired, or orphan: its manifest is gone but its worker is not done).
+ *   Housekeeping may remove a stopped pod's cgroup itself before its worker completes, but only of a pod it finds
+ *   terminated (a terminating one may still run), and it sets that gauge just before, in the same pass. So once the
+ *   old pods' cgroups are gone, their workers are done when the gauge counts no orphaned static pod, or when the only
+ *   ones it counts are terminating: then no pass has seen a pod terminated since, so no pass removed a cgroup, and
+ *   each worker removed its own as its last step. The second case is what answers without waiting for the next
+ *   housekeeping pass (the gauge is otherwise up to 2 s behind); it needs the cgroup of every old pod the kubelet has
+ *   not forgotten (one whose folder in /var/lib/kubelet/pods is left) to have been seen.
  * Without the read-only API only the first condition is known, and the new pod may then still meet the back-off.
  * With `$grace` (--gracePeriod), once the kubelet's /pods no longer lists an old pod (the kubelet then only stops it),
  * its containers still running are stopped with `docker stop --time $grace` instead of waiting out the pod's own
  * terminationGracePeriodSeconds; the kubelet's own stop of them then returns at once.
  */
 const WAIT_FOR_PREDECESSORS = [
-  'found=',
+  WORKERS_DONE,
+  'found=; cgroups=1',
   'for pod in "$@"; do',
   '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
   '  for uid in $uids; do',
@@ -131,7 +149,9 @@ const WAIT_FOR_PREDECESSORS = [
   '      [ -z "$running" ] || docker stop --time "$grace" $running >/dev/null 2>&1',
   '    fi',
   '    dirs=$(find /sys/fs/cgroup -maxdepth 6 -type d \\( -name "*pod$uid*" -o -name "*pod$(printf %s "$uid" | tr - _)*" \\) -prune 2>/dev/null)',
-  '    [ -n "$dirs" ] || dirs="/var/lib/kubelet/pods/$uid"',
+  // No cgroup: its folder instead (cgroupsPerQOS off, or the cgroup gone already), unless the kubelet is long done with
+  // it (an exited container of an earlier version, not yet collected, still names it): neither is left.
+  '    if [ -z "$dirs" ]; then dirs="/var/lib/kubelet/pods/$uid"; [ -d "$dirs" ] && cgroups=; fi',
   '    for dir in $dirs; do',
   '      while [ -d "$dir" ]; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
   '    done',
@@ -139,8 +159,7 @@ const WAIT_FOR_PREDECESSORS = [
   'done',
   'if [ -n "$found" ] && [ -n "$api" ]; then',
   '  while :; do',
-  '    orphans=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | awk \'/^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ { n += $NF } END { print n + 0 }\')',
-  '    [ "$orphans" = 0 ] && break',
+  '    curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$cgroups" && break',
   '    [ "$(date +%s)" -gt "$end" ] && exit 3',
   '    sleep 0.1',
   '  done',
