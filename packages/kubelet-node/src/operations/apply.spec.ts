@@ -160,9 +160,9 @@ describe('scripts run in the node (run here with the local sh)', () => {
     }
   });
 
-  it("workers_done reads the kubelet's kubelet_working_pods gauge: no orphaned static pod, or (every old cgroup seen and gone) only terminating ones", async () => {
-    // The gauge as a kubelet prints it on /metrics (labels in Prometheus' order), with the other series around it.
-    const metrics = (orphans: Record<string, number>, extra = '') =>
+  it("workers_done reads the kubelet's kubelet_working_pods gauge and its count of cgroup removals", async () => {
+    // The series as a kubelet prints them on /metrics (labels in Prometheus' order), among others.
+    const metrics = (orphans: Record<string, number>, destroys = 7) =>
       [
         '# HELP kubelet_working_pods [ALPHA] Number of pods the kubelet is actually running, broken down by lifecycle phase.',
         '# TYPE kubelet_working_pods gauge',
@@ -172,20 +172,34 @@ describe('scripts run in the node (run here with the local sh)', () => {
           `kubelet_working_pods{config="orphan",lifecycle="${lifecycle}",static=""} 0`,
           `kubelet_working_pods{config="runtime_only",lifecycle="${lifecycle}",static="unknown"} ${lifecycle === 'terminating' ? 1 : 0}`,
         ]),
+        'kubelet_cgroup_manager_duration_seconds_count{operation_type="create"} 9',
+        `kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"} ${destroys}`,
         'kubelet_running_pods 2',
-        extra,
       ].join('\n');
-    const done = async (input: string, cgroups: string) => (await sh(`${WORKERS_DONE}\nworkers_done "$1"`, [cgroups], { input })).exitCode === 0;
+    const ask = async (input: string, seen: string, base = '') => {
+      const result = await sh(`${WORKERS_DONE}\nworkers_done "$1" "$2"`, [seen, base], { input });
+      return { done: result.exitCode === 0, destroys: result.stdout.trim() };
+    };
+    const done = async (input: string, seen: string, base = '') => (await ask(input, seen, base)).done;
+    // It prints the count of removals, for the next call's base.
+    expect(await ask(metrics({}, 12), '1')).toEqual({ done: true, destroys: '12' });
     // No orphaned static pod: done, whether the cgroups were seen or not.
     expect(await done(metrics({}), '')).toBe(true);
-    expect(await done(metrics({}), '1')).toBe(true);
     // Only terminating ones: their workers removed their own cgroups (no pass has seen them terminated) -- when seen.
     expect(await done(metrics({ terminating: 1 }), '1')).toBe(true);
     expect(await done(metrics({ terminating: 1 }), '')).toBe(false);
-    // A pass saw one terminated (it may have removed the cgroup itself) or still syncing: not yet.
-    expect(await done(metrics({ terminating: 1, terminated: 1 }), '1')).toBe(false);
-    expect(await done(metrics({ terminated: 1 }), '1')).toBe(false);
+    // Still syncing: not yet.
     expect(await done(metrics({ sync: 1 }), '1')).toBe(false);
+    // Terminated (housekeeping may have removed its cgroup): only once its worker has removed it once more.
+    expect(await done(metrics({ terminated: 1 }, 7), '1')).toBe(false); // the first look: no base yet
+    expect(await done(metrics({ terminated: 1 }, 7), '1', '7')).toBe(false);
+    expect(await done(metrics({ terminated: 1 }, 8), '1', '7')).toBe(true);
+    expect(await done(metrics({ terminated: 2 }, 8), '2', '7')).toBe(false);
+    expect(await done(metrics({ terminated: 2 }, 9), '2', '7')).toBe(true);
+    expect(await done(metrics({ terminated: 1, terminating: 1 }, 8), '2', '7')).toBe(true);
+    // More orphans than old pods (another pod removed by the same apply), or a cgroup not seen: the gauge decides.
+    expect(await done(metrics({ terminated: 1, terminating: 1 }, 9), '1', '7')).toBe(false);
+    expect(await done(metrics({ terminated: 1 }, 9), '', '7')).toBe(false);
     // The kubelet did not answer: as before, the cgroups alone decide.
     expect(await done('', '')).toBe(true);
   });

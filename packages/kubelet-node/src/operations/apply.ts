@@ -98,13 +98,27 @@ const STAGE_FILES = [
 ].join('\n');
 
 /**
- * `workers_done <cgroups>`, with the kubelet's /metrics on stdin: succeeds when the `kubelet_working_pods` gauge
- * counts no orphaned static pod, or (`<cgroups>` not empty: every old pod's cgroup was seen, and is gone) only
- * terminating ones; see {@link WAIT_FOR_PREDECESSORS}. Nothing on stdin (the kubelet did not answer) counts as none.
+ * `workers_done <seen> <base>`, with the kubelet's /metrics on stdin (see {@link WAIT_FOR_PREDECESSORS}): prints the
+ * kubelet's count of cgroup removals (`kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"}`) and
+ * succeeds when the old pods' workers are done: the `kubelet_working_pods` gauge counts no orphaned static pod, or,
+ * with `<seen>` (how many old pods' cgroups were seen, now gone; empty: not every one was), it counts no orphan that
+ * is still syncing and either none terminated, or no more orphans than `<seen>` (another pod removed by the same
+ * apply would be one more) and, since `<base>` (that count when the cgroups were first found gone; empty then), as
+ * many more removals as terminated ones: each such pod's worker removes its cgroup (already gone) once more as its
+ * last step. Nothing on stdin (the kubelet did not answer) counts as no orphan.
  */
 export const WORKERS_DONE = [
   'workers_done() {',
-  `  awk -v cgroups="$1" '/^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ { n += $NF; if (!/lifecycle="terminating"/) other += $NF } END { exit !(n == 0 || (cgroups != "" && other == 0)) }'`,
+  `  awk -v seen="$1" -v base="$2" '`,
+  '    /^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ {',
+  '      orphans += $NF',
+  '      if (/lifecycle="terminated"/) terminated += $NF; else if (!/lifecycle="terminating"/) syncing += $NF',
+  '    }',
+  '    /^kubelet_cgroup_manager_duration_seconds_count\\{/ && /operation_type="destroy"/ { destroys = $NF }',
+  '    END {',
+  '      print destroys + 0',
+  '      exit !(orphans == 0 || (seen != "" && syncing == 0 && (terminated == 0 || (orphans <= seen && base != "" && destroys >= base + terminated))))',
+  "    }'",
   '}',
 ].join('\n');
 
@@ -113,11 +127,12 @@ export const WORKERS_DONE = [
  * `$end` (seconds since the epoch; exit 3 past it), polling every 100 ms: until the kubelet has finished with every
  * earlier pod of those names, so that the new one is allowed to start at its first attempt.
  *
- * Why these conditions (read from the kubelet's pod workers, pkg/kubelet/pod_workers.go, and checked on kubelet
- * v1.34.4 and v1.37.2): the kubelet starts a static pod only when no other pod of its full name is "started"; that
- * slot is freed when the old pod's worker completes (completeTerminated), right after its last step, removing the
- * pod's cgroup. A pod it may not start yet is retried only after a back-off of 10-15 s. Nothing the kubelet serves at
- * its default verbosity changes at that moment, so two things are watched:
+ * Why these conditions (read from the kubelet's pod workers and housekeeping, pkg/kubelet/pod_workers.go and
+ * kubelet_pods.go, the same in v1.29.15, v1.34.11 and v1.37.2, and traced on each): the kubelet starts a static pod
+ * only when no other pod of its full name is "started"; that slot is freed when the old pod's worker completes
+ * (completeTerminated), right after its last step, removing the pod's cgroup. A pod it may not start yet is retried
+ * only after a back-off of 10-15 s. No single thing the kubelet serves at its default verbosity says so, so two
+ * things are watched:
  * - the old pods (found by the node dockerd's `io.kubernetes.pod.uid` labels) have no cgroup left (`pod<uid>` under
  *   /sys/fs/cgroup, any driver; without one, e.g. cgroupsPerQOS off, their /var/lib/kubelet/pods/<uid> folder);
  * - and, when the read-only API (`$api`, its /pods URL) answers, its /metrics: the `kubelet_working_pods` gauge,
@@ -125,11 +140,15 @@ export const WORKERS_DONE = [
  *   terminating, terminated) and config (desired, or orphan: its manifest is gone but its worker is not done).
  *   Housekeeping may remove a stopped pod's cgroup itself before its worker completes, but only of a pod it finds
  *   terminated (a terminating one may still run), and it sets that gauge just before, in the same pass. So once the
- *   old pods' cgroups are gone, their workers are done when the gauge counts no orphaned static pod, or when the only
+ *   old pods' cgroups are gone, their workers are done when the gauge counts no orphaned static pod; or when the only
  *   ones it counts are terminating: then no pass has seen a pod terminated since, so no pass removed a cgroup, and
- *   each worker removed its own as its last step. The second case is what answers without waiting for the next
- *   housekeeping pass (the gauge is otherwise up to 2 s behind); it needs the cgroup of every old pod the kubelet has
- *   not forgotten (one whose folder in /var/lib/kubelet/pods is left) to have been seen.
+ *   each worker removed its own as its last step; or when it counts no more orphans than there are old pods and the
+ *   kubelet's count of cgroup removals has grown by as many as it counts terminated since the cgroups were found gone: a worker
+ *   removes its pod's cgroup (gone or not) as its last step, so a cgroup that housekeeping removed is removed once
+ *   more as the worker completes ({@link WORKERS_DONE}). The last two answer without waiting for the next housekeeping
+ *   pass (the gauge is otherwise up to 2 s behind); they need the cgroup of every old pod the kubelet has not
+ *   forgotten (one whose folder in /var/lib/kubelet/pods is left) to have been seen. The third counts every removal:
+ *   another pod's cgroup removed at that moment (one that ended by itself) may let a new pod meet the back-off.
  * Without the read-only API only the first condition is known, and the new pod may then still meet the back-off.
  * With `$grace` (--gracePeriod), once the kubelet's /pods no longer lists an old pod (the kubelet then only stops it),
  * its containers still running are stopped with `docker stop --time $grace` instead of waiting out the pod's own
@@ -137,7 +156,7 @@ export const WORKERS_DONE = [
  */
 const WAIT_FOR_PREDECESSORS = [
   WORKERS_DONE,
-  'found=; cgroups=1',
+  'found=; seen=0; unseen=',
   'for pod in "$@"; do',
   '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
   '  for uid in $uids; do',
@@ -151,15 +170,17 @@ const WAIT_FOR_PREDECESSORS = [
   '    dirs=$(find /sys/fs/cgroup -maxdepth 6 -type d \\( -name "*pod$uid*" -o -name "*pod$(printf %s "$uid" | tr - _)*" \\) -prune 2>/dev/null)',
   // No cgroup: its folder instead (cgroupsPerQOS off, or the cgroup gone already), unless the kubelet is long done with
   // it (an exited container of an earlier version, not yet collected, still names it): neither is left.
-  '    if [ -z "$dirs" ]; then dirs="/var/lib/kubelet/pods/$uid"; [ -d "$dirs" ] && cgroups=; fi',
+  '    if [ -n "$dirs" ]; then seen=$((seen + 1)); else dirs="/var/lib/kubelet/pods/$uid"; [ -d "$dirs" ] && unseen=1; fi',
   '    for dir in $dirs; do',
   '      while [ -d "$dir" ]; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
   '    done',
   '  done',
   'done',
   'if [ -n "$found" ] && [ -n "$api" ]; then',
+  '  base=',
   '  while :; do',
-  '    curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$cgroups" && break',
+  '    destroys=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$([ -z "$unseen" ] && echo "$seen")" "$base") && break',
+  '    base=${base:-$destroys}',
   '    [ "$(date +%s)" -gt "$end" ] && exit 3',
   '    sleep 0.1',
   '  done',
