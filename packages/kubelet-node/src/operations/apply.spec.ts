@@ -164,6 +164,11 @@ describe('scripts run in the node (run here with the local sh)', () => {
     // The series as a kubelet prints them on /metrics (labels in Prometheus' order), among others.
     const metrics = (orphans: Record<string, number>, destroys = 7) =>
       [
+        '# HELP kubelet_cgroup_manager_duration_seconds [ALPHA] Duration in seconds for cgroup manager operations.',
+        '# TYPE kubelet_cgroup_manager_duration_seconds histogram',
+        'kubelet_cgroup_manager_duration_seconds_count{operation_type="create"} 9',
+        `kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"} ${destroys}`,
+        'kubelet_running_pods 2',
         '# HELP kubelet_working_pods [ALPHA] Number of pods the kubelet is actually running, broken down by lifecycle phase.',
         '# TYPE kubelet_working_pods gauge',
         ...['sync', 'terminating', 'terminated'].flatMap((lifecycle) => [
@@ -172,36 +177,35 @@ describe('scripts run in the node (run here with the local sh)', () => {
           `kubelet_working_pods{config="orphan",lifecycle="${lifecycle}",static=""} 0`,
           `kubelet_working_pods{config="runtime_only",lifecycle="${lifecycle}",static="unknown"} ${lifecycle === 'terminating' ? 1 : 0}`,
         ]),
-        'kubelet_cgroup_manager_duration_seconds_count{operation_type="create"} 9',
-        `kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"} ${destroys}`,
-        'kubelet_running_pods 2',
       ].join('\n');
     const ask = async (input: string, seen: string, base = '') => {
       const result = await sh(`${WORKERS_DONE}\nworkers_done "$1" "$2"`, [seen, base], { input });
-      return { done: result.exitCode === 0, destroys: result.stdout.trim() };
+      return { exit: result.exitCode, destroys: result.stdout.trim() };
     };
-    const done = async (input: string, seen: string, base = '') => (await ask(input, seen, base)).done;
-    // It prints the count of removals, for the next call's base.
-    expect(await ask(metrics({}, 12), '1')).toEqual({ done: true, destroys: '12' });
+    // Exit 0: done. Exit 3: done by what the kubelet does last (the caller confirms it on its next look). Exit 1: not yet.
+    const answer = async (input: string, seen: string, base = '') => (await ask(input, seen, base)).exit;
+    // It prints the count of removals, for a later call's base.
+    expect(await ask(metrics({}, 12), '1')).toEqual({ exit: 0, destroys: '12' });
     // No orphaned static pod: done, whether the cgroups were seen or not.
-    expect(await done(metrics({}), '')).toBe(true);
+    expect(await answer(metrics({}), '')).toBe(0);
     // Only terminating ones: their workers removed their own cgroups (no pass has seen them terminated) -- when seen.
-    expect(await done(metrics({ terminating: 1 }), '1')).toBe(true);
-    expect(await done(metrics({ terminating: 1 }), '')).toBe(false);
+    expect(await answer(metrics({ terminating: 1 }), '1')).toBe(3);
+    expect(await answer(metrics({ terminating: 1 }), '')).toBe(1);
     // Still syncing: not yet.
-    expect(await done(metrics({ sync: 1 }), '1')).toBe(false);
+    expect(await answer(metrics({ sync: 1 }), '1')).toBe(1);
     // Terminated (housekeeping may have removed its cgroup): only once its worker has removed it once more.
-    expect(await done(metrics({ terminated: 1 }, 7), '1')).toBe(false); // the first look: no base yet
-    expect(await done(metrics({ terminated: 1 }, 7), '1', '7')).toBe(false);
-    expect(await done(metrics({ terminated: 1 }, 8), '1', '7')).toBe(true);
-    expect(await done(metrics({ terminated: 2 }, 8), '2', '7')).toBe(false);
-    expect(await done(metrics({ terminated: 2 }, 9), '2', '7')).toBe(true);
-    expect(await done(metrics({ terminated: 1, terminating: 1 }, 8), '2', '7')).toBe(true);
+    expect(await answer(metrics({ terminated: 1 }, 7), '1')).toBe(1); // no base yet
+    expect(await answer(metrics({ terminated: 1 }, 7), '1', '7')).toBe(1);
+    expect(await answer(metrics({ terminated: 1 }, 8), '1', '7')).toBe(3);
+    expect(await answer(metrics({ terminated: 2 }, 8), '2', '7')).toBe(1);
+    expect(await answer(metrics({ terminated: 2 }, 9), '2', '7')).toBe(3);
+    expect(await answer(metrics({ terminated: 1, terminating: 1 }, 8), '2', '7')).toBe(3);
     // More orphans than old pods (another pod removed by the same apply), or a cgroup not seen: the gauge decides.
-    expect(await done(metrics({ terminated: 1, terminating: 1 }, 9), '1', '7')).toBe(false);
-    expect(await done(metrics({ terminated: 1 }, 9), '', '7')).toBe(false);
-    // The kubelet did not answer: as before, the cgroups alone decide.
-    expect(await done('', '')).toBe(true);
+    expect(await answer(metrics({ terminated: 1, terminating: 1 }, 9), '1', '7')).toBe(1);
+    expect(await answer(metrics({ terminated: 1 }, 9), '', '7')).toBe(1);
+    // The kubelet did not answer: as before, the cgroups alone decide. An answer cut off before the gauge: not yet.
+    expect(await answer('', '')).toBe(0);
+    expect(await answer(metrics({}).split('# HELP kubelet_working_pods')[0], '1')).toBe(1);
   });
 
   it('COMMIT_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {

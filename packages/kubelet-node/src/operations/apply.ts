@@ -100,16 +100,19 @@ const STAGE_FILES = [
 /**
  * `workers_done <seen> <base>`, with the kubelet's /metrics on stdin (see {@link WAIT_FOR_PREDECESSORS}): prints the
  * kubelet's count of cgroup removals (`kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"}`) and
- * succeeds when the old pods' workers are done: the `kubelet_working_pods` gauge counts no orphaned static pod, or,
- * with `<seen>` (how many old pods' cgroups were seen, now gone; empty: not every one was), it counts no orphan that
- * is still syncing and either none terminated, or no more orphans than `<seen>` (another pod removed by the same
- * apply would be one more) and, since `<base>` (that count when the cgroups were first found gone; empty then), as
- * many more removals as terminated ones: each such pod's worker removes its cgroup (already gone) once more as its
- * last step. Nothing on stdin (the kubelet did not answer) counts as no orphan.
+ * tells whether the old pods' workers are done. Exit 0: the `kubelet_working_pods` gauge counts no orphaned static
+ * pod. Exit 3 (done, from what the kubelet does last; the caller confirms it on its next look): with `<seen>` (how
+ * many old pods' cgroups were seen, now gone; empty: not every one was, or none), the gauge counts no orphan that is
+ * still syncing and either none terminated, or no more orphans than `<seen>` (another pod removed by the same apply
+ * would be one more) and, since `<base>` (that count on an earlier look after the cgroups were gone; empty: none
+ * yet), as many more removals as terminated ones: each such pod's worker removes its cgroup (already gone) once more
+ * as its last step. Exit 1: not yet. Nothing on stdin (the kubelet did not answer) counts as no orphan; an answer
+ * without the gauge (cut off mid-way: the gauge comes late in it) as not yet.
  */
 export const WORKERS_DONE = [
   'workers_done() {',
   `  awk -v seen="$1" -v base="$2" '`,
+  '    /^# TYPE kubelet_working_pods / { gauge = 1 }',
   '    /^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ {',
   '      orphans += $NF',
   '      if (/lifecycle="terminated"/) terminated += $NF; else if (!/lifecycle="terminating"/) syncing += $NF',
@@ -117,7 +120,9 @@ export const WORKERS_DONE = [
   '    /^kubelet_cgroup_manager_duration_seconds_count\\{/ && /operation_type="destroy"/ { destroys = $NF }',
   '    END {',
   '      print destroys + 0',
-  '      exit !(orphans == 0 || (seen != "" && syncing == 0 && (terminated == 0 || (orphans <= seen && base != "" && destroys >= base + terminated))))',
+  '      if (NR > 0 && !gauge) exit 1',
+  '      if (orphans == 0) exit 0',
+  '      exit (seen != "" && syncing == 0 && (terminated == 0 || (orphans <= seen && base != "" && destroys >= base + terminated))) ? 3 : 1',
   "    }'",
   '}',
 ].join('\n');
@@ -146,9 +151,12 @@ export const WORKERS_DONE = [
  *   kubelet's count of cgroup removals has grown by as many as it counts terminated since the cgroups were found gone: a worker
  *   removes its pod's cgroup (gone or not) as its last step, so a cgroup that housekeeping removed is removed once
  *   more as the worker completes ({@link WORKERS_DONE}). The last two answer without waiting for the next housekeeping
- *   pass (the gauge is otherwise up to 2 s behind); they need the cgroup of every old pod the kubelet has not
- *   forgotten (one whose folder in /var/lib/kubelet/pods is left) to have been seen. The third counts every removal:
- *   another pod's cgroup removed at that moment (one that ended by itself) may let a new pod meet the back-off.
+ *   pass (the gauge is otherwise up to 2 s behind); they need the cgroup of at least one old pod, and of every old
+ *   pod the kubelet has not forgotten (one whose folder in /var/lib/kubelet/pods is left), to have been seen, and
+ *   hold only when the next look (100 ms later) says so too: the worker's last steps after the removal (systemd's job,
+ *   the pod's final status) take a few milliseconds. The third counts every removal: another pod's cgroup removed at
+ *   that moment (one that ended by itself), or a second removal by housekeeping (a pass that took over 2 s on an
+ *   overloaded kubelet starts the next at once), may let a new pod meet the back-off.
  * Without the read-only API only the first condition is known, and the new pod may then still meet the back-off.
  * With `$grace` (--gracePeriod), once the kubelet's /pods no longer lists an old pod (the kubelet then only stops it),
  * its containers still running are stopped with `docker stop --time $grace` instead of waiting out the pod's own
@@ -177,10 +185,15 @@ const WAIT_FOR_PREDECESSORS = [
   '  done',
   'done',
   'if [ -n "$found" ] && [ -n "$api" ]; then',
-  '  base=',
+  // The count of removals is taken on the second look, not the first: the kubelet counts a removal only once it
+  // returns, a moment after the folder is gone (systemd's job). Exit 3 ends the wait when the next look says so too.
+  '  base=; looks=0; likely=; [ -z "$unseen" ] && [ "$seen" -gt 0 ] || seen=',
   '  while :; do',
-  '    destroys=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$([ -z "$unseen" ] && echo "$seen")" "$base") && break',
-  '    base=${base:-$destroys}',
+  '    destroys=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$seen" "$base"); answer=$?',
+  '    [ "$answer" = 0 ] && break',
+  '    [ "$answer" = 3 ] && [ -n "$likely" ] && break',
+  '    if [ "$answer" = 3 ]; then likely=1; else likely=; fi',
+  '    looks=$((looks + 1)); [ "$looks" -ge 2 ] && base=${base:-$destroys}',
   '    [ "$(date +%s)" -gt "$end" ] && exit 3',
   '    sleep 0.1',
   '  done',
