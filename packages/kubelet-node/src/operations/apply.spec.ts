@@ -177,6 +177,8 @@ describe('scripts run in the node (run here with the local sh)', () => {
           `kubelet_working_pods{config="orphan",lifecycle="${lifecycle}",static=""} 0`,
           `kubelet_working_pods{config="runtime_only",lifecycle="${lifecycle}",static="unknown"} ${lifecycle === 'terminating' ? 1 : 0}`,
         ]),
+        '', // curl's answer ends with a newline; the script adds an empty line and its end line after a complete one
+        '# nx-kubelet-end',
       ].join('\n');
     const ask = async (input: string, seen: string, base = '') => {
       const result = await sh(`${WORKERS_DONE}\nworkers_done "$1" "$2"`, [seen, base], { input });
@@ -185,9 +187,10 @@ describe('scripts run in the node (run here with the local sh)', () => {
     // Exit 0: done. Exit 3: done by what the kubelet does last (the caller confirms it on its next look). Exit 1: not yet.
     const answer = async (input: string, seen: string, base = '') => (await ask(input, seen, base)).exit;
     // It prints the count of removals, for a later call's base.
-    expect(await ask(metrics({}, 12), '1')).toEqual({ exit: 0, destroys: '12' });
-    // No orphaned static pod: done, whether the cgroups were seen or not.
+    expect(await ask(metrics({}, 12), '')).toEqual({ exit: 0, destroys: '12' });
+    // No orphaned static pod: done; once a cgroup was seen gone, when the next look agrees (its worker may be finishing).
     expect(await answer(metrics({}), '')).toBe(0);
+    expect(await answer(metrics({}), '1')).toBe(3);
     // Only terminating ones: their workers removed their own cgroups (no pass has seen them terminated) -- when seen.
     expect(await answer(metrics({ terminating: 1 }), '1')).toBe(3);
     expect(await answer(metrics({ terminating: 1 }), '')).toBe(1);
@@ -203,9 +206,75 @@ describe('scripts run in the node (run here with the local sh)', () => {
     // More orphans than old pods (another pod removed by the same apply), or a cgroup not seen: the gauge decides.
     expect(await answer(metrics({ terminated: 1, terminating: 1 }, 9), '1', '7')).toBe(1);
     expect(await answer(metrics({ terminated: 1 }, 9), '', '7')).toBe(1);
-    // The kubelet did not answer: as before, the cgroups alone decide. An answer cut off before the gauge: not yet.
+    // The kubelet did not answer: as before, the cgroups alone decide.
     expect(await answer('', '')).toBe(0);
-    expect(await answer(metrics({}).split('# HELP kubelet_working_pods')[0], '1')).toBe(1);
+    // An answer cut off (no end line), anywhere: not yet, and no count to take as a base.
+    for (const cut of ['# HELP kubelet_working_pods', 'kubelet_working_pods{config="orphan",lifecycle="sync"', '# nx-kubelet-end']) {
+      const partial = metrics({}).split(cut)[0];
+      expect(await ask(partial, '1', '7')).toEqual({ exit: 1, destroys: '' });
+    }
+    expect(await ask('kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"', '1')).toEqual({ exit: 1, destroys: '' });
+    // A complete answer without the gauge (--disabled-metrics=kubelet_working_pods): the cgroups alone decide.
+    const withoutGauge = metrics({ terminated: 1 })
+      .split('\n')
+      .filter((line) => !line.includes('kubelet_working_pods'))
+      .join('\n');
+    expect(await answer(withoutGauge, '')).toBe(0);
+    expect(await answer(withoutGauge, '1')).toBe(3);
+  });
+
+  it("COMMIT_SCRIPT's wait asks the kubelet's /metrics until its answer says done, and never takes a cut-off answer for one", async () => {
+    // A fake docker names one old pod (no cgroup, no folder on this host: the gauge alone decides) and a fake curl
+    // answers /metrics: with an orphan still syncing for the first two looks, then none; or always cut off (exit 28).
+    const dir = mkdtempSync(join(tmpdir(), 'apply-wait-'));
+    const bin = join(dir, 'bin');
+    const folder = join(dir, 'manifests');
+    try {
+      mkdirSync(bin);
+      mkdirSync(folder);
+      writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$1" = ps ] && echo nx-kubelet-test-uid-5e1f\nexit 0\n', { mode: 0o755 });
+      const gauge = (orphans: number) => `# TYPE kubelet_working_pods gauge\nkubelet_working_pods{config="orphan",lifecycle="sync",static="true"} ${orphans}\n`;
+      writeFileSync(
+        join(bin, 'curl'),
+        [
+          '#!/bin/sh',
+          'for url; do :; done',
+          'case $url in */metrics) ;; *) exit 7 ;; esac',
+          `looks=$(( $(cat "${dir}/looks" 2>/dev/null || echo 0) + 1 )); echo $looks > "${dir}/looks"`,
+          `if [ "$(cat "${dir}/mode")" = cut ]; then printf '%s' '${gauge(0).slice(0, 40)}'; exit 28; fi`,
+          `if [ $looks -lt 3 ]; then printf '${gauge(1).replace(/\n/g, '\\n')}'; else printf '${gauge(0).replace(/\n/g, '\\n')}'; fi`,
+        ].join('\n') + '\n',
+        { mode: 0o755 },
+      );
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+      const commit = (seconds: string) =>
+        sh(COMMIT_SCRIPT, [folder, seconds, 'http://127.0.0.1:1/pods', '', '1', '1', '', 'web.yaml', '4:web.yaml', 'default/web-n1'], {
+          input: 'kind',
+          holdStdin: true,
+          env,
+        });
+      const looks = () => Number(readFileSync(join(dir, 'looks'), 'utf8'));
+
+      writeFileSync(join(dir, 'mode'), 'whole');
+      writeFileSync(join(folder, 'web.yaml'), 'old');
+      const done = await commit('20');
+      expect(done.stdout).toContain('nx-kubelet-committed 0');
+      expect(looks()).toBe(3);
+      expect(readFileSync(join(folder, 'web.yaml'), 'utf8')).toBe('kind');
+
+      writeFileSync(join(dir, 'mode'), 'cut');
+      writeFileSync(join(dir, 'looks'), '0');
+      writeFileSync(join(folder, 'web.yaml'), 'old');
+      const started = Date.now();
+      const cut = await commit('1');
+      // Past its end the wait gives up (exit 3) and still puts the file in place; it kept asking until then.
+      expect(cut.stdout).toContain('nx-kubelet-committed 3');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(looks()).toBeGreaterThan(3);
+      expect(readFileSync(join(folder, 'web.yaml'), 'utf8')).toBe('kind');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('COMMIT_SCRIPT (and any endsWhenStdinCloses script) ends when its stdin closes, passing arguments and exit status', async () => {

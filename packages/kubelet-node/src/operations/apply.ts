@@ -98,30 +98,33 @@ const STAGE_FILES = [
 ].join('\n');
 
 /**
- * `workers_done <seen> <base>`, with the kubelet's /metrics on stdin (see {@link WAIT_FOR_PREDECESSORS}): prints the
- * kubelet's count of cgroup removals (`kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"}`) and
- * tells whether the old pods' workers are done. Exit 0: the `kubelet_working_pods` gauge counts no orphaned static
- * pod. Exit 3 (done, from what the kubelet does last; the caller confirms it on its next look): with `<seen>` (how
- * many old pods' cgroups were seen, now gone; empty: not every one was, or none), the gauge counts no orphan that is
- * still syncing and either none terminated, or no more orphans than `<seen>` (another pod removed by the same apply
- * would be one more) and, since `<base>` (that count on an earlier look after the cgroups were gone; empty: none
- * yet), as many more removals as terminated ones: each such pod's worker removes its cgroup (already gone) once more
- * as its last step. Exit 1: not yet. Nothing on stdin (the kubelet did not answer) counts as no orphan; an answer
- * without the gauge (cut off mid-way: the gauge comes late in it) as not yet.
+ * `workers_done <seen> <base>`, with the kubelet's /metrics on stdin followed by a line `# nx-kubelet-end` (written
+ * only when curl got the whole answer; see {@link WAIT_FOR_PREDECESSORS}): prints the kubelet's count of cgroup
+ * removals (`kubelet_cgroup_manager_duration_seconds_count{operation_type="destroy"}`) and tells whether the old
+ * pods' workers are done. Exit 0: the `kubelet_working_pods` gauge counts no orphaned static pod and no old pod's
+ * cgroup was seen. Exit 3 (done, from what the kubelet does last; the caller confirms it on its next look): with
+ * `<seen>` (how many old pods' cgroups were seen, now gone; empty: not every one was, or none), the gauge counts no
+ * orphan that is still syncing and either none terminated, or no more orphans than `<seen>` (another pod removed by
+ * the same apply would be one more) and, since `<base>` (that count on an earlier look after the cgroups were gone;
+ * empty: none yet), as many more removals as terminated ones: each such pod's worker removes its cgroup (already
+ * gone) once more as its last step. Exit 1: not yet. Nothing on stdin (the kubelet did not answer) counts as no
+ * orphan; a complete answer without the gauge (`--disabled-metrics`) too; an answer cut off (no end line) as not
+ * yet, printing no count.
  */
 export const WORKERS_DONE = [
   'workers_done() {',
   `  awk -v seen="$1" -v base="$2" '`,
-  '    /^# TYPE kubelet_working_pods / { gauge = 1 }',
+  '    /^# nx-kubelet-end$/ { complete = 1 }',
   '    /^kubelet_working_pods\\{/ && /config="orphan"/ && /static="true"/ {',
   '      orphans += $NF',
   '      if (/lifecycle="terminated"/) terminated += $NF; else if (!/lifecycle="terminating"/) syncing += $NF',
   '    }',
   '    /^kubelet_cgroup_manager_duration_seconds_count\\{/ && /operation_type="destroy"/ { destroys = $NF }',
   '    END {',
+  '      if (NR == 0) exit 0',
+  '      if (!complete) { print ""; exit 1 }',
   '      print destroys + 0',
-  '      if (NR > 0 && !gauge) exit 1',
-  '      if (orphans == 0) exit 0',
+  '      if (orphans == 0) exit (seen != "" ? 3 : 0)',
   '      exit (seen != "" && syncing == 0 && (terminated == 0 || (orphans <= seen && base != "" && destroys >= base + terminated))) ? 3 : 1',
   "    }'",
   '}',
@@ -153,8 +156,8 @@ export const WORKERS_DONE = [
  *   more as the worker completes ({@link WORKERS_DONE}). The last two answer without waiting for the next housekeeping
  *   pass (the gauge is otherwise up to 2 s behind); they need the cgroup of at least one old pod, and of every old
  *   pod the kubelet has not forgotten (one whose folder in /var/lib/kubelet/pods is left), to have been seen, and
- *   hold only when the next look (100 ms later) says so too: the worker's last steps after the removal (systemd's job,
- *   the pod's final status) take a few milliseconds. The third counts every removal: another pod's cgroup removed at
+ *   hold, as the first does once a cgroup was seen, only when the next look (100 ms later) says so too: the worker's
+ *   last steps after the removal (systemd's job, the pod's final status) take a few milliseconds. The third counts every removal: another pod's cgroup removed at
  *   that moment (one that ended by itself), or a second removal by housekeeping (a pass that took over 2 s on an
  *   overloaded kubelet starts the next at once), may let a new pod meet the back-off.
  * Without the read-only API only the first condition is known, and the new pod may then still meet the back-off.
@@ -164,14 +167,16 @@ export const WORKERS_DONE = [
  */
 const WAIT_FOR_PREDECESSORS = [
   WORKERS_DONE,
-  'found=; seen=0; unseen=',
+  'set -f; found=; seen=0; unseen=',
   'for pod in "$@"; do',
   '  uids=$(docker ps --all --filter "label=io.kubernetes.pod.namespace=${pod%%/*}" --filter "label=io.kubernetes.pod.name=${pod#*/}" --format \'{{.Label "io.kubernetes.pod.uid"}}\' | sort -u)',
   '  for uid in $uids; do',
+  // A static pod may carry its own metadata.uid: one that is not a plain name is not waited for (no path made of it).
+  '    case $uid in */* | .*) continue ;; esac',
   '    found=1',
   // --gracePeriod: once the kubelet has dropped the old pod (it then never restarts its containers), stop them sooner.
   '    if [ -n "$grace" ] && [ -n "$api" ]; then',
-  '      while curl -fsS --max-time 2 "$api" 2>/dev/null | grep -q "\\"uid\\":\\"$uid\\""; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
+  '      while curl -fsS --max-time 2 "$api" 2>/dev/null | grep -qF "\\"uid\\":\\"$uid\\""; do [ "$(date +%s)" -gt "$end" ] && exit 3; sleep 0.1; done',
   '      running=$(docker ps --quiet --filter "label=io.kubernetes.pod.uid=$uid" --filter label=io.kubernetes.docker.type=container)',
   '      [ -z "$running" ] || docker stop --time "$grace" $running >/dev/null 2>&1',
   '    fi',
@@ -189,7 +194,7 @@ const WAIT_FOR_PREDECESSORS = [
   // returns, a moment after the folder is gone (systemd's job). Exit 3 ends the wait when the next look says so too.
   '  base=; looks=0; likely=; [ -z "$unseen" ] && [ "$seen" -gt 0 ] || seen=',
   '  while :; do',
-  '    destroys=$(curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null | workers_done "$seen" "$base"); answer=$?',
+  '    destroys=$( { curl -fsS --max-time 2 "${api%/pods}/metrics" 2>/dev/null && printf \'\\n# nx-kubelet-end\\n\'; } | workers_done "$seen" "$base"); answer=$?',
   '    [ "$answer" = 0 ] && break',
   '    [ "$answer" = 3 ] && [ -n "$likely" ] && break',
   '    if [ "$answer" = 3 ]; then likely=1; else likely=; fi',
