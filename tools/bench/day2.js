@@ -105,6 +105,7 @@ async function main() {
   const results = { applyNx: [], applyCli: [], applyGrace0: [], applyOther: [], rebuild: [], addNx: [], addCli: [], addHand: [], addOther: [] };
   Object.assign(results, { loadNx: [], loadCli: [], loadHand: [] });
   const applyOnly = flag('--apply-only');
+  const changedOnly = flag('--changed-only');
   const otherCli = arg('--compare-cli', '');
   const ways = (list) => list.filter((way) => !(flag('--no-nx') && way.endsWith('Nx')) && (otherCli || !way.endsWith('Other')));
   /** The pod's own start (ms, measured in the node): rename `file` (already in manifests/) into place, poll /pods. */
@@ -142,14 +143,15 @@ async function main() {
   }
 
   let version = 0;
+  const grace = flag('--grace0') ? ['--gracePeriod=0'] : [];
+  const changedWays = flag('--new-pod-only') ? [] : ['applyNx', 'applyCli', ...(grace.length ? [] : ['applyGrace0']), 'applyOther'];
+  const gap = Number(arg('--gap', 0));
   for (let round = 0; round < runs; round++) {
     await checkpoint();
     // Manifest edit -> new pod answering, three ways (apply by nx and by the CLI first in turn).
-    const grace = flag('--grace0') ? ['--gracePeriod=0'] : [];
-    const changedWays = ['applyNx', 'applyCli', ...(grace.length ? [] : ['applyGrace0']), 'applyOther'];
-    for (const way of flag('--new-pod-only') ? [] : rotate(ways(changedWays), round)) {
+    for (const way of rotate(ways(changedWays), round)) {
       const body = `v${++version}`;
-      spawnSync('sleep', [String(arg('--gap', 0))]);
+      if (gap > 0) spawnSync('sleep', [String(gap)]);
       results[way].push(
         timed(() => {
           write('web.yaml', manifest('web', body));
@@ -164,7 +166,7 @@ async function main() {
 
     // A new pod (a name not used before: a pod removed a moment ago must first be let go of by the kubelet, which
     // apply waits for), then removed again (not timed), by nx and by the CLI in turn.
-    for (const way of flag('--changed-only') ? [] : rotate(ways(['addNx', 'addCli', 'addHand', 'addOther']), round)) {
+    for (const way of changedOnly ? [] : rotate(ways(['addNx', 'addCli', 'addHand', 'addOther']), round)) {
       const podName = `extra${++version}`;
       if (way === 'addHand') {
         write('extra.yaml', manifest(podName, podName));
@@ -231,7 +233,7 @@ async function main() {
     ],
     [
       ['changed pod', m('applyNx'), m('applyCli'), m('applyGrace0'), m('rebuild'), paired('rebuild', 'applyNx'), paired('rebuild', 'applyCli'), runs],
-      ...(flag('--changed-only') ? [] : [['new pod', m('addNx'), m('addCli'), '', '', '', '', runs]]),
+      ...(changedOnly ? [] : [['new pod', m('addNx'), m('addCli'), '', '', '', '', runs]]),
     ],
   );
   if (otherCli) {
@@ -240,13 +242,11 @@ async function main() {
       [`this CLI beside ${otherCli} (median)`, 'this CLI', 'other CLI', 'this / other', 'other - own start', 'this - own start'],
       [
         ['changed pod', m('applyCli'), m('applyOther'), paired('applyCli', 'applyOther'), '', ''],
-        ...(flag('--changed-only')
-          ? []
-          : [['new pod', m('addCli'), m('addOther'), paired('addCli', 'addOther'), over('addOther', 'addHand'), over('addCli', 'addHand')]]),
+        ...(changedOnly ? [] : [['new pod', m('addCli'), m('addOther'), paired('addCli', 'addOther'), over('addOther', 'addHand'), over('addCli', 'addHand')]]),
       ],
     );
   }
-  if (!flag('--changed-only')) {
+  if (!changedOnly) {
     console.log('');
     table(
       ['a new pod (median)', "the pod's own start (by hand in the node)", 'apply, CLI', 'CLI - own start', 'CLI / own start', 'apply, nx', 'nx - own start'],

@@ -224,8 +224,9 @@ describe('scripts run in the node (run here with the local sh)', () => {
   });
 
   it("COMMIT_SCRIPT's wait asks the kubelet's /metrics until its answer says done, and never takes a cut-off answer for one", async () => {
-    // A fake docker names one old pod (no cgroup, no folder on this host: the gauge alone decides) and a fake curl
-    // answers /metrics: with an orphan still syncing for the first two looks, then none; or always cut off (exit 28).
+    // A fake docker names one old pod, a fake find gives it a cgroup (already gone) only in mode "seen" (else no
+    // cgroup, no folder on this host: the gauge alone decides) and a fake curl answers /metrics: with an orphan still
+    // syncing for the first two looks, then none; or always cut off (exit 28).
     const dir = mkdtempSync(join(tmpdir(), 'apply-wait-'));
     const bin = join(dir, 'bin');
     const folder = join(dir, 'manifests');
@@ -233,6 +234,9 @@ describe('scripts run in the node (run here with the local sh)', () => {
       mkdirSync(bin);
       mkdirSync(folder);
       writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$1" = ps ] && echo nx-kubelet-test-uid-5e1f\nexit 0\n', { mode: 0o755 });
+      writeFileSync(join(bin, 'find'), `#!/bin/sh\n[ "$(cat "${dir}/mode")" = seen ] && echo "${dir}/podnx-kubelet-test-uid-5e1f"\nexit 0\n`, {
+        mode: 0o755,
+      });
       const gauge = (orphans: number) => `# TYPE kubelet_working_pods gauge\nkubelet_working_pods{config="orphan",lifecycle="sync",static="true"} ${orphans}\n`;
       writeFileSync(
         join(bin, 'curl'),
@@ -260,6 +264,14 @@ describe('scripts run in the node (run here with the local sh)', () => {
       const done = await commit('20');
       expect(done.stdout).toContain('nx-kubelet-committed 0');
       expect(looks()).toBe(3);
+      expect(readFileSync(join(folder, 'web.yaml'), 'utf8')).toBe('kind');
+
+      // With the cgroup seen gone, "no orphans" holds only when the next look agrees: one look more.
+      writeFileSync(join(dir, 'mode'), 'seen');
+      writeFileSync(join(dir, 'looks'), '0');
+      writeFileSync(join(folder, 'web.yaml'), 'old');
+      expect((await commit('20')).stdout).toContain('nx-kubelet-committed 0');
+      expect(looks()).toBe(4);
       expect(readFileSync(join(folder, 'web.yaml'), 'utf8')).toBe('kind');
 
       writeFileSync(join(dir, 'mode'), 'cut');
